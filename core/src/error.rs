@@ -1,0 +1,116 @@
+//! The one error type of the engine: each variant says what was wrong with the input or options.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in `scanprep`. Bad input never panics; it yields one of these.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input holds no bytes at all.
+    #[error("the input is empty (0 bytes)")]
+    EmptyInput,
+    /// The encoded input is larger than `max_input_bytes`.
+    #[error("the input is {bytes} bytes, more than the limit of {max_bytes} bytes")]
+    InputTooLarge {
+        /// Size of the input.
+        bytes: u64,
+        /// The configured limit.
+        max_bytes: u64,
+    },
+    /// The image has more pixels than `max_pixels` (checked from the header, before decoding).
+    #[error("the image is {width}x{height} pixels, more than the limit of {max_pixels} pixels")]
+    ImageTooLarge {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// The configured limit.
+        max_pixels: u64,
+    },
+    /// One side of the image is longer than `max_side`.
+    #[error("the image is {width}x{height} pixels; a side is longer than the limit of {max_side}")]
+    SideTooLong {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// The configured limit.
+        max_side: u32,
+    },
+    /// The image has a zero width or height.
+    #[error("the image has no pixels ({width}x{height})")]
+    EmptyImage {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// The bytes are not in any format this build can read.
+    #[error("unsupported or unrecognised image format (JPEG, PNG, TIFF and WebP are supported)")]
+    UnsupportedFormat,
+    /// The file is in a known format but its data is corrupt, truncated or uses an unsupported feature.
+    #[error("cannot decode the {format} image: {reason}")]
+    Decode {
+        /// The detected format, such as `"jpeg"`.
+        format: &'static str,
+        /// What the decoder reported.
+        reason: String,
+    },
+    /// A raw pixel buffer does not match the dimensions given with it.
+    #[error("the pixel buffer holds {actual} bytes but {width}x{height} with {channels} channel(s) needs {expected}")]
+    BufferSizeMismatch {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// Bytes per pixel.
+        channels: u32,
+        /// Bytes expected.
+        expected: u64,
+        /// Bytes given.
+        actual: u64,
+    },
+    /// An option is out of range or inconsistent.
+    #[error("invalid option `{field}`: {reason}")]
+    InvalidOption {
+        /// The option's name, as in `Options`, the CLI, the npm package and the Worker.
+        field: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The output could not be encoded.
+    #[error("cannot encode the {format} output: {reason}")]
+    Encode {
+        /// The output format.
+        format: &'static str,
+        /// What the encoder reported.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// A short, stable, machine-readable code for this error (used by the CLI's JSON, the npm
+    /// package's `Error.code` and the Worker's JSON errors).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::EmptyInput => "empty_input",
+            Error::InputTooLarge { .. } => "input_too_large",
+            Error::ImageTooLarge { .. } => "image_too_large",
+            Error::SideTooLong { .. } => "side_too_long",
+            Error::EmptyImage { .. } => "empty_image",
+            Error::UnsupportedFormat => "unsupported_format",
+            Error::Decode { .. } => "corrupt_image",
+            Error::BufferSizeMismatch { .. } => "buffer_size_mismatch",
+            Error::InvalidOption { .. } => "invalid_option",
+            Error::Encode { .. } => "encode_failed",
+        }
+    }
+
+    /// True when the error is about a limit (the input is too big), as opposed to bad data.
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            Error::InputTooLarge { .. } | Error::ImageTooLarge { .. } | Error::SideTooLong { .. }
+        )
+    }
+}

@@ -1,0 +1,1 @@
+//! Binarization quality scores (to be written).

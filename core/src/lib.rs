@@ -1,0 +1,44 @@
+//! # scanprep
+//!
+//! Edge-side OCR preprocessing: decode a scan or a phone photo of a document, straighten it,
+//! turn it into clean black text on white and compress it, before it travels to an OCR service.
+//!
+//! The pipeline, one module per stage, in order:
+//! [`decode`](decode_image) → [`resize`](reduce_to_working) → [`background`](normalize_background)
+//! → [`deskew`](detect_skew) / [`rotate`] → [`binarize`] → [`clean`] → [`encode`](encode_g4_tiff).
+//! [`process`] runs the whole chain; every stage is usable on its own.
+//!
+//! The crate is pure Rust with no I/O, threads or clocks, so it builds for
+//! `wasm32-unknown-unknown` and gives the same bytes there as natively. No input panics: bad
+//! input yields a typed [`Error`].
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod background;
+mod binarize;
+mod clean;
+mod decode;
+mod deskew;
+mod encode;
+mod error;
+pub mod eval;
+mod image;
+mod options;
+mod pipeline;
+mod report;
+mod resize;
+mod rotate;
+
+pub use background::normalize_background;
+pub use binarize::{binarize, BinarizationReport, BinarizeParams};
+pub use clean::{clean, CleanParams, CleanReport};
+pub use decode::{decode_image, gray_from_rgba, Decoded, Limits};
+pub use deskew::{detect_skew, SkewEstimate};
+pub use encode::{encode_g4, encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
+pub use error::Error;
+pub use image::{BitImage, GrayImage};
+pub use options::{Binarization, Format, Options};
+pub use pipeline::{process, process_gray, process_with_clock, Clock, Processed};
+pub use report::{Report, Timings};
+pub use resize::{reduce_to_working, resize_area};
+pub use rotate::rotate;
