@@ -1,26 +1,551 @@
-//! Decoding (to be written).
-use crate::{Error, GrayImage};
-/// Limits.
-#[derive(Clone, Debug)]
+//! Decode stage: encoded bytes (JPEG, PNG, TIFF, WebP) or raw RGBA pixels to 8-bit grayscale,
+//! upright according to the EXIF orientation.
+//!
+//! Size limits are checked from the header, before any pixel buffer is allocated. JPEG is
+//! decoded straight to luma (the Y channel, no colour conversion or chroma upsampling) with
+//! `zune-jpeg`; the other formats decode into their native layout, which is converted to luma
+//! in place (ITU-R BT.601 weights in integer arithmetic, so every target gives the same bytes).
+
+use std::io::Cursor;
+
+use image::{ColorType, ImageDecoder, ImageFormat, ImageReader};
+use zune_core::bytestream::ZCursor;
+use zune_core::colorspace::ColorSpace;
+use zune_core::options::DecoderOptions;
+use zune_jpeg::JpegDecoder;
+
+use crate::{Error, GrayImage, Options};
+
+/// Size limits applied while decoding. `Options` carries the same three fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Bytes.
+    /// Largest encoded input, in bytes.
     pub max_input_bytes: u64,
-    /// Pixels.
+    /// Largest image, in pixels.
     pub max_pixels: u64,
-    /// Side.
+    /// Longest side, in pixels.
     pub max_side: u32,
 }
-/// Decoded.
-#[derive(Debug)]
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::from(&Options::default())
+    }
+}
+
+impl From<&Options> for Limits {
+    fn from(o: &Options) -> Self {
+        Limits {
+            max_input_bytes: o.max_input_bytes,
+            max_pixels: o.max_pixels,
+            max_side: o.max_side,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks image dimensions against the limits.
+    pub fn check_dimensions(&self, width: u32, height: u32) -> Result<(), Error> {
+        if width == 0 || height == 0 {
+            return Err(Error::EmptyImage { width, height });
+        }
+        if width > self.max_side || height > self.max_side {
+            return Err(Error::SideTooLong {
+                width,
+                height,
+                max_side: self.max_side,
+            });
+        }
+        if width as u64 * height as u64 > self.max_pixels {
+            return Err(Error::ImageTooLarge {
+                width,
+                height,
+                max_pixels: self.max_pixels,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A decoded page: upright grayscale pixels and what was learnt on the way.
+#[derive(Debug, Clone)]
 pub struct Decoded {
-    /// Gray.
+    /// The upright grayscale image.
     pub image: GrayImage,
-    /// Format.
+    /// The detected format: `jpeg`, `png`, `tiff` or `webp`.
     pub format: &'static str,
-    /// Orientation.
+    /// The EXIF orientation that was applied (1 = none, 2 to 8 as in the EXIF standard).
     pub exif_orientation: u8,
 }
-/// Decode.
-pub fn decode_image(_b: &[u8], _l: &Limits) -> Result<Decoded, Error> { Err(Error::UnsupportedFormat) }
-/// RGBA to gray.
-pub fn gray_from_rgba(_d: &[u8], _w: u32, _h: u32) -> Result<GrayImage, Error> { Err(Error::UnsupportedFormat) }
+
+/// Decodes `bytes` to upright grayscale within `limits`.
+pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<Decoded, Error> {
+    if bytes.is_empty() {
+        return Err(Error::EmptyInput);
+    }
+    if bytes.len() as u64 > limits.max_input_bytes {
+        return Err(Error::InputTooLarge {
+            bytes: bytes.len() as u64,
+            max_bytes: limits.max_input_bytes,
+        });
+    }
+    let format = image::guess_format(bytes).map_err(|_| Error::UnsupportedFormat)?;
+    let (image, format_name, orientation) = match format {
+        ImageFormat::Jpeg => {
+            let (img, o) = decode_jpeg(bytes, limits)?;
+            (img, "jpeg", o)
+        }
+        ImageFormat::Png => decode_other(bytes, format, "png", limits)?,
+        ImageFormat::Tiff => decode_other(bytes, format, "tiff", limits)?,
+        ImageFormat::WebP => decode_other(bytes, format, "webp", limits)?,
+        _ => return Err(Error::UnsupportedFormat),
+    };
+    let image = apply_orientation(image, orientation);
+    Ok(Decoded {
+        image,
+        format: format_name,
+        exif_orientation: orientation,
+    })
+}
+
+/// Converts raw RGBA pixels (as from a canvas `ImageData`) to grayscale, compositing
+/// transparent pixels on white.
+pub fn gray_from_rgba(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    limits: &Limits,
+) -> Result<GrayImage, Error> {
+    limits.check_dimensions(width, height)?;
+    let expected = width as u64 * height as u64 * 4;
+    if data.len() as u64 != expected {
+        return Err(Error::BufferSizeMismatch {
+            width,
+            height,
+            channels: 4,
+            expected,
+            actual: data.len() as u64,
+        });
+    }
+    let mut out = vec![0u8; width as usize * height as usize];
+    for (o, px) in out.iter_mut().zip(data.chunks_exact(4)) {
+        *o = over_white(luma(px[0], px[1], px[2]), px[3]);
+    }
+    GrayImage::from_raw(width, height, out)
+}
+
+/// BT.601 luma in 8.8 fixed point: (77 R + 150 G + 29 B + 128) / 256.
+#[inline(always)]
+fn luma(r: u8, g: u8, b: u8) -> u8 {
+    ((77 * r as u32 + 150 * g as u32 + 29 * b as u32 + 128) >> 8) as u8
+}
+
+/// Composites a gray value with coverage `a` over white paper.
+#[inline(always)]
+fn over_white(l: u8, a: u8) -> u8 {
+    let a = a as u32;
+    ((l as u32 * a + 255 * (255 - a) + 127) / 255) as u8
+}
+
+fn decode_error(format: &'static str, e: impl std::fmt::Display) -> Error {
+    Error::Decode {
+        format,
+        reason: e.to_string(),
+    }
+}
+
+fn decode_jpeg(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+    let side = limits.max_side.min(u16::MAX as u32) as usize;
+    let options = DecoderOptions::default()
+        .set_max_width(side)
+        .set_max_height(side)
+        .jpeg_set_out_colorspace(ColorSpace::Luma);
+    let mut dec = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    dec.decode_headers()
+        .map_err(|e| map_jpeg_error(e, limits))?;
+    let info = dec
+        .info()
+        .ok_or_else(|| decode_error("jpeg", "no frame header"))?;
+    let (w, h) = (info.width as u32, info.height as u32);
+    limits.check_dimensions(w, h)?;
+    let orientation = dec.exif().map(|e| exif_orientation(e)).unwrap_or(1);
+    let input = dec.input_colorspace().unwrap_or(ColorSpace::YCbCr);
+    let data = if matches!(input, ColorSpace::CMYK | ColorSpace::YCCK) {
+        // Luma of CMYK needs the full conversion: decode to RGB and reduce.
+        let options = options.jpeg_set_out_colorspace(ColorSpace::RGB);
+        let mut dec = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+        let mut rgb = dec.decode().map_err(|e| map_jpeg_error(e, limits))?;
+        let n = w as usize * h as usize;
+        if rgb.len() < n * 3 {
+            return Err(decode_error("jpeg", "decoder returned a short buffer"));
+        }
+        for i in 0..n {
+            rgb[i] = luma(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
+        }
+        rgb.truncate(n);
+        rgb.shrink_to_fit();
+        rgb
+    } else {
+        let mut out = vec![0u8; w as usize * h as usize];
+        dec.decode_into(&mut out)
+            .map_err(|e| map_jpeg_error(e, limits))?;
+        out
+    };
+    Ok((GrayImage::from_raw(w, h, data)?, orientation))
+}
+
+fn map_jpeg_error(e: zune_jpeg::errors::DecodeErrors, limits: &Limits) -> Error {
+    use zune_jpeg::errors::DecodeErrors;
+    match e {
+        DecodeErrors::LargeDimensions(_) => Error::SideTooLong {
+            width: 0,
+            height: 0,
+            max_side: limits.max_side,
+        },
+        other => decode_error("jpeg", format!("{other:?}")),
+    }
+}
+
+fn decode_other(
+    bytes: &[u8],
+    format: ImageFormat,
+    name: &'static str,
+    limits: &Limits,
+) -> Result<(GrayImage, &'static str, u8), Error> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut il = image::Limits::default();
+    il.max_image_width = Some(limits.max_side);
+    il.max_image_height = Some(limits.max_side);
+    // The largest native buffer: 4 channels of 32-bit float, plus the decoder's own work space.
+    il.max_alloc = Some(
+        limits
+            .max_pixels
+            .saturating_mul(16)
+            .saturating_add(64 << 20),
+    );
+    reader.limits(il);
+    let mut dec = reader
+        .into_decoder()
+        .map_err(|e| map_image_error(e, name, limits))?;
+    let (w, h) = dec.dimensions();
+    limits.check_dimensions(w, h)?;
+    let orientation = match dec.orientation() {
+        Ok(o) => orientation_code(o),
+        Err(_) => 1,
+    };
+    let color = dec.color_type();
+    let total = dec.total_bytes();
+    let n = w as usize * h as usize;
+    if total != (n as u64).saturating_mul(color.bytes_per_pixel() as u64) {
+        return Err(decode_error(name, "inconsistent buffer size"));
+    }
+    let mut buf = vec![0u8; total as usize];
+    dec.read_image(&mut buf)
+        .map_err(|e| map_image_error(e, name, limits))?;
+    to_luma_in_place(&mut buf, color, n)
+        .ok_or_else(|| decode_error(name, format!("unsupported colour type {color:?}")))?;
+    Ok((GrayImage::from_raw(w, h, buf)?, name, orientation))
+}
+
+fn map_image_error(e: image::ImageError, name: &'static str, limits: &Limits) -> Error {
+    match e {
+        image::ImageError::Limits(_) => Error::ImageTooLarge {
+            width: 0,
+            height: 0,
+            max_pixels: limits.max_pixels,
+        },
+        image::ImageError::Unsupported(u) => {
+            decode_error(name, format!("unsupported feature: {u}"))
+        }
+        other => decode_error(name, other),
+    }
+}
+
+/// Reduces a decoded buffer of `n` pixels in `color` layout to one luma byte per pixel, in the
+/// front of the same buffer (each pixel is read before anything is written over it).
+fn to_luma_in_place(buf: &mut Vec<u8>, color: ColorType, n: usize) -> Option<()> {
+    let bpp = color.bytes_per_pixel() as usize;
+    let u16_at = |b: &[u8], i: usize| -> u8 {
+        let v = u16::from_ne_bytes([b[i], b[i + 1]]);
+        ((v as u32 * 255 + 32767) / 65535) as u8
+    };
+    let f32_at = |b: &[u8], i: usize| -> u8 {
+        let v = f32::from_ne_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let v = if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) };
+        (v * 255.0 + 0.5) as u8
+    };
+    match color {
+        ColorType::L8 => {}
+        ColorType::La8 => {
+            for i in 0..n {
+                buf[i] = over_white(buf[2 * i], buf[2 * i + 1]);
+            }
+        }
+        ColorType::Rgb8 => {
+            for i in 0..n {
+                buf[i] = luma(buf[3 * i], buf[3 * i + 1], buf[3 * i + 2]);
+            }
+        }
+        ColorType::Rgba8 => {
+            for i in 0..n {
+                let p = 4 * i;
+                buf[i] = over_white(luma(buf[p], buf[p + 1], buf[p + 2]), buf[p + 3]);
+            }
+        }
+        ColorType::L16 => {
+            for i in 0..n {
+                buf[i] = u16_at(buf, 2 * i);
+            }
+        }
+        ColorType::La16 => {
+            for i in 0..n {
+                buf[i] = over_white(u16_at(buf, 4 * i), u16_at(buf, 4 * i + 2));
+            }
+        }
+        ColorType::Rgb16 | ColorType::Rgba16 => {
+            for i in 0..n {
+                let p = bpp * i;
+                let l = luma(u16_at(buf, p), u16_at(buf, p + 2), u16_at(buf, p + 4));
+                buf[i] = if bpp == 8 {
+                    over_white(l, u16_at(buf, p + 6))
+                } else {
+                    l
+                };
+            }
+        }
+        ColorType::Rgb32F | ColorType::Rgba32F => {
+            for i in 0..n {
+                let p = bpp * i;
+                let l = luma(f32_at(buf, p), f32_at(buf, p + 4), f32_at(buf, p + 8));
+                buf[i] = if bpp == 16 {
+                    over_white(l, f32_at(buf, p + 12))
+                } else {
+                    l
+                };
+            }
+        }
+        _ => return None,
+    }
+    buf.truncate(n);
+    buf.shrink_to_fit();
+    Some(())
+}
+
+fn orientation_code(o: image::metadata::Orientation) -> u8 {
+    use image::metadata::Orientation::*;
+    match o {
+        NoTransforms => 1,
+        FlipHorizontal => 2,
+        Rotate180 => 3,
+        FlipVertical => 4,
+        Rotate90FlipH => 5,
+        Rotate90 => 6,
+        Rotate270FlipH => 7,
+        Rotate270 => 8,
+    }
+}
+
+/// Reads the orientation tag (0x0112) from an EXIF block (with or without the `Exif\0\0`
+/// prefix). Returns 1 when absent or malformed.
+pub(crate) fn exif_orientation(exif: &[u8]) -> u8 {
+    let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
+    let le = match tiff.get(0..2) {
+        Some(b"II") => true,
+        Some(b"MM") => false,
+        _ => return 1,
+    };
+    let u16_at = |i: usize| -> Option<u16> {
+        let b = tiff.get(i..i + 2)?;
+        Some(if le {
+            u16::from_le_bytes([b[0], b[1]])
+        } else {
+            u16::from_be_bytes([b[0], b[1]])
+        })
+    };
+    let u32_at = |i: usize| -> Option<u32> {
+        let b = tiff.get(i..i + 4)?;
+        let a = [b[0], b[1], b[2], b[3]];
+        Some(if le {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        })
+    };
+    let find = || -> Option<u8> {
+        let ifd = u32_at(4)? as usize;
+        let count = u16_at(ifd)? as usize;
+        for k in 0..count.min(512) {
+            let e = ifd.checked_add(2 + 12 * k)?;
+            if u16_at(e)? == 0x0112 {
+                let v = u16_at(e + 8)?;
+                return (1..=8).contains(&v).then_some(v as u8);
+            }
+        }
+        None
+    };
+    find().unwrap_or(1)
+}
+
+/// Turns the stored image upright according to the EXIF orientation (1 to 8).
+pub(crate) fn apply_orientation(img: GrayImage, orientation: u8) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    match orientation {
+        2 => {
+            let mut img = img;
+            img.rows_mut().for_each(|r| r.reverse());
+            img
+        }
+        3 => {
+            let mut img = img;
+            img.data_mut().reverse();
+            img
+        }
+        4 => {
+            let mut data = img.into_raw();
+            for y in 0..h / 2 {
+                let (top, bottom) = data.split_at_mut((h - 1 - y) * w);
+                top[y * w..(y + 1) * w].swap_with_slice(&mut bottom[..w]);
+            }
+            GrayImage::from_raw(w as u32, h as u32, data)
+                .unwrap_or_else(|_| GrayImage::new(w as u32, h as u32, 255))
+        }
+        5..=8 => {
+            // Output is h wide and w tall: dst(x', y') = src(sx, sy) with the mapping per code.
+            let src = img.data();
+            let mut out = vec![0u8; w * h];
+            const T: usize = 64;
+            for by in (0..w).step_by(T) {
+                for bx in (0..h).step_by(T) {
+                    for yd in by..(by + T).min(w) {
+                        let row = &mut out[yd * h..(yd + 1) * h];
+                        for xd in bx..(bx + T).min(h) {
+                            let (sx, sy) = match orientation {
+                                5 => (yd, xd),
+                                6 => (yd, h - 1 - xd),
+                                7 => (w - 1 - yd, h - 1 - xd),
+                                _ => (w - 1 - yd, xd),
+                            };
+                            row[xd] = src[sy * w + sx];
+                        }
+                    }
+                }
+            }
+            GrayImage::from_raw(h as u32, w as u32, out)
+                .unwrap_or_else(|_| GrayImage::new(h as u32, w as u32, 255))
+        }
+        _ => img,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid() -> GrayImage {
+        // 3 wide, 2 tall: 0 1 2 / 3 4 5
+        GrayImage::from_raw(3, 2, vec![0, 1, 2, 3, 4, 5]).unwrap()
+    }
+
+    #[test]
+    fn orientations_match_the_exif_definitions() {
+        let cases: [(u8, u32, &[u8]); 8] = [
+            (1, 3, &[0, 1, 2, 3, 4, 5]),
+            (2, 3, &[2, 1, 0, 5, 4, 3]),
+            (3, 3, &[5, 4, 3, 2, 1, 0]),
+            (4, 3, &[3, 4, 5, 0, 1, 2]),
+            (5, 2, &[0, 3, 1, 4, 2, 5]),
+            (6, 2, &[3, 0, 4, 1, 5, 2]),
+            (7, 2, &[5, 2, 4, 1, 3, 0]),
+            (8, 2, &[2, 5, 1, 4, 0, 3]),
+        ];
+        for (o, w, want) in cases {
+            let out = apply_orientation(grid(), o);
+            assert_eq!(out.width(), w, "orientation {o}");
+            assert_eq!(out.data(), want, "orientation {o}");
+        }
+    }
+
+    #[test]
+    fn exif_orientation_parses_both_byte_orders_and_survives_garbage() {
+        let le = b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0";
+        assert_eq!(exif_orientation(le), 6);
+        let be = b"MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x08\0\0";
+        assert_eq!(exif_orientation(be), 8);
+        assert_eq!(exif_orientation(b"II*\0\xff\xff\xff\xff"), 1);
+        assert_eq!(exif_orientation(b""), 1);
+        assert_eq!(exif_orientation(b"MM\0*\0\0\0\x08\xff\xff"), 1);
+    }
+
+    #[test]
+    fn rgba_composites_on_white() {
+        let px = [0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 128];
+        let g = gray_from_rgba(&px, 2, 2, &Limits::default()).unwrap();
+        assert_eq!(g.data(), &[0, 255, 255, 127]);
+        assert!(matches!(
+            gray_from_rgba(&px, 3, 2, &Limits::default()),
+            Err(Error::BufferSizeMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn empty_and_unknown_inputs_are_typed_errors() {
+        let l = Limits::default();
+        assert_eq!(decode_image(&[], &l).unwrap_err(), Error::EmptyInput);
+        assert_eq!(
+            decode_image(b"hello world, not an image", &l).unwrap_err(),
+            Error::UnsupportedFormat
+        );
+        let small = Limits {
+            max_input_bytes: 4,
+            ..l
+        };
+        assert!(matches!(
+            decode_image(b"\x89PNG\r\n", &small),
+            Err(Error::InputTooLarge {
+                bytes: 6,
+                max_bytes: 4
+            })
+        ));
+    }
+
+    #[test]
+    fn png_header_claiming_huge_size_is_refused_before_allocation() {
+        // A PNG signature and an IHDR for 100000x100000 8-bit gray, with a valid CRC.
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        let err = decode_image(&png, &Limits::default()).unwrap_err();
+        assert!(err.is_limit(), "{err:?}");
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &b in data {
+            c ^= b as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+
+    #[test]
+    fn png_gray_and_rgb_decode_to_luma() {
+        let mut out = Vec::new();
+        let rgb = image::RgbImage::from_raw(2, 1, vec![255, 0, 0, 0, 0, 255]).unwrap();
+        rgb.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        let d = decode_image(&out, &Limits::default()).unwrap();
+        assert_eq!(d.format, "png");
+        assert_eq!(d.image.data(), &[luma(255, 0, 0), luma(0, 0, 255)]);
+    }
+}

@@ -1,12 +1,542 @@
-//! Skew detection (to be written).
-use crate::GrayImage;
-/// Estimate.
+//! Skew detection: the dominant text-line angle in [-45°, 45°] and a confidence.
+//!
+//! Method, in two steps on a copy reduced to about 1200 px and thresholded (Otsu):
+//! 1. Coarse: the centroids of character-sized connected components are projected at every
+//!    0.2° of the range (a Hough transform restricted to one family of parallel lines, in the
+//!    spirit of O'Gorman's docstrum, 1993); Σ P² of the binned projection peaks when the
+//!    centroids of each text line fall into one bin. Using points rather than pixels makes the
+//!    sweep cheap and immune to the diagonal alignments of monospaced or multi-column text.
+//! 2. Fine: projection profiles of the sheared page (Postl 1986; Bloomberg, Kopec & Dasari
+//!    1995, as in Leptonica). The page is cut into 8-pixel vertical strips whose per-row ink
+//!    counts are kept sparsely, so a shear only shifts each strip; the score is the
+//!    differential square sum Σ (P[i+1] − P[i])², with sub-row (linear) splatting, searched at
+//!    0.1° then 0.02° around the coarse angle, and the peak found by parabolic interpolation.
+//!
+//! Sign convention: `degrees > 0` means the content is rotated counter-clockwise on screen
+//! (text lines rise to the right); correcting it rotates the image clockwise by that angle.
+//! Only IEEE-754 arithmetic is used, so every target finds the same angle.
+
+use crate::clean::Components;
+use crate::math::{sin_cos, tan, to_radians};
+use crate::{BitImage, GrayImage};
+
+/// A skew estimate.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SkewEstimate {
-    /// Degrees.
+    /// The skew angle in degrees (positive: content rotated counter-clockwise).
     pub degrees: f64,
-    /// Confidence.
+    /// How much to trust it, from 0 (no text lines found) to 1 (a sharp, unique peak).
     pub confidence: f64,
 }
-/// Detects skew.
-pub fn detect_skew(_img: &GrayImage, _max_degrees: f32) -> SkewEstimate { SkewEstimate::default() }
+
+/// Target longest side of the analysis image, in pixels.
+const ANALYSIS_SIDE: u32 = 1200;
+/// Strip width in analysis pixels.
+const STRIP: u32 = 8;
+
+/// Finds the skew of the text lines of `img` within ±`max_degrees` (clamped to 45).
+pub fn detect_skew(img: &GrayImage, max_degrees: f32) -> SkewEstimate {
+    let max_deg = (max_degrees as f64).clamp(0.5, 45.0);
+    let longest = img.width().max(img.height());
+    let factor = longest.div_ceil(ANALYSIS_SIDE).max(1);
+    let small = reduce_box(img, factor);
+    let (w, h) = (small.width() as usize, small.height() as usize);
+    if w < 16 || h < 16 {
+        return SkewEstimate::default();
+    }
+    let mut hist = [0u32; 256];
+    for &p in small.data() {
+        hist[p as usize] += 1;
+    }
+    let (t, m0, m1) = otsu(&hist);
+    // No real contrast (a blank or uniform page): nothing to measure.
+    if m1 - m0 < 40.0 {
+        return SkewEstimate::default();
+    }
+    let bits = BitImage::from_gray_threshold(&small, t);
+    let ink = bits.count_ink();
+    // Ink covering more than 60% of the page is a dark picture or a border, not text.
+    if ink < 50 || ink as f64 > 0.6 * (w * h) as f64 {
+        return SkewEstimate::default();
+    }
+    let Some(points) = Centroids::new(&bits) else {
+        return SkewEstimate::default();
+    };
+    let (coarse, confidence) = points.sweep(max_deg);
+    // Rounds of line fitting, each grouping the text lines at the better angle, until stable.
+    let mut fitted = None;
+    let mut at = coarse;
+    for _ in 0..5 {
+        match points.fit(at) {
+            Some(d) if (d - coarse).abs() <= 2.5 => {
+                let done = (d - at).abs() < 0.005;
+                fitted = Some(d);
+                at = d;
+                if done {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    let degrees = match fitted {
+        Some(d) => d,
+        None => StripCounts::new(&bits).refine(coarse, max_deg),
+    }
+    .clamp(-max_deg, max_deg);
+    SkewEstimate {
+        degrees: (degrees * 1000.0).round() / 1000.0,
+        confidence: (confidence * 1000.0).round() / 1000.0,
+    }
+}
+
+/// Centroids of the character-sized components, and the bin width of their projection.
+struct Centroids {
+    /// (x, y) relative to the image centre, and the vertical band the point lies in.
+    points: Vec<(f64, f64, usize)>,
+    bands: usize,
+    bin: f64,
+}
+
+impl Centroids {
+    fn new(bits: &BitImage) -> Option<Centroids> {
+        let comps = Components::label(bits);
+        let mut heights: Vec<u32> = comps
+            .iter()
+            .filter(|(_, c)| c.area >= 4)
+            .map(|(_, c)| c.y1 - c.y0)
+            .collect();
+        if heights.len() < 10 {
+            return None;
+        }
+        let mid = heights.len() / 2;
+        let mh = (*heights.select_nth_unstable(mid).1).max(2) as f64;
+        let (w, h) = (bits.width() as f64, bits.height() as f64);
+        let (cx, cy) = (w / 2.0, h / 2.0);
+        let bands = band_count(bits.width());
+        let points: Vec<(f64, f64, usize)> = comps
+            .iter()
+            .filter(|(_, c)| {
+                let (cw, ch) = ((c.x1 - c.x0) as f64, (c.y1 - c.y0) as f64);
+                c.area >= 4 && ch >= 0.3 * mh && ch <= 3.0 * mh && cw <= 6.0 * mh
+            })
+            .map(|(_, c)| {
+                let x = c.sum_x as f64 / c.area as f64 + 0.5;
+                let band = ((x / w * bands as f64) as usize).min(bands - 1);
+                (x - cx, c.sum_y as f64 / c.area as f64 + 0.5 - cy, band)
+            })
+            .collect();
+        if points.len() < 10 {
+            return None;
+        }
+        Some(Centroids {
+            points,
+            bands,
+            bin: (mh * 0.35).max(1.0),
+        })
+    }
+
+    /// Refines the coarse angle by fitting a straight line through the centroids of each text
+    /// line (least squares with one round of outlier rejection), per band; returns the
+    /// inverse-variance weighted mean of the slopes, or `None` with too few lines.
+    /// Centroids carry sub-pixel positions, so unlike a profile search on whole rows this
+    /// has no bias towards any particular angle.
+    fn fit(&self, coarse: f64) -> Option<f64> {
+        let (s, c) = sin_cos(to_radians(coarse));
+        let gap = self.bin; // half the median component height
+        let mut slopes: Vec<(f64, f64)> = Vec::new();
+        let mut band_pts: Vec<(f64, f64)> = Vec::new();
+        for band in 0..self.bands {
+            band_pts.clear();
+            band_pts.extend(
+                self.points
+                    .iter()
+                    .filter(|p| p.2 == band)
+                    .map(|&(x, y, _)| (x * c - y * s, y * c + x * s)),
+            );
+            band_pts.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let mut start = 0;
+            for i in 1..=band_pts.len() {
+                if i == band_pts.len() || band_pts[i].1 - band_pts[i - 1].1 > gap {
+                    if let Some(fit) = line_slope(&band_pts[start..i], gap * 8.0) {
+                        slopes.push(fit);
+                    }
+                    start = i;
+                }
+            }
+        }
+        if slopes.len() < 3 {
+            return None;
+        }
+        // Discard lines far from the median slope (merged lines, headings, pictures).
+        let mut sorted: Vec<f64> = slopes.iter().map(|s| s.0).collect();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        let med = sorted[sorted.len() / 2];
+        let mut dev: Vec<f64> = sorted.iter().map(|v| (v - med).abs()).collect();
+        dev.sort_by(|a, b| a.total_cmp(b));
+        let mad = dev[dev.len() / 2].max(1e-4);
+        let (mut num, mut den) = (0.0, 0.0);
+        for &(b, w) in &slopes {
+            if (b - med).abs() <= 3.0 * mad {
+                num += b * w;
+                den += w;
+            }
+        }
+        if den <= 0.0 {
+            return None;
+        }
+        // r falls along a line by sin(δ) per unit of u when the coarse angle is δ too small.
+        let slope = num / den;
+        Some(coarse - slope * (180.0 / std::f64::consts::PI))
+    }
+
+    /// Sweeps the range at 0.2° and returns the best angle and a confidence: how far the peak
+    /// stands above the median angle, damped when there are few components.
+    fn sweep(&self, max_deg: f64) -> (f64, f64) {
+        let step = 0.2;
+        let n = (max_deg / step).floor() as i64;
+        let reach = self
+            .points
+            .iter()
+            .map(|p| p.0.abs() + p.1.abs())
+            .fold(0.0, f64::max);
+        let offset = (reach / self.bin).ceil() + 1.0;
+        let per_band = (2.0 * offset) as usize + 2;
+        let mut bins = vec![0u32; per_band * self.bands];
+        let inv = 1.0 / self.bin;
+        let mut scores = Vec::with_capacity(2 * n as usize + 1);
+        for k in -n..=n {
+            let a = k as f64 * step;
+            let (s, c) = sin_cos(to_radians(a));
+            bins.iter_mut().for_each(|b| *b = 0);
+            for &(x, y, band) in &self.points {
+                // Distance along the normal of lines rising to the right by `a`.
+                let r = (y * c + x * s) * inv + offset;
+                bins[band * per_band + r as usize] += 1;
+            }
+            let score: u64 = bins.iter().map(|&b| b as u64 * b as u64).sum();
+            scores.push((a, score as f64));
+        }
+        let Some(&(best, peak)) = scores.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+            return (0.0, 0.0);
+        };
+        let mut sorted: Vec<f64> = scores.iter().map(|s| s.1).collect();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        let median = sorted[sorted.len() / 2];
+        let contrast = if peak > 0.0 { 1.0 - median / peak } else { 0.0 };
+        let amount = (self.points.len() as f64 / 60.0).min(1.0);
+        (best, (contrast * amount).clamp(0.0, 1.0))
+    }
+}
+
+/// Least-squares slope of r over u for the points of one text line, with its weight (the
+/// inverse variance of the slope), after dropping points more than 2.5 σ off the first fit.
+/// `None` when the line is too short or has too few points.
+fn line_slope(pts: &[(f64, f64)], min_span: f64) -> Option<(f64, f64)> {
+    fn fit(
+        pts: &[(f64, f64)],
+        keep: impl Fn(&(f64, f64)) -> bool,
+    ) -> Option<(f64, f64, f64, usize)> {
+        let (mut n, mut su, mut sr) = (0.0, 0.0, 0.0);
+        for p in pts.iter().filter(|p| keep(p)) {
+            n += 1.0;
+            su += p.0;
+            sr += p.1;
+        }
+        if n < 5.0 {
+            return None;
+        }
+        let (mu, mr) = (su / n, sr / n);
+        let (mut suu, mut sur) = (0.0, 0.0);
+        for p in pts.iter().filter(|p| keep(p)) {
+            suu += (p.0 - mu) * (p.0 - mu);
+            sur += (p.0 - mu) * (p.1 - mr);
+        }
+        if suu <= 0.0 {
+            return None;
+        }
+        let b = sur / suu;
+        let a = mr - b * mu;
+        let mut sse = 0.0;
+        for p in pts.iter().filter(|p| keep(p)) {
+            let e = p.1 - a - b * p.0;
+            sse += e * e;
+        }
+        Some((a, b, (sse / (n - 2.0)).max(1e-6), suu as usize))
+    }
+    let (lo, hi) = pts
+        .iter()
+        .fold((f64::MAX, f64::MIN), |m, p| (m.0.min(p.0), m.1.max(p.0)));
+    if hi - lo < min_span {
+        return None;
+    }
+    let (a, b, var, _) = fit(pts, |_| true)?;
+    let sd = var.sqrt();
+    let (_, b2, var2, suu) =
+        fit(pts, |p| (p.1 - a - b * p.0).abs() <= 2.5 * sd).unwrap_or((a, b, var, 0));
+    let suu = if suu == 0 { 1 } else { suu };
+    Some((b2, suu as f64 / var2))
+}
+
+/// Vertical bands of about 300 analysis pixels, scored separately.
+fn band_count(width: u32) -> usize {
+    ((width as usize + 150) / 300).max(1)
+}
+
+/// Box-averages `f`×`f` blocks (the remainder rows and columns are dropped).
+pub(crate) fn reduce_box(img: &GrayImage, f: u32) -> GrayImage {
+    if f <= 1 {
+        return img.clone();
+    }
+    let (w, h) = (img.width() / f, img.height() / f);
+    if w == 0 || h == 0 {
+        return img.clone();
+    }
+    let mut out = GrayImage::new(w, h, 255);
+    let mut acc = vec![0u32; img.width() as usize];
+    let div = f * f;
+    for oy in 0..h {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for y in oy * f..(oy + 1) * f {
+            for (a, &p) in acc.iter_mut().zip(img.row(y)) {
+                *a += p as u32;
+            }
+        }
+        for (o, block) in out.row_mut(oy).iter_mut().zip(acc.chunks_exact(f as usize)) {
+            *o = ((block.iter().sum::<u32>() + div / 2) / div) as u8;
+        }
+    }
+    out
+}
+
+/// The threshold of Otsu (1979) for a 256-bin histogram, with the two class means.
+pub(crate) fn otsu(hist: &[u32; 256]) -> (u8, f64, f64) {
+    let total: f64 = hist.iter().map(|&c| c as f64).sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
+    let (mut w0, mut sum0) = (0.0f64, 0.0f64);
+    let (mut best, mut best_t) = (-1.0f64, 0u8);
+    for t in 0..256 {
+        w0 += hist[t] as f64;
+        sum0 += t as f64 * hist[t] as f64;
+        let w1 = total - w0;
+        if w0 == 0.0 || w1 == 0.0 {
+            continue;
+        }
+        let (m0, m1) = (sum0 / w0, (sum_all - sum0) / w1);
+        let between = w0 * w1 * (m0 - m1) * (m0 - m1);
+        if between > best {
+            best = between;
+            best_t = t as u8;
+        }
+    }
+    let (mut w0, mut s0) = (0.0, 0.0);
+    for t in 0..=best_t as usize {
+        w0 += hist[t] as f64;
+        s0 += t as f64 * hist[t] as f64;
+    }
+    let m0 = if w0 > 0.0 { s0 / w0 } else { 0.0 };
+    let m1 = if total > w0 {
+        (sum_all - s0) / (total - w0)
+    } else {
+        255.0
+    };
+    (best_t, m0, m1)
+}
+
+/// Per-strip, per-row ink counts of the thresholded analysis image, stored sparsely.
+struct StripCounts {
+    height: usize,
+    /// Strips per band: each band's profile is scored on its own, so that the columns of a
+    /// multi-column page need not line up with each other.
+    band_strips: usize,
+    /// Centre of each strip relative to the image centre, in pixels.
+    centres: Vec<f64>,
+    /// For strip `s`: entries `offsets[s]..offsets[s + 1]` of `rows`/`counts`.
+    offsets: Vec<usize>,
+    rows: Vec<u32>,
+    counts: Vec<u32>,
+}
+
+impl StripCounts {
+    /// Counts ink per row in strips of one packed byte (8 pixels).
+    fn new(bits: &BitImage) -> StripCounts {
+        let (w, h) = (bits.width() as usize, bits.height() as usize);
+        let n = bits.stride();
+        let mut offsets = Vec::with_capacity(n + 1);
+        let (mut rows, mut counts) = (Vec::new(), Vec::new());
+        let data = bits.data();
+        for s in 0..n {
+            offsets.push(rows.len());
+            for y in 0..h {
+                let c = data[y * n + s].count_ones();
+                if c != 0 {
+                    rows.push(y as u32);
+                    counts.push(c);
+                }
+            }
+        }
+        offsets.push(rows.len());
+        let centres = (0..n)
+            .map(|s| (s * STRIP as usize) as f64 + STRIP as f64 / 2.0 - w as f64 / 2.0)
+            .collect();
+        let band_strips = n.div_ceil(band_count(bits.width()));
+        StripCounts {
+            height: h,
+            band_strips,
+            centres,
+            offsets,
+            rows,
+            counts,
+        }
+    }
+
+    /// Differential square sum of the profile sheared by `deg`, summed over the bands; each
+    /// strip's fractional shift is split linearly between two rows.
+    fn score(&self, deg: f64, profile: &mut Vec<u32>) -> f64 {
+        let t = tan(to_radians(deg));
+        let max_shift = self.centres.iter().fold(0.0f64, |m, c| m.max(c.abs())) * t.abs();
+        let pad = max_shift.ceil() as usize + 2;
+        let mut sum = 0.0f64;
+        for (b, band) in self.centres.chunks(self.band_strips.max(1)).enumerate() {
+            profile.clear();
+            profile.resize(self.height + 2 * pad + 2, 0);
+            for (k, &xc) in band.iter().enumerate() {
+                let s = b * self.band_strips + k;
+                let pos = xc * t + pad as f64;
+                let base = pos.floor();
+                let fr = ((pos - base) * 256.0) as u32;
+                let b = base as usize;
+                let range = self.offsets[s]..self.offsets[s + 1];
+                for (&y, &c) in self.rows[range.clone()].iter().zip(&self.counts[range]) {
+                    let i = y as usize + b;
+                    profile[i] += c * (256 - fr);
+                    profile[i + 1] += c * fr;
+                }
+            }
+            for pair in profile.windows(2) {
+                let d = pair[1] as f64 - pair[0] as f64;
+                sum += d * d;
+            }
+        }
+        sum
+    }
+
+    /// Refines `coarse` by profile search at 0.1° then 0.02°, each with a parabolic fit.
+    fn refine(&self, coarse: f64, max_deg: f64) -> f64 {
+        let mut profile = Vec::new();
+        let mut centre = coarse;
+        let mut span = 0.8f64;
+        for fine_step in [0.1f64, 0.02] {
+            let k = (span / fine_step).round() as i64;
+            let samples: Vec<(f64, f64)> = (-k..=k)
+                .map(|i| centre + i as f64 * fine_step)
+                .filter(|a| a.abs() <= max_deg)
+                .map(|a| (a, self.score(a, &mut profile)))
+                .collect();
+            let Some(bi) =
+                (0..samples.len()).max_by(|&a, &b| samples[a].1.total_cmp(&samples[b].1))
+            else {
+                break;
+            };
+            centre = samples[bi].0;
+            if bi > 0 && bi + 1 < samples.len() {
+                let (l, c, r) = (samples[bi - 1].1, samples[bi].1, samples[bi + 1].1);
+                let denom = l - 2.0 * c + r;
+                if denom < 0.0 {
+                    centre += fine_step * 0.5 * (l - r) / denom;
+                }
+            }
+            span = fine_step * 1.5;
+        }
+        centre.clamp(-max_deg, max_deg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::sin_cos;
+
+    /// Draws text-like lines (runs of "words") rotated by `deg` (positive: counter-clockwise).
+    fn lines_page(w: u32, h: u32, deg: f64) -> GrayImage {
+        let mut img = GrayImage::new(w, h, 245);
+        let (s, c) = sin_cos(to_radians(deg));
+        let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+        let mut seed = 12345u64;
+        let mut rnd = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as u32
+        };
+        // In the unrotated frame: lines every 40 px, words of 20..120 px, 14 px tall.
+        let mut boxes = Vec::new();
+        let mut y = 100.0;
+        while y < h as f64 - 100.0 {
+            let mut x = 100.0;
+            while x < w as f64 - 150.0 {
+                let len = 20.0 + (rnd() % 100) as f64;
+                boxes.push((x, y, x + len, y + 14.0));
+                x += len + 12.0;
+            }
+            y += 40.0;
+        }
+        for (y, row) in img.rows_mut().enumerate() {
+            for (x, p) in row.iter_mut().enumerate() {
+                // Inverse-rotate the pixel centre into the unrotated frame.
+                let (dx, dy) = (x as f64 + 0.5 - cx, y as f64 + 0.5 - cy);
+                let ux = c * dx - s * dy + cx;
+                let uy = s * dx + c * dy + cy;
+                let yi = (uy - 100.0) / 40.0;
+                if yi < 0.0 || (uy - 100.0) % 40.0 > 14.0 {
+                    continue;
+                }
+                if boxes
+                    .iter()
+                    .any(|b| ux >= b.0 && ux < b.2 && uy >= b.1 && uy < b.3)
+                {
+                    *p = 20;
+                }
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn finds_known_angles_with_the_right_sign() {
+        for deg in [0.0, 0.7, -2.3, 5.0, -12.5, 30.0, -44.0] {
+            let img = lines_page(900, 700, deg);
+            let e = detect_skew(&img, 45.0);
+            let tol = if deg.abs() > 15.0 { 0.5 } else { 0.15 };
+            assert!((e.degrees - deg).abs() <= tol, "true {deg}, found {:?}", e);
+            assert!(e.confidence > 0.5, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn blank_and_uniform_pages_have_no_confidence() {
+        for v in [255u8, 0, 128] {
+            let e = detect_skew(&GrayImage::new(800, 600, v), 45.0);
+            assert_eq!(e, SkewEstimate::default());
+        }
+        let e = detect_skew(&GrayImage::new(1, 1, 0), 45.0);
+        assert_eq!(e.confidence, 0.0);
+    }
+
+    #[test]
+    fn a_smooth_picture_has_low_confidence() {
+        let mut img = GrayImage::new(600, 400, 0);
+        for (y, row) in img.rows_mut().enumerate() {
+            for (x, p) in row.iter_mut().enumerate() {
+                let (dx, dy) = (x as f64 - 300.0, y as f64 - 200.0);
+                *p = ((dx * dx + dy * dy).sqrt() * 0.9).min(255.0) as u8;
+            }
+        }
+        let e = detect_skew(&img, 45.0);
+        assert!(e.confidence < 0.3, "{e:?}");
+    }
+}

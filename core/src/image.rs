@@ -19,7 +19,11 @@ impl std::fmt::Debug for GrayImage {
 impl GrayImage {
     /// A `width`×`height` image filled with `value`.
     pub fn new(width: u32, height: u32, value: u8) -> Self {
-        GrayImage { width, height, data: vec![value; width as usize * height as usize] }
+        GrayImage {
+            width,
+            height,
+            data: vec![value; width as usize * height as usize],
+        }
     }
 
     /// Wraps a buffer of `width * height` bytes.
@@ -34,7 +38,11 @@ impl GrayImage {
                 actual: data.len() as u64,
             });
         }
-        Ok(GrayImage { width, height, data })
+        Ok(GrayImage {
+            width,
+            height,
+            data,
+        })
     }
 
     /// Width in pixels.
@@ -108,7 +116,12 @@ impl BitImage {
     /// An all-white (no ink) image.
     pub fn new(width: u32, height: u32) -> Self {
         let stride = (width as usize).div_ceil(8);
-        BitImage { width, height, stride, data: vec![0; stride * height as usize] }
+        BitImage {
+            width,
+            height,
+            stride,
+            data: vec![0; stride * height as usize],
+        }
     }
 
     /// Wraps packed rows of `ceil(width / 8)` bytes each; padding bits are cleared.
@@ -124,7 +137,12 @@ impl BitImage {
                 actual: data.len() as u64,
             });
         }
-        let mut img = BitImage { width, height, stride, data: Vec::new() };
+        let mut img = BitImage {
+            width,
+            height,
+            stride,
+            data: Vec::new(),
+        };
         std::mem::swap(&mut img.data, &mut data);
         img.clear_padding();
         Ok(img)
@@ -251,7 +269,8 @@ mod tests {
 
     #[test]
     fn threshold_packs_msb_first_and_clears_padding() {
-        let g = GrayImage::from_raw(10, 1, vec![0, 255, 10, 255, 255, 255, 255, 200, 5, 255]).unwrap();
+        let g =
+            GrayImage::from_raw(10, 1, vec![0, 255, 10, 255, 255, 255, 255, 200, 5, 255]).unwrap();
         let b = BitImage::from_gray_threshold(&g, 128);
         assert_eq!(b.row(0), &[0b1010_0000, 0b1000_0000]);
         assert_eq!(b.count_ink(), 3);
@@ -263,7 +282,11 @@ mod tests {
     fn from_raw_checks_size() {
         assert!(matches!(
             GrayImage::from_raw(3, 3, vec![0; 8]),
-            Err(Error::BufferSizeMismatch { expected: 9, actual: 8, .. })
+            Err(Error::BufferSizeMismatch {
+                expected: 9,
+                actual: 8,
+                ..
+            })
         ));
     }
 }

@@ -23,6 +23,7 @@ mod encode;
 mod error;
 pub mod eval;
 mod image;
+mod math;
 mod options;
 mod pipeline;
 mod report;
@@ -34,11 +35,13 @@ pub use binarize::{binarize, BinarizationReport, BinarizeParams};
 pub use clean::{clean, CleanParams, CleanReport};
 pub use decode::{decode_image, gray_from_rgba, Decoded, Limits};
 pub use deskew::{detect_skew, SkewEstimate};
-pub use encode::{encode_g4, encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
+pub use encode::{
+    encode_g4, encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray,
+};
 pub use error::Error;
 pub use image::{BitImage, GrayImage};
 pub use options::{Binarization, Format, Options};
-pub use pipeline::{process, process_gray, process_with_clock, Clock, Processed};
+pub use pipeline::{process, process_gray, process_rgba, process_with_clock, Clock, Processed};
 pub use report::{Report, Timings};
 pub use resize::{reduce_to_working, resize_area};
 pub use rotate::rotate;

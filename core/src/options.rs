@@ -101,11 +101,6 @@ pub struct Options {
     /// Images with more pixels than this are reduced (area-averaged) to this size before the
     /// other stages; 0 keeps the full resolution.
     pub max_working_pixels: u64,
-    /// When set, scale the page so that its median text height (x-height plus ascenders, in
-    /// pixels) becomes about this; only reduces unless `allow_upscale` is set.
-    pub target_text_height: Option<u32>,
-    /// Lets `target_text_height` enlarge pages whose text is smaller than the target.
-    pub allow_upscale: bool,
     /// Flatten uneven illumination and shadows before thresholding.
     pub normalize_background: bool,
     /// Detect the skew angle and straighten the page.
@@ -132,7 +127,8 @@ pub struct Options {
     pub format: Format,
     /// JPEG quality (1 to 100) for `format = jpeg`.
     pub jpeg_quality: u8,
-    /// Resolution written into the output file, in dots per inch, when known.
+    /// The input's resolution in dots per inch, when known; the output file records it,
+    /// scaled by the working-resolution reduction.
     pub dpi: Option<u32>,
 }
 
@@ -143,8 +139,6 @@ impl Default for Options {
             max_pixels: 50_000_000,
             max_side: 30_000,
             max_working_pixels: 9_000_000,
-            target_text_height: None,
-            allow_upscale: false,
             normalize_background: true,
             deskew: true,
             max_skew_degrees: 45.0,
@@ -167,7 +161,10 @@ impl Options {
     /// Checks every field once, at the boundary. Stages may then rely on the ranges.
     pub fn validate(&self) -> Result<(), Error> {
         fn bad(field: &'static str, reason: impl Into<String>) -> Result<(), Error> {
-            Err(Error::InvalidOption { field, reason: reason.into() })
+            Err(Error::InvalidOption {
+                field,
+                reason: reason.into(),
+            })
         }
         if self.max_input_bytes == 0 {
             return bad("max_input_bytes", "must be at least 1");
@@ -179,12 +176,10 @@ impl Options {
             return bad("max_side", "must be at least 1");
         }
         if self.max_working_pixels != 0 && self.max_working_pixels < 10_000 {
-            return bad("max_working_pixels", "must be 0 (no reduction) or at least 10000");
-        }
-        if let Some(h) = self.target_text_height {
-            if !(4..=400).contains(&h) {
-                return bad("target_text_height", format!("{h} is outside 4..=400 pixels"));
-            }
+            return bad(
+                "max_working_pixels",
+                "must be 0 (no reduction) or at least 10000",
+            );
         }
         if !(self.max_skew_degrees.is_finite() && (0.5..=45.0).contains(&self.max_skew_degrees)) {
             return bad("max_skew_degrees", "must be between 0.5 and 45");
@@ -213,7 +208,10 @@ impl Options {
             }
         }
         if !(1..=100).contains(&self.jpeg_quality) {
-            return bad("jpeg_quality", format!("{} is outside 1..=100", self.jpeg_quality));
+            return bad(
+                "jpeg_quality",
+                format!("{} is outside 1..=100", self.jpeg_quality),
+            );
         }
         if let Some(d) = self.dpi {
             if !(1..=100_000).contains(&d) {
@@ -248,7 +246,8 @@ mod tests {
 
     #[test]
     fn partial_json_uses_defaults_and_unknown_fields_are_refused() {
-        let o: Options = serde_json::from_str(r#"{"binarization":"otsu","format":"gray-png"}"#).unwrap();
+        let o: Options =
+            serde_json::from_str(r#"{"binarization":"otsu","format":"gray-png"}"#).unwrap();
         assert_eq!(o.binarization, Binarization::Otsu);
         assert_eq!(o.format, Format::GrayPng);
         assert!(o.deskew);
@@ -257,17 +256,39 @@ mod tests {
 
     #[test]
     fn bilevel_format_without_binarization_is_refused() {
-        let o = Options { binarization: Binarization::None, ..Options::default() };
+        let o = Options {
+            binarization: Binarization::None,
+            ..Options::default()
+        };
         assert_eq!(o.validate().unwrap_err().code(), "invalid_option");
-        let o = Options { binarization: Binarization::None, format: Format::Jpeg, ..Options::default() };
+        let o = Options {
+            binarization: Binarization::None,
+            format: Format::Jpeg,
+            ..Options::default()
+        };
         o.validate().unwrap();
     }
 
     #[test]
     fn out_of_range_values_name_the_field() {
-        let o = Options { max_skew_degrees: 80.0, ..Options::default() };
-        assert!(matches!(o.validate(), Err(Error::InvalidOption { field: "max_skew_degrees", .. })));
-        let o = Options { k: Some(f32::NAN), ..Options::default() };
-        assert!(matches!(o.validate(), Err(Error::InvalidOption { field: "k", .. })));
+        let o = Options {
+            max_skew_degrees: 80.0,
+            ..Options::default()
+        };
+        assert!(matches!(
+            o.validate(),
+            Err(Error::InvalidOption {
+                field: "max_skew_degrees",
+                ..
+            })
+        ));
+        let o = Options {
+            k: Some(f32::NAN),
+            ..Options::default()
+        };
+        assert!(matches!(
+            o.validate(),
+            Err(Error::InvalidOption { field: "k", .. })
+        ));
     }
 }

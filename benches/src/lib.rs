@@ -1,0 +1,37 @@
+//! Shared inputs for the benchmarks: the A4 page and the 12 MP phone photo, generated
+//! deterministically, and the options of the timed chains.
+
+use scanprep::{GrayImage, Options};
+
+/// The A4 page at 300 dpi (2480×3508), skewed 2–3°, as grayscale (after decoding).
+pub fn a4_gray() -> GrayImage {
+    scanprep_fixtures::a4_page(1).image
+}
+
+/// The 12 MP (4000×3000) phone photo, encoded as JPEG (quality 90) like a camera would.
+pub fn photo_jpeg() -> Vec<u8> {
+    let rgb = scanprep_fixtures::photo_12mp(1);
+    let mut out = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+    rgb.write_with_encoder(enc)
+        .expect("in-memory JPEG encoding");
+    out
+}
+
+/// The 12 MP photo converted to grayscale (after decoding).
+pub fn photo_gray() -> GrayImage {
+    let jpeg = photo_jpeg();
+    scanprep::decode_image(&jpeg, &scanprep::Limits::default())
+        .expect("decodes")
+        .image
+}
+
+/// The chain the speed budget names: detect skew, rotate, binarize (default method), clean,
+/// Group 4 — no background normalisation and no reduction.
+pub fn budget_options() -> Options {
+    Options {
+        normalize_background: false,
+        max_working_pixels: 0,
+        ..Options::default()
+    }
+}

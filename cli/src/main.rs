@@ -1,0 +1,394 @@
+//! `scanprep`: batch OCR preprocessing from the command line.
+//!
+//! Exit codes: 0 when every input succeeded, 1 when any input failed (the others are still
+//! written), 2 for usage errors.
+
+mod eval;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use rayon::prelude::*;
+use scanprep::{Binarization, Clock, Format, Options};
+
+#[derive(Parser)]
+#[command(
+    name = "scanprep",
+    version,
+    about = "Deskew, binarize, clean and compress document scans for OCR"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole pipeline on one or more images.
+    Process(ProcessArgs),
+    /// Binarization only (with background normalisation): same size out as in.
+    Binarize(BinarizeArgs),
+    /// Print the detected skew angle as JSON.
+    Skew(SkewArgs),
+    /// Score binarization against ground truth (FM, PSNR, DRD) on a folder of `*_in`/`*_gt` pairs.
+    Eval(eval::EvalArgs),
+}
+
+/// Every pipeline option, with the same names as `scanprep::Options`.
+#[derive(Args, Debug, Clone, Default)]
+struct OptionFlags {
+    /// Read options from a JSON file (same field names as the library); flags override it.
+    #[arg(long, value_name = "FILE")]
+    options: Option<PathBuf>,
+    /// Largest encoded input accepted, in bytes.
+    #[arg(long)]
+    max_input_bytes: Option<u64>,
+    /// Largest image accepted, in pixels.
+    #[arg(long)]
+    max_pixels: Option<u64>,
+    /// Longest side accepted, in pixels.
+    #[arg(long)]
+    max_side: Option<u32>,
+    /// Reduce larger images to this many pixels before processing (0: keep full size).
+    #[arg(long)]
+    max_working_pixels: Option<u64>,
+    /// Do not flatten uneven illumination.
+    #[arg(long)]
+    no_normalize_background: bool,
+    /// Do not detect and correct skew.
+    #[arg(long)]
+    no_deskew: bool,
+    /// Skew search range in degrees (0.5 to 45).
+    #[arg(long)]
+    max_skew_degrees: Option<f32>,
+    /// Smaller angles are not corrected.
+    #[arg(long)]
+    min_skew_degrees: Option<f32>,
+    /// Below this confidence (0 to 1) the page is not rotated.
+    #[arg(long)]
+    min_skew_confidence: Option<f32>,
+    /// Binarization method.
+    #[arg(long, value_parser = parse_binarization)]
+    binarization: Option<Binarization>,
+    /// Window side in pixels for the local methods.
+    #[arg(long)]
+    window: Option<u32>,
+    /// Sauvola's k.
+    #[arg(long)]
+    k: Option<f32>,
+    /// Keep small specks of ink.
+    #[arg(long)]
+    no_despeckle: bool,
+    /// Largest speck removed, in pixels of area.
+    #[arg(long)]
+    max_speckle_pixels: Option<u32>,
+    /// Keep black borders.
+    #[arg(long)]
+    no_remove_borders: bool,
+    /// Output format (default: from the output file's extension, else tiff).
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// JPEG quality (1 to 100).
+    #[arg(long)]
+    jpeg_quality: Option<u8>,
+    /// Input resolution in dots per inch, recorded in the output.
+    #[arg(long)]
+    dpi: Option<u32>,
+}
+
+fn parse_binarization(s: &str) -> Result<Binarization, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("unknown method `{s}` (none, otsu, sauvola, edge, auto)"))
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("unknown format `{s}` (tiff, png, gray-png, jpeg)"))
+}
+
+impl OptionFlags {
+    /// Builds validated options; the output path's extension picks the format when no flag does.
+    fn to_options(&self, output: Option<&Path>) -> anyhow::Result<Options> {
+        let mut o: Options = match &self.options {
+            Some(p) => serde_json::from_slice(
+                &std::fs::read(p).with_context(|| format!("{}", p.display()))?,
+            )
+            .with_context(|| format!("{}: invalid options", p.display()))?,
+            None => Options::default(),
+        };
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { o.$f = v; } )* };
+        }
+        set!(
+            max_input_bytes,
+            max_pixels,
+            max_side,
+            max_working_pixels,
+            max_skew_degrees,
+            min_skew_degrees
+        );
+        set!(min_skew_confidence, binarization, jpeg_quality);
+        if self.window.is_some() {
+            o.window = self.window;
+        }
+        if self.k.is_some() {
+            o.k = self.k;
+        }
+        if self.max_speckle_pixels.is_some() {
+            o.max_speckle_pixels = self.max_speckle_pixels;
+        }
+        if self.dpi.is_some() {
+            o.dpi = self.dpi;
+        }
+        o.normalize_background &= !self.no_normalize_background;
+        o.deskew &= !self.no_deskew;
+        o.despeckle &= !self.no_despeckle;
+        o.remove_borders &= !self.no_remove_borders;
+        if let Some(f) = self.format {
+            o.format = f;
+        } else if let Some(f) = output.and_then(format_from_extension) {
+            o.format = f;
+        }
+        if o.binarization == Binarization::None && o.format.is_bilevel() && self.format.is_none() {
+            o.format = Format::GrayPng;
+        }
+        o.validate()?;
+        Ok(o)
+    }
+}
+
+fn format_from_extension(p: &Path) -> Option<Format> {
+    match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "tif" | "tiff" => Some(Format::Tiff),
+        "png" => Some(Format::Png),
+        "jpg" | "jpeg" => Some(Format::Jpeg),
+        _ => None,
+    }
+}
+
+#[derive(Args)]
+struct ProcessArgs {
+    /// Input images (JPEG, PNG, TIFF, WebP).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output file, or folder for several inputs (created if missing).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Print one JSON report per input on stdout (JSON Lines).
+    #[arg(long)]
+    json: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    flags: OptionFlags,
+}
+
+#[derive(Args)]
+struct BinarizeArgs {
+    /// Input image.
+    input: PathBuf,
+    /// Output image (.png: 1-bit PNG, .tif/.tiff: Group 4 TIFF).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Binarization method.
+    #[arg(long, value_parser = parse_binarization, default_value = "auto")]
+    method: Binarization,
+    /// Window side in pixels for the local methods.
+    #[arg(long)]
+    window: Option<u32>,
+    /// Sauvola's k.
+    #[arg(long)]
+    k: Option<f32>,
+    /// Do not flatten uneven illumination first.
+    #[arg(long)]
+    no_normalize_background: bool,
+}
+
+#[derive(Args)]
+struct SkewArgs {
+    /// Input image.
+    input: PathBuf,
+    /// Skew search range in degrees.
+    #[arg(long, default_value_t = 45.0)]
+    max_skew_degrees: f32,
+}
+
+struct WallClock(Instant);
+
+impl Clock for WallClock {
+    fn now_ms(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Process(a) => run_process(a),
+        Command::Binarize(a) => run_binarize(a).map(|_| true),
+        Command::Skew(a) => run_skew(a).map(|_| true),
+        Command::Eval(a) => eval::run(&a).map(|_| true),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("scanprep: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Where the output for `input` goes.
+fn output_path(input: &Path, output: &Path, to_dir: bool, format: Format) -> PathBuf {
+    if !to_dir {
+        return output.to_path_buf();
+    }
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    output.join(format!("{stem}.{}", format.extension()))
+}
+
+fn run_process(a: ProcessArgs) -> anyhow::Result<bool> {
+    let to_dir =
+        a.inputs.len() > 1 || a.output.is_dir() || a.output.to_string_lossy().ends_with('/');
+    let options = match a
+        .flags
+        .to_options(if to_dir { None } else { Some(&a.output) })
+    {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("scanprep: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    if to_dir {
+        std::fs::create_dir_all(&a.output)
+            .with_context(|| format!("cannot create {}", a.output.display()))?;
+    }
+    let progress = if std::io::stderr().is_terminal() && a.inputs.len() > 1 {
+        let pb = indicatif::ProgressBar::new(a.inputs.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} {elapsed_precise} {wide_msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(pb)
+    } else {
+        None
+    };
+    let stdout = Mutex::new(std::io::stdout());
+    let work = |input: &PathBuf| -> bool {
+        let out = output_path(input, &a.output, to_dir, options.format);
+        let result = process_one(input, &out, &options);
+        let ok = result.is_ok();
+        if a.json {
+            let line = match &result {
+                Ok(report) => {
+                    serde_json::json!({"input": input, "output": out, "ok": true, "report": report})
+                }
+                Err(e) => {
+                    serde_json::json!({"input": input, "ok": false, "error": {"code": e.code, "message": e.message}})
+                }
+            };
+            if let Ok(mut s) = stdout.lock() {
+                let _ = writeln!(s, "{line}");
+            }
+        }
+        if let Err(e) = &result {
+            let msg = format!("{}: {}", input.display(), e.message);
+            match &progress {
+                Some(pb) => pb.println(msg),
+                None => eprintln!("{msg}"),
+            }
+        }
+        if let Some(pb) = &progress {
+            pb.inc(1);
+        }
+        ok
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.jobs.unwrap_or(0))
+        .build()?;
+    let results: Vec<bool> = pool.install(|| a.inputs.par_iter().map(work).collect());
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    Ok(results.iter().all(|&ok| ok))
+}
+
+struct FileError {
+    code: &'static str,
+    message: String,
+}
+
+fn process_one(input: &Path, out: &Path, options: &Options) -> Result<scanprep::Report, FileError> {
+    let bytes = std::fs::read(input).map_err(|e| FileError {
+        code: "io",
+        message: format!("cannot read: {e}"),
+    })?;
+    let clock = WallClock(Instant::now());
+    let done =
+        scanprep::process_with_clock(&bytes, options, Some(&clock)).map_err(|e| FileError {
+            code: e.code(),
+            message: e.to_string(),
+        })?;
+    std::fs::write(out, &done.bytes).map_err(|e| FileError {
+        code: "io",
+        message: format!("cannot write {}: {e}", out.display()),
+    })?;
+    Ok(done.report)
+}
+
+fn read_gray(path: &Path) -> anyhow::Result<scanprep::GrayImage> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let d = scanprep::decode_image(&bytes, &scanprep::Limits::default())
+        .with_context(|| path.display().to_string())?;
+    Ok(d.image)
+}
+
+fn run_binarize(a: BinarizeArgs) -> anyhow::Result<()> {
+    if a.method == Binarization::None {
+        bail!("binarize needs a method other than `none`");
+    }
+    let mut img = read_gray(&a.input)?;
+    if !a.no_normalize_background {
+        scanprep::normalize_background(&mut img);
+    }
+    let params = scanprep::BinarizeParams {
+        method: a.method,
+        window: a.window,
+        k: a.k,
+    };
+    let (bits, report) = scanprep::binarize(&img, &params);
+    let bytes = match format_from_extension(&a.output) {
+        Some(Format::Tiff) => scanprep::encode_g4_tiff(&bits, None),
+        _ => scanprep::encode_png_bilevel(&bits, None)?,
+    };
+    std::fs::write(&a.output, bytes)
+        .with_context(|| format!("cannot write {}", a.output.display()))?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+fn run_skew(a: SkewArgs) -> anyhow::Result<()> {
+    let img = read_gray(&a.input)?;
+    let o = Options::default();
+    let (mut img, _) = scanprep::reduce_to_working(img, o.max_working_pixels);
+    scanprep::normalize_background(&mut img);
+    let e = scanprep::detect_skew(&img, a.max_skew_degrees);
+    println!(
+        "{}",
+        serde_json::json!({"skew_degrees": e.degrees, "confidence": e.confidence})
+    );
+    Ok(())
+}

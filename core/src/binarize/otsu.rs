@@ -1,0 +1,114 @@
+//! Otsu's global threshold (N. Otsu, "A threshold selection method from gray-level histograms",
+//! IEEE Trans. SMC 9(1), 1979): the gray level that maximises the between-class variance of the
+//! histogram. Integer sums and an IEEE f64 ratio, so every target picks the same level.
+
+use crate::{BitImage, GrayImage};
+
+/// The 256-bin histogram of an image.
+pub(crate) fn histogram(img: &GrayImage) -> [u64; 256] {
+    histogram_rows(img, 1)
+}
+
+/// The histogram of every `step`-th row.
+pub(crate) fn histogram_rows(img: &GrayImage, step: usize) -> [u64; 256] {
+    let mut h = [0u64; 256];
+    // Four interleaved sub-histograms avoid store-to-load stalls on runs of equal pixels.
+    let mut h4 = [[0u32; 256]; 4];
+    for row in img.rows().step_by(step.max(1)) {
+        let mut chunks = row.chunks_exact(4);
+        for c in &mut chunks {
+            h4[0][c[0] as usize] += 1;
+            h4[1][c[1] as usize] += 1;
+            h4[2][c[2] as usize] += 1;
+            h4[3][c[3] as usize] += 1;
+        }
+        for &p in chunks.remainder() {
+            h4[0][p as usize] += 1;
+        }
+        // Flush per row so the u32 counters never overflow.
+        for (i, v) in h.iter_mut().enumerate() {
+            *v += (h4[0][i] + h4[1][i] + h4[2][i] + h4[3][i]) as u64;
+        }
+        h4 = [[0u32; 256]; 4];
+    }
+    h
+}
+
+/// Otsu's threshold of a histogram: pixels `<= t` form the dark class. Returns `None` when the
+/// histogram holds fewer than two distinct levels (no split exists).
+pub(crate) fn otsu_threshold(hist: &[u64]) -> Option<usize> {
+    let n: u64 = hist.iter().sum();
+    let total: u128 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as u128 * c as u128)
+        .sum();
+    let (mut w0, mut s0) = (0u64, 0u128);
+    let mut best: Option<(f64, usize, usize)> = None; // (score numerator, first t, last t)
+    for t in 0..hist.len().saturating_sub(1) {
+        w0 += hist[t];
+        s0 += t as u128 * hist[t] as u128;
+        let w1 = n - w0;
+        if w0 == 0 || w1 == 0 {
+            continue;
+        }
+        // Between-class variance × n²/… : (s0·n − total·w0)² / (w0·w1). The numerator is exact
+        // in i128; the ratio uses IEEE f64 division only, which is identical on every target.
+        let num = (s0 as i128 * n as i128 - total as i128 * w0 as i128).unsigned_abs() as f64;
+        let score = num * num / (w0 as f64 * w1 as f64);
+        match best {
+            Some((b, first, _)) if score == b => best = Some((b, first, t)),
+            Some((b, _, _)) if score < b => {}
+            _ => best = Some((score, t, t)),
+        }
+    }
+    // Between equally good levels (an empty gap in the histogram), take the middle of the gap.
+    best.map(|(_, a, b)| (a + b) / 2)
+}
+
+/// Binarizes with Otsu's global threshold; returns the image and the threshold used.
+pub(crate) fn binarize_otsu(img: &GrayImage) -> (BitImage, u8) {
+    let hist = histogram(img);
+    // No split (uniform image): dark uniform pages are ink, light ones paper.
+    let t = match otsu_threshold(&hist) {
+        Some(t) => t as u8,
+        None => {
+            let level = hist.iter().position(|&c| c > 0).unwrap_or(255);
+            if level < 128 {
+                255
+            } else {
+                0
+            }
+        }
+    };
+    (BitImage::from_gray_threshold(img, t), t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bimodal_threshold_splits_the_modes() {
+        let mut h = [0u64; 256];
+        h[40] = 100;
+        h[200] = 300;
+        let t = otsu_threshold(&h).unwrap();
+        assert!((40..200).contains(&t), "{t}");
+        assert_eq!(t, 119);
+        assert_eq!(otsu_threshold(&[0u64; 256]), None);
+        let mut one = [0u64; 256];
+        one[7] = 5;
+        assert_eq!(otsu_threshold(&one), None);
+    }
+
+    #[test]
+    fn uniform_pages() {
+        let (b, _) = binarize_otsu(&GrayImage::new(9, 3, 255));
+        assert_eq!(b.count_ink(), 0);
+        let (b, _) = binarize_otsu(&GrayImage::new(9, 3, 0));
+        assert_eq!(b.count_ink(), 27);
+        let (b, _) = binarize_otsu(&GrayImage::new(1, 1, 200));
+        assert_eq!(b.count_ink(), 0);
+    }
+}

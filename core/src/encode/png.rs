@@ -1,0 +1,383 @@
+//! PNG writer (PNG specification, W3C/ISO 15948): 1-bit and 8-bit grayscale, non-interlaced,
+//! zlib-compressed with `miniz_oxide` (pure Rust, deterministic across targets).
+//!
+//! Bilevel rows are stored inverted (PNG gray 0 is black, our set bit is ink) with filter
+//! type None: on 1-bit data the byte-wise Sub/Up/Average/Paeth filters mostly scramble the
+//! bit patterns that deflate's string matching already finds across rows (Up on every row is
+//! 5-10% larger on text pages; only per-row trial compression, as oxipng does, gains a few %). Gray rows use the
+//! usual minimum-sum-of-absolute-differences heuristic to pick a filter per row.
+
+use crate::{BitImage, Error, GrayImage};
+
+/// PNG file signature.
+const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+/// Largest chunk payload the PNG spec allows (2^31 - 1 bytes).
+const MAX_CHUNK: usize = 0x7FFF_FFFF;
+/// miniz_oxide level for bilevel pages. On an A4 300 dpi rendered text page
+/// (`png_bilevel_size_experiment`): level 6 gives 103.1 kB in ~25 ms, 9 gives 98.4 kB (-4.5%)
+/// in ~60 ms, 10 ("uber") 97.9 kB in ~90 ms; 6 keeps an A4 page within the ~30 ms budget.
+const BILEVEL_LEVEL: u8 = 6;
+/// miniz_oxide level for gray images: 6 (zlib's default), a size/time balance for 8 MP pages.
+const GRAY_LEVEL: u8 = 6;
+
+/// Encodes a bilevel image as a 1-bit grayscale PNG (ink black, paper white), with a pHYs
+/// chunk (pixels per metre) when `dpi` is given and non-zero.
+///
+/// Errors: [`Error::EmptyImage`] for a 0-pixel side (PNG needs ≥ 1), [`Error::Encode`] for a
+/// side over 2^31 - 1.
+pub fn encode_png_bilevel(img: &BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
+    encode_bilevel_with(img, dpi, BilevelFilter::None, BILEVEL_LEVEL)
+}
+
+/// Encodes an 8-bit grayscale image as an 8-bit grayscale PNG, with a pHYs chunk when `dpi`
+/// is given and non-zero. Errors as for [`encode_png_bilevel`].
+pub fn encode_png_gray(img: &GrayImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
+    encode_gray_with(img, dpi, GRAY_LEVEL)
+}
+
+/// How bilevel rows are filtered (kept selectable for the size experiments in the tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BilevelFilter {
+    /// Filter type 0 on every row.
+    None,
+    /// Filter type 2 (Up) on every row: 5-10% larger than None on text pages (kept for the
+    /// size experiment).
+    #[cfg(test)]
+    Up,
+}
+
+/// [`encode_png_bilevel`] with an explicit filter strategy and deflate level.
+fn encode_bilevel_with(
+    img: &BitImage,
+    dpi: Option<u32>,
+    filter: BilevelFilter,
+    level: u8,
+) -> Result<Vec<u8>, Error> {
+    check_size(img.width(), img.height())?;
+    let stride = img.stride();
+    // Padding bits become paper (1) like the pixels around them, so blank rows are all 0xFF.
+    let pad = match img.width() % 8 {
+        0 => 0,
+        r => 0xFFu8 >> r,
+    };
+    let mut raw = Vec::with_capacity((stride + 1) * img.height() as usize);
+    // The current and previous rows as stored: inverted, padding set.
+    let mut cur = vec![0u8; stride];
+    let mut prev = vec![0xFFu8; stride];
+    for y in 0..img.height() {
+        for (d, &s) in cur.iter_mut().zip(img.row(y)) {
+            *d = !s;
+        }
+        if let Some(last) = cur.last_mut() {
+            *last |= pad;
+        }
+        let up = y > 0 && filter != BilevelFilter::None;
+        if up {
+            raw.push(2);
+            raw.extend(cur.iter().zip(&prev).map(|(&a, &b)| a.wrapping_sub(b)));
+        } else {
+            raw.push(0);
+            raw.extend_from_slice(&cur);
+        }
+        std::mem::swap(&mut cur, &mut prev);
+    }
+    let idat = miniz_oxide::deflate::compress_to_vec_zlib(&raw, level);
+    Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
+}
+
+/// [`encode_png_gray`] with an explicit deflate level.
+fn encode_gray_with(img: &GrayImage, dpi: Option<u32>, level: u8) -> Result<Vec<u8>, Error> {
+    check_size(img.width(), img.height())?;
+    let w = img.width() as usize;
+    let mut raw = Vec::with_capacity((w + 1) * img.height() as usize);
+    // One scratch row per filter type, reused for every row.
+    let mut scratch = vec![0u8; 5 * w];
+    let zeros = vec![0u8; w];
+    let mut prev: &[u8] = &zeros;
+    for row in img.rows() {
+        let mut best = (u64::MAX, 0usize);
+        for (t, out) in scratch.chunks_exact_mut(w).enumerate() {
+            filter_row(t as u8, row, prev, out);
+            // Sum of |x| with bytes read as signed: the libpng heuristic.
+            let cost = out
+                .iter()
+                .map(|&b| (b as i8).unsigned_abs() as u64)
+                .sum::<u64>();
+            if cost < best.0 {
+                best = (cost, t);
+            }
+        }
+        raw.push(best.1 as u8);
+        raw.extend_from_slice(&scratch[best.1 * w..(best.1 + 1) * w]);
+        prev = row;
+    }
+    let idat = miniz_oxide::deflate::compress_to_vec_zlib(&raw, level);
+    Ok(write_png(img.width(), img.height(), 8, &idat, dpi))
+}
+
+/// Applies PNG filter type `t` (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) to an 8-bit,
+/// 1-byte-per-pixel row, given the previous row `up` (zeros for the first row).
+fn filter_row(t: u8, row: &[u8], up: &[u8], out: &mut [u8]) {
+    let mut left = 0u8;
+    let mut upleft = 0u8;
+    for ((o, &x), &b) in out.iter_mut().zip(row).zip(up) {
+        *o = match t {
+            0 => x,
+            1 => x.wrapping_sub(left),
+            2 => x.wrapping_sub(b),
+            3 => x.wrapping_sub(((left as u16 + b as u16) / 2) as u8),
+            _ => x.wrapping_sub(paeth(left, b, upleft)),
+        };
+        left = x;
+        upleft = b;
+    }
+}
+
+/// The Paeth predictor (PNG spec §9.4).
+#[inline]
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let p = a as i16 + b as i16 - c as i16;
+    let (pa, pb, pc) = (
+        (p - a as i16).abs(),
+        (p - b as i16).abs(),
+        (p - c as i16).abs(),
+    );
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
+    } else {
+        c
+    }
+}
+
+/// PNG sides must be 1 ..= 2^31 - 1.
+fn check_size(width: u32, height: u32) -> Result<(), Error> {
+    if width == 0 || height == 0 {
+        return Err(Error::EmptyImage { width, height });
+    }
+    if width > MAX_CHUNK as u32 || height > MAX_CHUNK as u32 {
+        return Err(Error::Encode {
+            format: "png",
+            reason: format!("{width}x{height} exceeds the PNG limit of 2^31-1 pixels per side"),
+        });
+    }
+    Ok(())
+}
+
+/// Assembles signature, IHDR (grayscale, `depth` bits), optional pHYs, IDAT chunk(s) and IEND.
+fn write_png(width: u32, height: u32, depth: u8, zdata: &[u8], dpi: Option<u32>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(zdata.len() + 64);
+    out.extend_from_slice(&SIGNATURE);
+    let mut ihdr = [0u8; 13];
+    ihdr[0..4].copy_from_slice(&width.to_be_bytes());
+    ihdr[4..8].copy_from_slice(&height.to_be_bytes());
+    ihdr[8] = depth;
+    // colour type 0 (gray), compression 0, filter method 0, interlace 0: already zero.
+    chunk(&mut out, b"IHDR", &ihdr);
+    if let Some(dpi) = dpi.filter(|&d| d > 0) {
+        // Pixels per metre, rounded: 1 inch = 0.0254 m.
+        let ppm = u32::try_from((dpi as u64 * 10_000 + 127) / 254).unwrap_or(u32::MAX);
+        let mut phys = [0u8; 9];
+        phys[0..4].copy_from_slice(&ppm.to_be_bytes());
+        phys[4..8].copy_from_slice(&ppm.to_be_bytes());
+        phys[8] = 1; // unit: metre
+        chunk(&mut out, b"pHYs", &phys);
+    }
+    for part in zdata.chunks(MAX_CHUNK) {
+        chunk(&mut out, b"IDAT", part);
+    }
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// Appends one chunk: length, type, data, CRC-32 of type and data.
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    out.extend_from_slice(&crc.finalize().to_be_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::testutil::{fnv1a, random_bitmap, text_page, Rng};
+
+    fn decode_bilevel(png: &[u8]) -> BitImage {
+        let dec = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+            .expect("image decodes our PNG");
+        assert_eq!(
+            dec.color(),
+            image::ColorType::L8,
+            "1-bit gray expands to L8"
+        );
+        let gray = dec.to_luma8();
+        let mut out = BitImage::new(gray.width(), gray.height());
+        for (x, y, p) in gray.enumerate_pixels() {
+            assert!(p.0[0] == 0 || p.0[0] == 255);
+            out.set(x, y, p.0[0] == 0);
+        }
+        out
+    }
+
+    #[test]
+    fn bilevel_round_trips() {
+        let mut seed = 1;
+        for (w, h) in [(1, 1), (1, 13), (7, 3), (8, 8), (9, 2), (65, 17), (333, 41)] {
+            for density in [0, 20, 128, 256] {
+                let img = random_bitmap(w, h, density, seed);
+                seed += 1;
+                assert!(
+                    decode_bilevel(&encode_png_bilevel(&img, None).unwrap()) == img,
+                    "{w}x{h}"
+                );
+            }
+        }
+        let page = text_page(1240, 1754, 4);
+        assert!(decode_bilevel(&encode_png_bilevel(&page, Some(150)).unwrap()) == page);
+        // The other filter strategies decode too (they are only used for size experiments).
+        let img = random_bitmap(77, 23, 60, 5);
+        assert!(
+            decode_bilevel(&encode_bilevel_with(&img, None, BilevelFilter::Up, 6).unwrap()) == img
+        );
+    }
+
+    #[test]
+    fn gray_round_trips() {
+        let mut rng = Rng::new(9);
+        for (w, h) in [(1, 1), (3, 7), (64, 5), (101, 33)] {
+            // Smooth gradient plus noise, so every filter type gets chosen somewhere.
+            let data: Vec<u8> = (0..w * h)
+                .map(|i| ((i % w) * 3 + (i / w) * 2) as u8 ^ (rng.below(4) as u8))
+                .collect();
+            let img = GrayImage::from_raw(w, h, data).unwrap();
+            let png = encode_png_gray(&img, Some(300)).unwrap();
+            let dec = image::load_from_memory_with_format(&png, image::ImageFormat::Png).unwrap();
+            assert_eq!(dec.color(), image::ColorType::L8);
+            assert_eq!(dec.to_luma8().into_raw(), img.data());
+        }
+    }
+
+    #[test]
+    fn filters_invert_exactly() {
+        // Unfilter by the spec's reconstruction and compare, for every filter type.
+        let mut rng = Rng::new(3);
+        let up: Vec<u8> = (0..50).map(|_| rng.below(256) as u8).collect();
+        let row: Vec<u8> = (0..50).map(|_| rng.below(256) as u8).collect();
+        for t in 0..5u8 {
+            let mut f = vec![0; 50];
+            filter_row(t, &row, &up, &mut f);
+            let mut r = vec![0u8; 50];
+            for i in 0..50 {
+                let (a, b, c) = if i > 0 {
+                    (r[i - 1], up[i], up[i - 1])
+                } else {
+                    (0, up[i], 0)
+                };
+                let pred = match t {
+                    0 => 0,
+                    1 => a,
+                    2 => b,
+                    3 => ((a as u16 + b as u16) / 2) as u8,
+                    _ => paeth(a, b, c),
+                };
+                r[i] = f[i].wrapping_add(pred);
+            }
+            assert_eq!(r, row, "filter {t}");
+        }
+    }
+
+    #[test]
+    fn chunks_and_phys() {
+        let png = encode_png_bilevel(&BitImage::new(10, 2), Some(300)).unwrap();
+        assert_eq!(&png[..8], &SIGNATURE);
+        // IHDR: 13 bytes, 10x2, depth 1, colour type 0.
+        assert_eq!(&png[8..16], &[0, 0, 0, 13, b'I', b'H', b'D', b'R']);
+        assert_eq!(&png[16..29], &[0, 0, 0, 10, 0, 0, 0, 2, 1, 0, 0, 0, 0]);
+        // pHYs right after IHDR: 300 dpi = 11811 px/m, unit 1.
+        assert_eq!(&png[33..41], &[0, 0, 0, 9, b'p', b'H', b'Y', b's']);
+        assert_eq!(&png[41..50], &[0, 0, 0x2E, 0x23, 0, 0, 0x2E, 0x23, 1]);
+        assert_eq!(
+            &png[png.len() - 12..],
+            &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]
+        );
+        let plain = encode_png_bilevel(&BitImage::new(10, 2), None).unwrap();
+        assert_eq!(plain.len(), png.len() - 21);
+        assert_eq!(
+            encode_png_bilevel(&BitImage::new(10, 2), Some(0)).unwrap(),
+            plain
+        );
+    }
+
+    #[test]
+    fn empty_images_are_errors() {
+        assert_eq!(
+            encode_png_bilevel(&BitImage::new(0, 3), None),
+            Err(Error::EmptyImage {
+                width: 0,
+                height: 3
+            })
+        );
+        assert_eq!(
+            encode_png_gray(&GrayImage::new(4, 0, 0), None),
+            Err(Error::EmptyImage {
+                width: 4,
+                height: 0
+            })
+        );
+    }
+
+    /// Golden output of the bilevel PNG for a fixed page: any change of filter, deflate level
+    /// or miniz_oxide version that alters bytes (and so size) shows up here.
+    #[test]
+    fn golden_bilevel_png_bytes() {
+        let png = encode_png_bilevel(&text_page(600, 400, 5), Some(300)).unwrap();
+        assert_eq!((png.len(), fnv1a(&png)), (1280, 18098105786026535314));
+    }
+
+    /// Size and time of the filter/level choices on A4 text pages (`--ignored`, release mode).
+    /// Also reads `/tmp/scanprep_g4/rendered_a4_src.png` when present (made by g4_size.py).
+    #[test]
+    #[ignore]
+    fn png_bilevel_size_experiment() {
+        let mut pages = vec![("synthetic", text_page(2480, 3508, 1))];
+        if let Ok(dec) = image::open("/tmp/scanprep_g4/rendered_a4_src.png") {
+            let g = dec.to_luma8();
+            let mut b = BitImage::new(g.width(), g.height());
+            for (x, y, p) in g.enumerate_pixels() {
+                b.set(x, y, p.0[0] < 128);
+            }
+            pages.push(("rendered", b));
+        }
+        for (name, page) in &pages {
+            for f in [BilevelFilter::None, BilevelFilter::Up] {
+                for level in [1, 4, 5, 6, 7, 8, 9, 10] {
+                    let mut best = f64::MAX;
+                    let mut len = 0;
+                    for _ in 0..3 {
+                        let t = std::time::Instant::now();
+                        len = encode_bilevel_with(page, None, f, level).unwrap().len();
+                        best = best.min(t.elapsed().as_secs_f64() * 1e3);
+                    }
+                    println!("{name} {f:?} level {level}: {len} bytes, {best:.1} ms");
+                }
+            }
+            std::fs::write(
+                format!("/tmp/scanprep_g4/{name}_ours.png"),
+                encode_png_bilevel(page, None).unwrap(),
+            )
+            .ok();
+        }
+        let gray = pages[0].1.to_gray();
+        let t = std::time::Instant::now();
+        let len = encode_png_gray(&gray, None).unwrap().len();
+        println!(
+            "gray PNG of the synthetic page: {len} bytes, {:.1} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
