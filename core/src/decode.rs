@@ -418,14 +418,15 @@ pub(crate) fn apply_orientation(img: GrayImage, orientation: u8) -> GrayImage {
                 for bx in (0..h).step_by(T) {
                     for yd in by..(by + T).min(w) {
                         let row = &mut out[yd * h..(yd + 1) * h];
-                        for xd in bx..(bx + T).min(h) {
+                        let end = (bx + T).min(h);
+                        for (xd, out_px) in row.iter_mut().enumerate().take(end).skip(bx) {
                             let (sx, sy) = match orientation {
                                 5 => (yd, xd),
                                 6 => (yd, h - 1 - xd),
                                 7 => (w - 1 - yd, h - 1 - xd),
                                 _ => (w - 1 - yd, xd),
                             };
-                            row[xd] = src[sy * w + sx];
+                            *out_px = src[sy * w + sx];
                         }
                     }
                 }

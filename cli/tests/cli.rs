@@ -1,0 +1,142 @@
+//! The `scanprep` command as a user runs it: outputs, JSON Lines, exit codes.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_scanprep"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scanprep-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+#[test]
+fn process_writes_a_group4_tiff_and_reports_json() {
+    let out = tmp("page.tiff");
+    let o = bin()
+        .args(["process", "--json"])
+        .arg(fixture("page-skew-plus3.png"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON line");
+    let skew = line["report"]["skew_degrees"]
+        .as_f64()
+        .expect("skew_degrees");
+    assert!((skew - 3.0).abs() < 0.3, "{skew}");
+    assert_eq!(line["report"]["output_format"], "tiff");
+    let bytes = std::fs::read(&out).expect("output written");
+    assert_eq!(&bytes[..4], b"II*\0");
+}
+
+#[test]
+fn many_inputs_go_to_a_folder_and_one_failure_gives_exit_1() {
+    let dir = tmp("batch");
+    let missing = fixture("does-not-exist.png");
+    let o = bin()
+        .args(["process", "--json", "--format", "png"])
+        .arg(fixture("page.webp"))
+        .arg(&missing)
+        .arg(fixture("two-column.png"))
+        .arg("-o")
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.iter().filter(|l| l["ok"] == true).count(), 2);
+    assert!(dir.join("page.png").exists() && dir.join("two-column.png").exists());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("does-not-exist.png"),
+        "errors name the file"
+    );
+}
+
+#[test]
+fn corrupt_input_is_a_named_error() {
+    let bad = tmp("bad.png");
+    std::fs::write(&bad, b"\x89PNG\r\n\x1a\nthis is not really a png").expect("write");
+    let o = bin()
+        .args(["process", "--json"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(tmp("bad-out.tiff"))
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(line["ok"], false);
+    assert!(line["error"]["code"].as_str().is_some());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = bin()
+        .args(["process", "--binarization", "magic"])
+        .arg(fixture("page.webp"))
+        .args(["-o", "x.tiff"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let o = bin()
+        .args(["process", "--jpeg-quality", "0"])
+        .arg(fixture("page.webp"))
+        .args(["-o", "x.jpg"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn skew_prints_angle_and_confidence() {
+    let o = bin()
+        .arg("skew")
+        .arg(fixture("page-skew-minus7.jpg"))
+        .output()
+        .expect("runs");
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(
+        (v["skew_degrees"].as_f64().unwrap_or(0.0) + 7.0).abs() < 0.3,
+        "{v}"
+    );
+    assert!(v["confidence"].as_f64().unwrap_or(0.0) > 0.3);
+}
+
+#[test]
+fn binarize_keeps_the_size() {
+    let out = tmp("bin.png");
+    let o = bin()
+        .args(["binarize", "--method", "otsu"])
+        .arg(fixture("two-column.png"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&out).expect("written");
+    // PNG IHDR: width and height at bytes 16..24.
+    assert_eq!(
+        u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]),
+        900
+    );
+    assert_eq!(
+        u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]),
+        1273
+    );
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test of the project: formatting, lints, unit and integration tests, the wasm32 build,
+# and the golden tests run again as WebAssembly (under Node's WASI) to prove the same bytes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test (native)"
+cargo test --workspace
+echo "== cargo build -p scanprep --target wasm32-unknown-unknown"
+cargo build -p scanprep --target wasm32-unknown-unknown
+echo "== golden, bad-input and property tests as WebAssembly (wasm32-wasip1 under Node)"
+CARGO_TARGET_WASM32_WASIP1_RUNNER="node $PWD/scripts/run-wasi.mjs" \
+  cargo test -p scanprep-tests --target wasm32-wasip1 --test golden --test bad_input --test properties
