@@ -15,7 +15,7 @@ fn stages(c: &mut Criterion, name: &str, page: &scanprep::GrayImage) {
     g.bench_function("background", |b| {
         b.iter_batched_ref(
             || page.clone(),
-            |p| normalize_background(p),
+            normalize_background,
             criterion::BatchSize::LargeInput,
         )
     });

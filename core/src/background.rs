@@ -45,33 +45,41 @@ pub fn normalize_background(img: &mut GrayImage) {
     apply(img, &grid, c, gw, gh);
 }
 
-/// Per-cell bright percentile.
+/// Per-cell bright percentile. Large cells are sampled: every `step`-th pixel of every
+/// `step`-th row, at least 32×32 of them (cells under 64 pixels are read whole).
 fn estimate_grid(img: &GrayImage, c: usize, gw: usize, gh: usize) -> Vec<u16> {
     let w = img.width() as usize;
     let h = img.height() as usize;
     let mut grid = vec![255u16; gw * gh];
-    let mut hists = vec![[0u32; 256]; gw];
+    let step = (c / 32).max(1);
+    // Four interleaved sub-histograms avoid store-to-load stalls on runs of equal pixels (the
+    // paper); one cell at a time, so they stay in L1.
     for gy in 0..gh {
-        for hist in hists.iter_mut() {
-            *hist = [0; 256];
-        }
         let y0 = gy * c;
         let y1 = (y0 + c).min(h);
-        for y in y0..y1 {
-            for (hist, chunk) in hists.iter_mut().zip(img.row(y as u32).chunks(c)) {
-                for &p in chunk {
-                    hist[p as usize] += 1;
+        let rows = (y1 - y0).div_ceil(step);
+        for gx in 0..gw {
+            let (x0, x1) = (gx * c, ((gx + 1) * c).min(w));
+            let mut h4 = [[0u32; 256]; 4];
+            for y in (y0..y1).step_by(step) {
+                let cell = &img.row(y as u32)[x0..x1];
+                let mut quads = cell.chunks_exact(4 * step);
+                for q in &mut quads {
+                    h4[0][q[0] as usize] += 1;
+                    h4[1][q[step] as usize] += 1;
+                    h4[2][q[2 * step] as usize] += 1;
+                    h4[3][q[3 * step] as usize] += 1;
+                }
+                for &p in quads.remainder().iter().step_by(step) {
+                    h4[0][p as usize] += 1;
                 }
             }
-        }
-        for (gx, hist) in hists.iter().enumerate() {
-            let cw = (w - gx * c).min(c);
-            let n = (cw * (y1 - y0)) as u32;
+            let n = ((x1 - x0).div_ceil(step) * rows) as u32;
             let need = n.div_ceil(BRIGHT_FRACTION).max(1);
             let mut acc = 0u32;
             let mut level = 255usize;
             for v in (0..256).rev() {
-                acc += hist[v];
+                acc += h4[0][v] + h4[1][v] + h4[2][v] + h4[3][v];
                 if acc >= need {
                     level = v;
                     break;
@@ -118,8 +126,8 @@ fn fill_dark_cells(grid: &mut [u16], gw: usize, gh: usize) {
                         }
                     }
                 }
-                if n > 0 {
-                    grid[i] = (s / n) as u16;
+                if let Some(mean) = s.checked_div(n) {
+                    grid[i] = mean as u16;
                     valid[i] = true;
                     changed = true;
                 }
@@ -184,30 +192,46 @@ fn interp(p: usize, c: usize, cells: usize) -> (usize, usize, u32) {
     (i0, i0 + 1, (t & 255) as u32)
 }
 
+/// Fractional bits of the per-pixel gain.
+const GAIN_BITS: u32 = 12;
+
 /// Divides every pixel by the interpolated background.
+///
+/// The gain `255 / bg` (fixed point, [`GAIN_BITS`] fractional bits, `bg` clamped to ≥ 16 so
+/// that nearly-black cells cannot explode the noise) is computed once per cell row, at the
+/// cells' centre line, with `bg` interpolated linearly between the cell centres along it; each
+/// pixel row then interpolates linearly between the gain rows of the two nearest centre lines
+/// and scales its pixels. The per-pixel work is two u16×u16 products and a shift, in loops
+/// that vectorise; a clean page (`bg = 255`, gain exactly 1) is left unchanged.
 fn apply(img: &mut GrayImage, grid: &[u16], c: usize, gw: usize, gh: usize) {
     let w = img.width() as usize;
-    // 255/bg in 16.16, bg clamped so that nearly-black cells cannot explode the noise.
-    let mut recip = [0u32; 256];
+    let mut recip = [0u16; 256];
     for (b, r) in recip.iter_mut().enumerate() {
-        *r = ((255u32 << 16) + (b.max(16) as u32) / 2) / b.max(16) as u32;
+        let b = b.max(16) as u32;
+        *r = (((255u32 << GAIN_BITS) + b / 2) / b) as u16;
     }
     let cols: Vec<(usize, usize, u32)> = (0..w).map(|x| interp(x, c, gw)).collect();
-    let mut rowbg = vec![0u32; gw];
-    let mut scale = vec![0u32; w];
+    let gains: Vec<Vec<u16>> = (0..gh)
+        .map(|gy| {
+            let row = &grid[gy * gw..(gy + 1) * gw];
+            cols.iter()
+                .map(|&(i0, i1, wx)| {
+                    let bg = (row[i0] as u32 * (256 - wx) + row[i1] as u32 * wx + 128) >> 8;
+                    recip[bg.min(255) as usize]
+                })
+                .collect()
+        })
+        .collect();
     for y in 0..img.height() as usize {
         let (j0, j1, wy) = interp(y, c, gh);
-        for (gx, r) in rowbg.iter_mut().enumerate() {
-            let a = grid[j0 * gw + gx] as u32;
-            let b = grid[j1 * gw + gx] as u32;
-            *r = a * (256 - wy) + b * wy; // ×256
-        }
-        for (s, &(i0, i1, wx)) in scale.iter_mut().zip(&cols) {
-            let bg = (rowbg[i0] * (256 - wx) + rowbg[i1] * wx + (1 << 15)) >> 16; // 0..=255
-            *s = recip[bg.min(255) as usize];
-        }
-        for (p, &s) in img.row_mut(y as u32).iter_mut().zip(&scale) {
-            *p = ((*p as u32 * s + (1 << 15)) >> 16).min(255) as u8;
+        let (g0, g1) = (&gains[j0][..w], &gains[j1][..w]);
+        let (a, b) = ((256 - wy) as u16, wy as u16);
+        let row = &mut img.row_mut(y as u32)[..w];
+        for i in 0..w {
+            // ≤ 65 280: fits u16, so both products are u16×u16 → u32 (pmullw/pmulhuw).
+            let g = ((g0[i] as u32 * a as u32 + g1[i] as u32 * b as u32 + 128) >> 8) as u16;
+            let v = (row[i] as u16 as u32 * g as u32 + (1 << (GAIN_BITS - 1))) >> GAIN_BITS;
+            row[i] = v.min(255) as u8;
         }
     }
 }

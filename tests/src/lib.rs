@@ -1,5 +1,5 @@
-//! Shared helpers of the integration tests: the committed fixtures and a small deterministic
-//! random generator.
+//! Shared helpers of the integration tests: the committed fixtures and a deterministic random
+//! generator.
 
 use std::path::PathBuf;
 
@@ -31,20 +31,5 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
     scanprep_fixtures::fnv1a64(bytes)
 }
 
-/// SplitMix64: a tiny deterministic generator for property tests.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// Next 64 random bits.
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// A value in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+/// The deterministic generator of the property tests (the fixtures' SplitMix64).
+pub use scanprep_fixtures::rng::SplitMix64 as Rng;

@@ -5,30 +5,13 @@
 //! within ±45°, no page off by more than 1°. (`skew_eval` in benches/ runs larger sets.)
 
 use scanprep::detect_skew;
-use scanprep_fixtures::{render_page, rng::SplitMix64, Font, PageSpec};
-
-fn spec(i: u64, max_deg: f64) -> PageSpec {
-    let mut r = SplitMix64::new(0x7e57 ^ (i * 7919) ^ max_deg as u64);
-    let angle = ((r.f64() * 2.0 - 1.0) * max_deg * 100.0).round() / 100.0;
-    let pt = 8.0 + r.f64() * 6.0;
-    PageSpec {
-        font: Font::ALL[(i % 9) as usize],
-        text_px: (pt * 150.0 / 72.0) as f32,
-        columns: if i % 3 == 2 { 2 } else { 1 },
-        skew_degrees: angle,
-        noise: if i % 4 == 1 { 0.5 } else { 0.1 },
-        blur: if i % 5 == 3 { 1.2 } else { 0.0 },
-        shading: if i % 2 == 0 { 0.6 } else { 0.0 },
-        jpeg_quality: if i % 3 == 1 { Some(60) } else { None },
-        seed: 1000 + i,
-        ..PageSpec::a4_150dpi()
-    }
-}
+use scanprep_fixtures::{render_page, skew_test_page, PageSpec};
 
 fn errors(n: u64, max_deg: f64) -> Vec<(f64, f64, f64)> {
     (0..n)
         .map(|i| {
-            let s = spec(i, max_deg);
+            // A different seed from `skew_eval`'s, so the two sets do not overlap.
+            let s = skew_test_page(i, max_deg, 0x7e57);
             let e = detect_skew(&render_page(&s).image, 45.0);
             (
                 (e.degrees - s.skew_degrees).abs(),

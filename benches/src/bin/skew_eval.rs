@@ -5,26 +5,7 @@
 //! from 8 to 14 pt at 150 dpi, one and two columns, noise, blur, shading and JPEG artefacts,
 //! then prints the mean and maximum absolute error and the lowest confidence.
 
-use scanprep_fixtures::{render_page, Font, PageSpec};
-
-/// The page set: deterministic, with every degradation represented.
-pub fn spec(i: u64, max_deg: f64) -> PageSpec {
-    let mut r = scanprep_fixtures::rng::SplitMix64::new(0x5eed ^ i);
-    let angle = ((r.f64() * 2.0 - 1.0) * max_deg * 100.0).round() / 100.0;
-    let pt = 8.0 + r.f64() * 6.0;
-    PageSpec {
-        font: Font::ALL[(i % 9) as usize],
-        text_px: (pt * 150.0 / 72.0) as f32,
-        columns: if i % 3 == 2 { 2 } else { 1 },
-        skew_degrees: angle,
-        noise: if i % 4 == 1 { 0.5 } else { 0.1 },
-        blur: if i % 5 == 3 { 1.2 } else { 0.0 },
-        shading: if i % 2 == 0 { 0.6 } else { 0.0 },
-        jpeg_quality: if i % 3 == 1 { Some(60) } else { None },
-        seed: i,
-        ..PageSpec::a4_150dpi()
-    }
-}
+use scanprep_fixtures::{render_page, skew_test_page};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -33,7 +14,7 @@ fn main() {
     let (mut sum, mut worst, mut min_conf) = (0.0f64, 0.0f64, 1.0f64);
     let only: Option<u64> = std::env::var("ONLY").ok().and_then(|s| s.parse().ok());
     for i in (0..n).filter(|i| only.is_none_or(|o| o == *i)) {
-        let s = spec(i, max_deg);
+        let s = skew_test_page(i, max_deg, 0x5eed);
         let page = render_page(&s);
         let e = scanprep::detect_skew(&page.image, 45.0);
         let err = (e.degrees - s.skew_degrees).abs();

@@ -7,24 +7,23 @@
 //! binarized with Otsu — exact on such pages and the fastest method; otherwise with the
 //! stroke-edge method. The report says which, and why.
 
-use super::otsu::{histogram_rows, otsu_threshold};
-use super::{run_edge, run_otsu, BinarizationReport, BinarizeParams};
+use super::otsu::{class_means, otsu_threshold};
+use super::{
+    level_histogram, otsu_level_of, run_edge_at, run_otsu, BinarizationReport, BinarizeParams,
+};
 use crate::{BitImage, GrayImage};
 
 /// Separability above which one global threshold is trusted.
 pub(crate) const CLEAN_ETA: f64 = 0.92;
 
+/// Below this distance between the means of Otsu's two classes (in gray levels) the page holds
+/// no ink at all — only paper texture and noise — and comes out blank. Ink on a normalised page
+/// stands 80 or more levels below the paper; even faint pencil stands out by 50.
+pub(crate) const MIN_INK_CONTRAST: f64 = 40.0;
+
 /// Otsu's separability η of the image's histogram (0 when it has a single level).
-pub(crate) fn separability(img: &GrayImage) -> f64 {
-    let step = if img.height() > 1024 {
-        4
-    } else if img.height() > 256 {
-        2
-    } else {
-        1
-    };
-    let hist = histogram_rows(img, step);
-    let Some(t) = otsu_threshold(&hist) else {
+pub(crate) fn separability_of(hist: &[u64; 256]) -> f64 {
+    let Some(t) = otsu_threshold(hist) else {
         return 0.0;
     };
     let (mut n, mut s, mut q) = (0u64, 0u64, 0u64);
@@ -55,14 +54,23 @@ pub(crate) fn separability(img: &GrayImage) -> f64 {
 
 /// Chooses and runs a method for `img`.
 pub(super) fn run_auto(img: &GrayImage, params: &BinarizeParams) -> (BitImage, BinarizationReport) {
-    let eta = separability(img);
+    // One sampled histogram gives both the separability and, for edge, Otsu's level.
+    let hist = level_histogram(img);
+    if let Some((_, dark, light)) = class_means(&hist) {
+        if light - dark < MIN_INK_CONTRAST {
+            let mut rep = BinarizationReport::new(crate::Binarization::Otsu);
+            rep.reason = format!("no ink (class means {dark:.0} and {light:.0} differ by < {MIN_INK_CONTRAST}): blank");
+            return (BitImage::new(img.width(), img.height()), rep);
+        }
+    }
+    let eta = separability_of(&hist);
     let cut = CLEAN_ETA;
     if eta >= cut {
         let (b, mut rep) = run_otsu(img);
         rep.reason = format!("clean bimodal page (separability {eta:.3} ≥ {cut}): otsu");
         (b, rep)
     } else {
-        let (b, mut rep) = run_edge(img, params);
+        let (b, mut rep) = run_edge_at(img, params, otsu_level_of(&hist));
         rep.reason = format!("degraded or uneven page (separability {eta:.3} < {cut}): edge");
         (b, rep)
     }

@@ -35,34 +35,50 @@ pub(crate) struct EdgeParams {
     pub light: u8,
 }
 
-/// Writes the 3×3 max − min contrast of row `y` into `out`.
-fn contrast_row(img: &GrayImage, y: usize, hmax: &mut [u8], hmin: &mut [u8], out: &mut [u8]) {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let y0 = y.saturating_sub(1);
-    let y1 = (y + 1).min(h - 1);
-    // Vertical max/min of the (up to) three rows, then horizontal max/min of three columns.
-    hmax.copy_from_slice(img.row(y0 as u32));
-    hmin.copy_from_slice(img.row(y0 as u32));
-    for yy in y0 + 1..=y1 {
-        for ((a, b), &p) in hmax.iter_mut().zip(hmin.iter_mut()).zip(img.row(yy as u32)) {
-            *a = (*a).max(p);
-            *b = (*b).min(p);
-        }
+/// Writes the 3×3 max − min contrast of row `y` into `out` (`vmax`, `vmin`: scratch of the
+/// row's length). Rows outside the image are left out of the neighbourhood.
+fn contrast_row(img: &GrayImage, y: usize, vmax: &mut [u8], vmin: &mut [u8], out: &mut [u8]) {
+    let h = img.height() as usize;
+    let up = img.row(y.saturating_sub(1) as u32);
+    let mid = img.row(y as u32);
+    let dn = img.row((y + 1).min(h - 1) as u32);
+    contrast_of_rows(up, mid, dn, vmax, vmin, out);
+}
+
+/// The 3×3 max − min contrast of `mid`, its neighbours being `up` and `dn` (at the image's
+/// border, pass `mid` itself for the missing row: max and min are idempotent).
+fn contrast_of_rows(
+    up: &[u8],
+    mid: &[u8],
+    dn: &[u8],
+    vmax: &mut [u8],
+    vmin: &mut [u8],
+    out: &mut [u8],
+) {
+    let w = mid.len();
+    let (up, dn) = (&up[..w], &dn[..w]);
+    let (vmax, vmin, out) = (&mut vmax[..w], &mut vmin[..w], &mut out[..w]);
+    // Vertical max/min of the three rows, then horizontal max/min of three columns; each loop
+    // walks equal-length slices so that it vectorises without bounds checks.
+    for i in 0..w {
+        let (a, b, c) = (up[i], mid[i], dn[i]);
+        vmax[i] = a.max(b).max(c);
+        vmin[i] = a.min(b).min(c);
     }
     if w == 1 {
-        out[0] = hmax[0] - hmin[0];
+        out[0] = vmax[0] - vmin[0];
         return;
     }
-    out[0] = hmax[0].max(hmax[1]) - hmin[0].min(hmin[1]);
-    out[w - 1] = hmax[w - 2].max(hmax[w - 1]) - hmin[w - 2].min(hmin[w - 1]);
-    // Interior: zipped shifted slices so the compiler can vectorise without bounds checks.
+    out[0] = vmax[0].max(vmax[1]) - vmin[0].min(vmin[1]);
+    out[w - 1] = vmax[w - 2].max(vmax[w - 1]) - vmin[w - 2].min(vmin[w - 1]);
     let n = w - 2;
-    let (a0, a1, a2) = (&hmax[..n], &hmax[1..n + 1], &hmax[2..n + 2]);
-    let (b0, b1, b2) = (&hmin[..n], &hmin[1..n + 1], &hmin[2..n + 2]);
-    for (i, o) in out[1..n + 1].iter_mut().enumerate() {
+    let (a0, a1, a2) = (&vmax[..n], &vmax[1..n + 1], &vmax[2..n + 2]);
+    let (b0, b1, b2) = (&vmin[..n], &vmin[1..n + 1], &vmin[2..n + 2]);
+    let o = &mut out[1..n + 1];
+    for i in 0..n {
         let mx = a0[i].max(a1[i]).max(a2[i]);
         let mn = b0[i].min(b1[i]).min(b2[i]);
-        *o = mx - mn;
+        o[i] = mx - mn;
     }
 }
 
@@ -79,13 +95,313 @@ pub(crate) fn edge_threshold(img: &GrayImage) -> u8 {
     } else {
         1
     };
+    // Four interleaved sub-histograms avoid store-to-load stalls on runs of equal contrast.
+    let mut h4 = [[0u32; 256]; 4];
     for y in (0..h).step_by(step) {
         contrast_row(img, y, &mut a, &mut b, &mut c);
-        for &v in &c {
-            hist[v as usize] += 1;
+        let mut chunks = c.chunks_exact(4);
+        for q in &mut chunks {
+            h4[0][q[0] as usize] += 1;
+            h4[1][q[1] as usize] += 1;
+            h4[2][q[2] as usize] += 1;
+            h4[3][q[3] as usize] += 1;
         }
+        for &v in chunks.remainder() {
+            h4[0][v as usize] += 1;
+        }
+        // Flush per row so the u32 counters never overflow.
+        for (i, v) in hist.iter_mut().enumerate() {
+            *v += (h4[0][i] + h4[1][i] + h4[2][i] + h4[3][i]) as u64;
+        }
+        h4 = [[0u32; 256]; 4];
     }
     otsu_threshold(&hist).map_or(255, |t| t as u8)
+}
+
+/// `⌊√v⌋`, exactly: an IEEE square root (correctly rounded, so identical on every target)
+/// corrected by at most a step or two in integers.
+#[inline]
+fn isqrt(v: u64) -> u64 {
+    let mut r = (v as f64).sqrt() as u64;
+    while r > 0 && r * r > v {
+        r -= 1;
+    }
+    while (r + 1) * (r + 1) <= v {
+        r += 1;
+    }
+    r
+}
+
+/// The threshold of a window with `n > 0` edge pixels of intensity sum `s` and square sum `q`:
+/// `⌊mean + std/2⌋ = ⌊(2s + ⌊√(n·q − s²)⌋) / 2n⌋`, exactly.
+///
+/// p ≤ mean + std/2 ⇔ 2(p·n − s) ≤ √(n·q − s²) ⇔ p ≤ (2s + ⌊√V⌋) / 2n for integer p.
+#[inline]
+fn window_threshold(n: u64, s: u64, q: u64) -> u64 {
+    let v = (n * q).saturating_sub(s * s);
+    let num = 2 * s + isqrt(v);
+    let den = 2 * n;
+    // Both are below 2^53, so the IEEE quotient is within one unit of the last place: its floor
+    // is exact unless rounding crossed an integer, which the integer checks undo.
+    let mut t = (num as f64 / den as f64) as u64;
+    if t * den > num {
+        t -= 1;
+    } else if (t + 1) * den <= num {
+        t += 1;
+    }
+    t
+}
+
+/// [`window_threshold`] for the small sums of the packed path (`n ≤ 2304`, `s < 2^20`,
+/// `q < 2^28`), branch-free so that it vectorises, for every block whether or not it is used
+/// (`n = 0` gives 0). Every integer involved is below 2^53, so `n·q − s²` and the checks are
+/// exact in f64. The IEEE square root and quotient, rounded to an integer by the 2^52 trick
+/// (no float-to-int conversion), give a candidate within one of the floor, which the exact
+/// checks `(2n·t − 2s)² ≤ V < (2n·(t+1) − 2s)²` correct.
+#[inline]
+fn packed_threshold(n: i32, s: i32, q: i32) -> i32 {
+    const MAGIC: f64 = 4_503_599_627_370_496.0; // 2^52
+    let (nf, sf, qf) = (n as f64, s as f64, q as f64);
+    let v = (nf * qf - sf * sf).max(0.0);
+    let den = 2.0 * nf.max(1.0);
+    let r = (2.0 * sf + v.sqrt()) / den + MAGIC;
+    let tf = r - MAGIC;
+    let t = r.to_bits() as u32 as i32;
+    // t too high: 2n·t > 2s + √V ⇔ a = 2n·t − 2s > 0 and a² > V.
+    let a = den * tf - 2.0 * sf;
+    let high = (a > 0.0) & (a * a > v);
+    // t too low: 2n·(t+1) ≤ 2s + √V ⇔ c = a + 2n ≤ 0 or c² ≤ V.
+    let c = a + den;
+    let low = (c <= 0.0) | (c * c <= v);
+    t - high as i32 + (low & !high) as i32
+}
+
+/// Per-column edge statistics over the rows of one block row, and the row scratch.
+struct Columns {
+    /// Edge count per column.
+    cn: Vec<u16>,
+    /// Σ intensity of the edge pixels per column (≤ 255·256).
+    cs: Vec<u16>,
+    /// Σ intensity² of the edge pixels per column.
+    cq: Vec<u32>,
+    vmax: Vec<u8>,
+    vmin: Vec<u8>,
+    con: Vec<u8>,
+}
+
+impl Columns {
+    fn new(w: usize) -> Self {
+        Columns {
+            cn: vec![0; w],
+            cs: vec![0; w],
+            cq: vec![0; w],
+            vmax: vec![0; w],
+            vmin: vec![0; w],
+            con: vec![0; w],
+        }
+    }
+
+    /// Replaces the column sums by those of rows `y0..y1` (`y0 < y1`); edges are contrasts `> tc`.
+    fn gather(&mut self, img: &GrayImage, y0: usize, y1: usize, tc: u8) {
+        let w = img.width() as usize;
+        for y in y0..y1 {
+            contrast_row(img, y, &mut self.vmax, &mut self.vmin, &mut self.con);
+            let src = &img.row(y as u32)[..w];
+            let con = &self.con[..w];
+            let (cn, cs, cq) = (&mut self.cn[..w], &mut self.cs[..w], &mut self.cq[..w]);
+            // Branch-free, single-pass loops that vectorise: `m` is 0xFF on an edge, else 0.
+            if y == y0 {
+                for i in 0..w {
+                    let m = 0u8.wrapping_sub((con[i] > tc) as u8);
+                    let v = src[i] & m;
+                    cn[i] = (m & 1) as u16;
+                    cs[i] = v as u16;
+                    cq[i] = (v as u16 * v as u16) as u32;
+                }
+            } else {
+                for i in 0..w {
+                    let m = 0u8.wrapping_sub((con[i] > tc) as u8);
+                    let v = src[i] & m;
+                    cn[i] += (m & 1) as u16;
+                    cs[i] += v as u16;
+                    cq[i] += (v as u16 * v as u16) as u32;
+                }
+            }
+        }
+    }
+}
+
+/// Largest block side for which the statistics of 3×3 blocks fit packed in one u64.
+const PACKED_MAX_BLOCK: usize = 16;
+/// Packed layout: edge count in bits 48.., Σ intensity in bits 28..48, Σ intensity² in 0..28.
+/// For `b ≤ 16` a 3×3-block window holds at most 2304 edges, Σ ≤ 587 520 < 2^20 and
+/// Σ² ≤ 149 817 600 < 2^28, so the fields never carry into each other.
+const N_SHIFT: u32 = 48;
+const S_SHIFT: u32 = 28;
+
+/// Binarizes with the stroke-edge method; `tc` is the contrast threshold (edges are `> tc`).
+///
+/// The statistics are gathered per `b×b` block (`b = p.block`) and the window of a pixel is the
+/// 3×3 blocks around its own, so each block gets one threshold, `floor(mean + std/2)` computed
+/// exactly in integers. Only three block rows are alive at a time.
+pub(crate) fn binarize_edge(img: &GrayImage, tc: u8, p: &EdgeParams) -> BitImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if w == 0 || h == 0 {
+        return BitImage::new(img.width(), img.height());
+    }
+    // ≤ 256 keeps the u16 column sums (≤ 255·b) from overflowing.
+    let b = p.block.clamp(1, 256);
+    if b <= PACKED_MAX_BLOCK {
+        binarize_edge_packed(img, tc, p, b)
+    } else {
+        binarize_edge_wide(img, tc, p, b)
+    }
+}
+
+/// Writes the rows of block row `gy` given the threshold of each of its blocks.
+#[allow(clippy::too_many_arguments)] // scratch buffers passed in to avoid per-row allocation
+fn emit_block_row(
+    img: &GrayImage,
+    gy: usize,
+    b: usize,
+    thr: &[u8],
+    block_of: &[u32],
+    thr_px: &mut [u8],
+    mask: &mut [u8],
+    out: &mut BitImage,
+) {
+    let h = img.height() as usize;
+    expand(thr, b, block_of, thr_px);
+    for y in gy * b..((gy + 1) * b).min(h) {
+        pack_row_thresholds(img.row(y as u32), thr_px, mask, out.row_mut(y as u32));
+    }
+}
+
+/// Writes `thr[x / b]` into `px[x]`: each block's threshold over its `b` columns.
+fn expand(thr: &[u8], b: usize, block_of: &[u32], px: &mut [u8]) {
+    /// With the block side known at compile time each block is one fixed-size store.
+    fn fixed<const B: usize>(thr: &[u8], px: &mut [u8]) {
+        let full = px.len() / B;
+        let mut chunks = px.chunks_exact_mut(B);
+        for (c, &t) in (&mut chunks).zip(thr) {
+            c.copy_from_slice(&[t; B]);
+        }
+        let rest = chunks.into_remainder();
+        if let Some(&t) = thr.get(full) {
+            rest.fill(t);
+        }
+    }
+    match b {
+        1 => px.copy_from_slice(&thr[..px.len()]),
+        2 => fixed::<2>(thr, px),
+        3 => fixed::<3>(thr, px),
+        4 => fixed::<4>(thr, px),
+        5 => fixed::<5>(thr, px),
+        6 => fixed::<6>(thr, px),
+        7 => fixed::<7>(thr, px),
+        8 => fixed::<8>(thr, px),
+        9 => fixed::<9>(thr, px),
+        10 => fixed::<10>(thr, px),
+        11 => fixed::<11>(thr, px),
+        12 => fixed::<12>(thr, px),
+        _ => {
+            for (t, &g) in px.iter_mut().zip(block_of) {
+                *t = thr[g as usize];
+            }
+        }
+    }
+}
+
+/// The threshold of a block from its window's statistics.
+#[inline]
+fn block_threshold(n: u64, s: u64, q: u64, min_edges: u64, p: &EdgeParams) -> u8 {
+    if n >= min_edges {
+        window_threshold(n, s, q).min(p.light as u64) as u8
+    } else {
+        p.dark
+    }
+}
+
+/// [`binarize_edge`] for blocks of at most [`PACKED_MAX_BLOCK`] pixels: the three statistics
+/// of a block live packed in one u64, so that window sums are single additions, and the
+/// horizontal 3-block sums are differences of a running (wrapping) prefix sum.
+fn binarize_edge_packed(img: &GrayImage, tc: u8, p: &EdgeParams, b: usize) -> BitImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut out = BitImage::new(img.width(), img.height());
+    let (gw, gh) = (w.div_ceil(b), h.div_ceil(b));
+    let mut cols = Columns::new(w);
+    let mut prefix = vec![0u64; w + 1];
+    // Ring of three block rows of horizontal 3-block sums.
+    let mut hsum = vec![0u64; 3 * gw];
+    let mut thr = vec![0u8; gw];
+    let mut thr_px = vec![0u8; w];
+    let mut mask = vec![0u8; w];
+    let block_of: Vec<u32> = (0..w).map(|x| (x / b) as u32).collect();
+    let mut accumulate = |gy: usize, hsum: &mut [u64]| {
+        cols.gather(img, gy * b, ((gy + 1) * b).min(h), tc);
+        let (cn, cs, cq) = (&cols.cn[..w], &cols.cs[..w], &cols.cq[..w]);
+        // Pack (vectorises), then the running sum (one add per column).
+        for (pre, ((&n, &s), &q)) in prefix[1..].iter_mut().zip(cn.iter().zip(cs).zip(cq)) {
+            *pre = ((n as u64) << N_SHIFT) | ((s as u64) << S_SHIFT) | q as u64;
+        }
+        let mut acc = 0u64;
+        for pre in prefix[1..].iter_mut() {
+            acc = acc.wrapping_add(*pre);
+            *pre = acc;
+        }
+        let hs = &mut hsum[(gy % 3) * gw..(gy % 3 + 1) * gw];
+        for (gx, o) in hs.iter_mut().enumerate() {
+            let lo = gx.saturating_sub(1) * b;
+            let hi = ((gx + 2) * b).min(w);
+            *o = prefix[hi].wrapping_sub(prefix[lo]);
+        }
+    };
+    accumulate(0, &mut hsum);
+    let min_edges = (p.min_edges as u64).max(1);
+    let light = p.light as i32;
+    let mut sums = vec![0u64; gw];
+    let mut list = vec![0u32; gw];
+    for gy in 0..gh {
+        if gy + 1 < gh {
+            accumulate(gy + 1, &mut hsum);
+        }
+        let cur = &hsum[(gy % 3) * gw..(gy % 3 + 1) * gw];
+        let prev = &hsum[((gy + 2) % 3) * gw..((gy + 2) % 3 + 1) * gw];
+        let next = &hsum[((gy + 1) % 3) * gw..((gy + 1) % 3 + 1) * gw];
+        let (has_prev, has_next) = ((gy > 0) as u64, (gy + 1 < gh) as u64);
+        let (pm, nm) = (has_prev.wrapping_neg(), has_next.wrapping_neg());
+        // Window sums of every block, and the (typically few) blocks with enough edges listed
+        // without a branch; only those need the square root and the division.
+        let mut heavy = 0usize;
+        for (gx, (sum, t)) in sums.iter_mut().zip(thr.iter_mut()).enumerate() {
+            // `0 − 1` is an all-ones mask: the rows outside the image are left out.
+            let acc = cur[gx]
+                .wrapping_add(prev[gx] & pm)
+                .wrapping_add(next[gx] & nm);
+            *sum = acc;
+            *t = p.dark;
+            list[heavy] = gx as u32;
+            heavy += ((acc >> N_SHIFT) >= min_edges) as usize;
+        }
+        for &gx in &list[..heavy] {
+            let acc = sums[gx as usize];
+            let n = (acc >> N_SHIFT) as i32;
+            let s = ((acc >> S_SHIFT) & ((1 << (N_SHIFT - S_SHIFT)) - 1)) as i32;
+            let q = (acc & ((1 << S_SHIFT) - 1)) as i32;
+            thr[gx as usize] = packed_threshold(n, s, q).min(light) as u8;
+        }
+        emit_block_row(
+            img,
+            gy,
+            b,
+            &thr,
+            &block_of,
+            &mut thr_px,
+            &mut mask,
+            &mut out,
+        );
+    }
+    out
 }
 
 /// Edge statistics of one block: edge count, Σ intensity, Σ intensity².
@@ -105,68 +421,29 @@ impl Block {
     }
 }
 
-/// Binarizes with the stroke-edge method; `tc` is the contrast threshold (edges are `> tc`).
-///
-/// The statistics are gathered per `b×b` block (`b = p.block`) and the window of a pixel is the
-/// 3×3 blocks around its own, so each block gets one threshold, `floor(mean + std/2)` computed
-/// exactly with an integer square root. Only three block rows are alive at a time.
-pub(crate) fn binarize_edge(img: &GrayImage, tc: u8, p: &EdgeParams) -> BitImage {
+/// [`binarize_edge`] for blocks wider than [`PACKED_MAX_BLOCK`] (very thick strokes): the
+/// statistics as separate fields.
+fn binarize_edge_wide(img: &GrayImage, tc: u8, p: &EdgeParams, b: usize) -> BitImage {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut out = BitImage::new(img.width(), img.height());
-    if w == 0 || h == 0 {
-        return out;
-    }
-    // ≤ 256 keeps the u16 column sums (≤ 255·b) from overflowing.
-    let b = p.block.clamp(1, 256);
     let (gw, gh) = (w.div_ceil(b), h.div_ceil(b));
+    let mut cols = Columns::new(w);
     // Ring of three block rows of raw stats, and their horizontal 3-sums.
     let mut raw = vec![Block::default(); 3 * gw];
     let mut hsum = vec![Block::default(); 3 * gw];
-    let (mut ta, mut tb, mut con) = (vec![0u8; w], vec![0u8; w], vec![0u8; w]);
     let mut thr = vec![0u8; gw];
     let mut thr_px = vec![0u8; w];
-    // Per-column sums over the rows of the current block row, reduced to blocks at its end.
-    let (mut cn, mut cs, mut cq) = (vec![0u16; w], vec![0u16; w], vec![0u32; w]);
-    let (mut flag_row, mut val_row) = (vec![0u8; w], vec![0u8; w]);
-    let mut accumulate = |gy: usize,
-                          raw: &mut [Block],
-                          hsum: &mut [Block],
-                          ta: &mut [u8],
-                          tb: &mut [u8],
-                          con: &mut [u8]| {
+    let mut mask = vec![0u8; w];
+    let block_of: Vec<u32> = (0..w).map(|x| (x / b) as u32).collect();
+    let mut accumulate = |gy: usize, raw: &mut [Block], hsum: &mut [Block]| {
+        cols.gather(img, gy * b, ((gy + 1) * b).min(h), tc);
         let slot = (gy % 3) * gw;
-        cn.fill(0);
-        cs.fill(0);
-        cq.fill(0);
-        for y in gy * b..((gy + 1) * b).min(h) {
-            contrast_row(img, y, ta, tb, con);
-            let src = img.row(y as u32);
-            // Simple single-width loops over equal-length slices: each one vectorises.
-            let (fl, vl) = (&mut flag_row[..w], &mut val_row[..w]);
-            let (con, src) = (&con[..w], &src[..w]);
-            for i in 0..w {
-                let e = con[i] > tc;
-                fl[i] = e as u8;
-                vl[i] = if e { src[i] } else { 0 };
-            }
-            let (cn, cs, cq) = (&mut cn[..w], &mut cs[..w], &mut cq[..w]);
-            for i in 0..w {
-                cn[i] += fl[i] as u16;
-            }
-            for i in 0..w {
-                cs[i] += vl[i] as u16;
-            }
-            for i in 0..w {
-                let v = vl[i] as u16;
-                cq[i] += (v * v) as u32;
-            }
-        }
         let row = &mut raw[slot..slot + gw];
         for (((blk, n), s), q) in row
             .iter_mut()
-            .zip(cn.chunks(b))
-            .zip(cs.chunks(b))
-            .zip(cq.chunks(b))
+            .zip(cols.cn.chunks(b))
+            .zip(cols.cs.chunks(b))
+            .zip(cols.cq.chunks(b))
         {
             *blk = Block {
                 n: n.iter().map(|&v| v as u32).sum(),
@@ -186,11 +463,11 @@ pub(crate) fn binarize_edge(img: &GrayImage, tc: u8, p: &EdgeParams) -> BitImage
             hs[gx] = acc;
         }
     };
-    accumulate(0, &mut raw, &mut hsum, &mut ta, &mut tb, &mut con);
-    let min_edges = p.min_edges as u64;
+    accumulate(0, &mut raw, &mut hsum);
+    let min_edges = (p.min_edges as u64).max(1);
     for gy in 0..gh {
         if gy + 1 < gh {
-            accumulate(gy + 1, &mut raw, &mut hsum, &mut ta, &mut tb, &mut con);
+            accumulate(gy + 1, &mut raw, &mut hsum);
         }
         // Threshold of each block from its 3×3 neighbourhood.
         for (gx, t) in thr.iter_mut().enumerate() {
@@ -201,23 +478,18 @@ pub(crate) fn binarize_edge(img: &GrayImage, tc: u8, p: &EdgeParams) -> BitImage
             if gy + 1 < gh {
                 acc.add(&hsum[((gy + 1) % 3) * gw + gx]);
             }
-            let n = acc.n as u64;
-            *t = if n >= min_edges && n > 0 {
-                // p ≤ mean + std/2 ⇔ 2(p·n − s) ≤ √(n·q − s²) ⇔ p ≤ (2s + ⌊√V⌋) / 2n.
-                let s = acc.s as u64;
-                let v = (n * acc.q).saturating_sub(s * s);
-                let t = (2 * s + v.isqrt()) / (2 * n);
-                t.min(p.light as u64) as u8
-            } else {
-                p.dark
-            };
+            *t = block_threshold(acc.n as u64, acc.s as u64, acc.q, min_edges, p);
         }
-        for (chunk, &t) in thr_px.chunks_mut(b).zip(&thr) {
-            chunk.fill(t);
-        }
-        for y in gy * b..((gy + 1) * b).min(h) {
-            pack_row_thresholds(img.row(y as u32), &thr_px, &mut ta, out.row_mut(y as u32));
-        }
+        emit_block_row(
+            img,
+            gy,
+            b,
+            &thr,
+            &block_of,
+            &mut thr_px,
+            &mut mask,
+            &mut out,
+        );
     }
     out
 }
@@ -253,6 +525,74 @@ pub(crate) fn pack_ones(mask: &[u8], dst: &mut [u8]) {
         }
         if let Some(d) = dst.get_mut(mask.len() / 8) {
             *d = b;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_threshold_matches_the_exact_one() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            seed >> 33
+        };
+        for _ in 0..200_000 {
+            let n = 1 + next() % 2304;
+            // Edge intensities: a random mix of levels, so s and q are consistent.
+            let hi = 1 + next() % 256;
+            let (mut s, mut q) = (0u64, 0u64);
+            let base = next() % hi;
+            let spread = hi - base;
+            for i in 0..n.min(64) {
+                let v = base + (i * 37 + next()) % spread.max(1);
+                s += v;
+                q += v * v;
+            }
+            // Scale up to n samples keeping the moments plausible.
+            let f = n / n.min(64);
+            let (n, s, q) = (n.min(64) * f, s * f, q * f);
+            assert_eq!(
+                packed_threshold(n as i32, s as i32, q as i32) as u64,
+                window_threshold(n, s, q),
+                "n {n} s {s} q {q}"
+            );
+        }
+    }
+
+    #[test]
+    fn packed_and_wide_paths_agree() {
+        let (w, h) = (157u32, 91u32);
+        let mut g = GrayImage::new(w, h, 0);
+        for y in 0..h {
+            for x in 0..w {
+                let ink = (x / 3 + y / 5) % 4 == 0 || (x * x + 3 * y) % 97 < 9;
+                let v = if ink {
+                    40 + (x * 7 + y) % 60
+                } else {
+                    180 + (x + y * 3) % 70
+                };
+                g.row_mut(y)[x as usize] = v as u8;
+            }
+        }
+        let tc = edge_threshold(&g);
+        for b in 1..=PACKED_MAX_BLOCK {
+            let p = EdgeParams {
+                block: b,
+                min_edges: 2 * 3 * b as u32,
+                dark: 30,
+                light: 200,
+            };
+            assert_eq!(
+                binarize_edge_packed(&g, tc, &p, b),
+                binarize_edge_wide(&g, tc, &p, b),
+                "block {b}"
+            );
         }
     }
 }

@@ -12,9 +12,10 @@
 //! and wasm32 builds produce identical bits. No input panics: empty images give empty output.
 
 mod auto;
+pub(crate) use auto::MIN_INK_CONTRAST;
 mod boxsum;
 mod edge;
-mod otsu;
+pub(crate) mod otsu;
 mod sauvola;
 
 use serde::{Deserialize, Serialize};
@@ -130,8 +131,16 @@ fn sauvola_radius(stroke: u32, img: &GrayImage) -> usize {
 }
 
 fn run_edge(img: &GrayImage, params: &BinarizeParams) -> (BitImage, BinarizationReport) {
+    run_edge_at(img, params, otsu_level(img))
+}
+
+/// [`run_edge`] with Otsu's `level` of the image already known.
+fn run_edge_at(
+    img: &GrayImage,
+    params: &BinarizeParams,
+    level: u8,
+) -> (BitImage, BinarizationReport) {
     let mut rep = BinarizationReport::new(Binarization::Edge);
-    let level = otsu_level(img);
     let sw = stroke_width(img, level);
     rep.stroke_width = Some(sw);
     // The window (3×3 blocks) spans about two stroke widths plus a pixel (Lu et al.).
@@ -163,7 +172,13 @@ fn run_edge(img: &GrayImage, params: &BinarizeParams) -> (BitImage, Binarization
 
 /// Otsu's level of the image (0 for a uniform image). Tall images use every other row.
 fn otsu_level(img: &GrayImage) -> u8 {
-    let hist = otsu::histogram_rows(
+    otsu_level_of(&level_histogram(img))
+}
+
+/// The histogram [`otsu_level`] and `auto`'s separability use: every row, every other row
+/// above 256 rows, every fourth above 1024.
+pub(crate) fn level_histogram(img: &GrayImage) -> [u64; 256] {
+    otsu::histogram_rows(
         img,
         if img.height() > 1024 {
             4
@@ -172,8 +187,12 @@ fn otsu_level(img: &GrayImage) -> u8 {
         } else {
             1
         },
-    );
-    match otsu::otsu_threshold(&hist) {
+    )
+}
+
+/// Otsu's level of a [`level_histogram`] (0 when it has a single level).
+pub(crate) fn otsu_level_of(hist: &[u64; 256]) -> u8 {
+    match otsu::otsu_threshold(hist) {
         Some(t) => t as u8,
         None => 0,
     }
@@ -183,6 +202,73 @@ fn otsu_level(img: &GrayImage) -> u8 {
 /// global threshold `level`, weighted by run length (so that single-pixel noise does not win),
 /// over every other row. At least 1, at most 64.
 pub(crate) fn stroke_width(img: &GrayImage, level: u8) -> u32 {
+    const MAX: usize = 64;
+    let mut hist = [0u64; MAX + 1];
+    let step = if img.height() > 64 { 2 } else { 1 };
+    let w = img.width() as usize;
+    // Each row becomes a bit set (bit i of word k = pixel 64k + i is ink), built by a
+    // vectorisable compare and a multiply per 8 pixels; the runs are then walked word by word
+    // with trailing-zero counts, so the cost is per run, not per pixel.
+    let mut mask = vec![0u8; w.next_multiple_of(64)];
+    let mut words = vec![0u64; w.div_ceil(64)];
+    for y in (0..img.height()).step_by(step) {
+        let row = img.row(y);
+        for (m, &p) in mask.iter_mut().zip(row) {
+            *m = (p <= level) as u8;
+        }
+        for (word, c) in words.iter_mut().zip(mask.chunks_exact(64)) {
+            let mut v = 0u64;
+            for (k, b) in c.chunks_exact(8).enumerate() {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b);
+                // Byte j of the little-endian word lands on bit j of the top byte.
+                let bits = u64::from_le_bytes(a).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+                v |= bits << (8 * k);
+            }
+            *word = v;
+        }
+        let mut run = 0usize;
+        for &word in &words {
+            let mut bits = word;
+            let mut left = 64u32;
+            while left > 0 {
+                if bits & 1 == 1 {
+                    // Shifted-in high bits are 0, so `!bits` stops the count at `left`.
+                    let ones = (!bits).trailing_zeros().min(left);
+                    run += ones as usize;
+                    left -= ones;
+                    bits = bits.checked_shr(ones).unwrap_or(0);
+                } else {
+                    if run > 0 {
+                        hist[run.min(MAX)] += 1;
+                        run = 0;
+                    }
+                    if bits == 0 {
+                        break;
+                    }
+                    let zeros = bits.trailing_zeros();
+                    left -= zeros;
+                    bits >>= zeros;
+                }
+            }
+        }
+        if run > 0 {
+            hist[run.min(MAX)] += 1;
+        }
+    }
+    let mut best = (0u64, 1usize);
+    for (len, &c) in hist.iter().enumerate().take(MAX).skip(1) {
+        let mass = c * len as u64;
+        if mass > best.0 {
+            best = (mass, len);
+        }
+    }
+    best.1 as u32
+}
+
+/// The original per-pixel stroke width, kept as the reference for the tests.
+#[cfg(test)]
+fn stroke_width_reference(img: &GrayImage, level: u8) -> u32 {
     const MAX: usize = 64;
     let mut hist = [0u64; MAX + 1];
     let step = if img.height() > 64 { 2 } else { 1 };
@@ -228,7 +314,7 @@ mod tests {
                 let p = paper(x, y).min(255);
                 let i = ink(x, y);
                 // A little deterministic noise on the paper.
-                let n = ((x * 7 + y * 13) % 5) as u32;
+                let n = (x * 7 + y * 13) % 5;
                 g.row_mut(y)[x as usize] = if i {
                     (p * 35 / 100 + n) as u8
                 } else {
@@ -240,12 +326,24 @@ mod tests {
         (g, t)
     }
 
+    #[test]
+    fn a_blank_textured_page_has_no_ink_with_auto() {
+        // Paper with a soft gradient and ±6 levels of noise, no ink.
+        let (g, _) = page(400, 300, |x, y| 236 + (x + y) / 60, |_, _| false);
+        let mut g = g;
+        for (i, p) in g.data_mut().iter_mut().enumerate() {
+            *p = p.saturating_sub(((i * 2654435761) >> 28) as u8 % 12);
+        }
+        let (bits, rep) = binarize(&g, &BinarizeParams::default());
+        assert_eq!(bits.count_ink(), 0, "{rep:?}");
+        assert!(rep.reason.contains("no ink"), "{rep:?}");
+    }
+
     /// Text-like ink: rows of 3-px-wide letters.
     fn text(x: u32, y: u32) -> bool {
         let (lx, ly) = (x % 14, y % 30);
-        ly >= 8
-            && ly < 22
-            && (lx < 3 || (ly >= 8 && ly < 11 && lx < 10) || (lx >= 7 && lx < 10 && ly >= 15))
+        (8..22).contains(&ly)
+            && (lx < 3 || ((8..11).contains(&ly) && lx < 10) || ((7..10).contains(&lx) && ly >= 15))
             && x > 10
     }
 
@@ -372,6 +470,34 @@ mod tests {
         let (_, rep) = run(&g, Binarization::Auto);
         assert_eq!(rep.method, Binarization::Edge, "{}", rep.reason);
         assert!(!rep.reason.is_empty());
+    }
+
+    #[test]
+    fn stroke_width_matches_the_per_pixel_reference() {
+        // Runs of every length 1..=150 (capped at 64), touching row ends and word borders.
+        for w in [1u32, 7, 63, 64, 65, 130, 203] {
+            let mut g = GrayImage::new(w, 80, 255);
+            let mut seed = 12345u32 ^ w;
+            for y in 0..80 {
+                let mut x = 0u32;
+                while x < w {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    let len = 1 + (seed >> 16) % (1 + y * 2);
+                    let ink = (seed >> 8) & 1 == 1;
+                    for xx in x..(x + len).min(w) {
+                        g.row_mut(y)[xx as usize] = if ink { (seed % 100) as u8 } else { 200 };
+                    }
+                    x += len;
+                }
+            }
+            for level in [0u8, 50, 99, 128, 255] {
+                assert_eq!(
+                    stroke_width(&g, level),
+                    stroke_width_reference(&g, level),
+                    "w {w} level {level}"
+                );
+            }
+        }
     }
 
     #[test]

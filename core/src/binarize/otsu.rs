@@ -45,9 +45,9 @@ pub(crate) fn otsu_threshold(hist: &[u64]) -> Option<usize> {
         .sum();
     let (mut w0, mut s0) = (0u64, 0u128);
     let mut best: Option<(f64, usize, usize)> = None; // (score numerator, first t, last t)
-    for t in 0..hist.len().saturating_sub(1) {
-        w0 += hist[t];
-        s0 += t as u128 * hist[t] as u128;
+    for (t, &count) in hist.iter().enumerate().take(hist.len().saturating_sub(1)) {
+        w0 += count;
+        s0 += t as u128 * count as u128;
         let w1 = n - w0;
         if w0 == 0 || w1 == 0 {
             continue;
@@ -64,6 +64,22 @@ pub(crate) fn otsu_threshold(hist: &[u64]) -> Option<usize> {
     }
     // Between equally good levels (an empty gap in the histogram), take the middle of the gap.
     best.map(|(_, a, b)| (a + b) / 2)
+}
+
+/// Otsu's threshold with the means of its two classes (dark, light), when there are two.
+pub(crate) fn class_means(hist: &[u64; 256]) -> Option<(u8, f64, f64)> {
+    let t = otsu_threshold(hist)?;
+    let (mut n0, mut s0, mut n1, mut s1) = (0u64, 0u64, 0u64, 0u64);
+    for (v, &c) in hist.iter().enumerate() {
+        if v <= t {
+            n0 += c;
+            s0 += v as u64 * c;
+        } else {
+            n1 += c;
+            s1 += v as u64 * c;
+        }
+    }
+    (n0 > 0 && n1 > 0).then(|| (t as u8, s0 as f64 / n0 as f64, s1 as f64 / n1 as f64))
 }
 
 /// Binarizes with Otsu's global threshold; returns the image and the threshold used.
