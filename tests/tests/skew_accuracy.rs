@@ -49,7 +49,14 @@ fn blank_pages_and_pictures_are_not_confident() {
         noise: 0.3,
         ..PageSpec::blank(1240, 1754)
     });
-    assert!(detect_skew(&blank.image, 45.0).confidence < 0.3);
+    let e = detect_skew(&blank.image, 45.0);
+    assert!(e.confidence < 0.3, "blank: {e:?}");
+    // As in the pipeline: after background normalisation.
+    let mut flat = blank.image.clone();
+    scanprep::normalize_background(&mut flat);
+    let e = detect_skew(&flat, 45.0);
+    assert!(e.confidence < 0.3, "normalised blank: {e:?}");
     let picture = scanprep_fixtures::fixtures::picture(800, 600, 7);
-    assert!(detect_skew(&picture, 45.0).confidence < 0.3);
+    let e = detect_skew(&picture, 45.0);
+    assert!(e.confidence < 0.3, "picture: {e:?}");
 }
