@@ -71,14 +71,12 @@ pub fn detect_skew(img: &GrayImage, max_degrees: f32) -> SkewEstimate {
     let (coarse, confidence) = points.sweep(max_deg);
     // Rounds of line fitting, each grouping the text lines at the better angle, until stable.
     let mut fitted = None;
-    let mut lines = 0;
     let mut at = coarse;
     for _ in 0..5 {
         match points.fit(at) {
-            Some((d, n)) if (d - coarse).abs() <= 2.5 => {
+            Some(d) if (d - coarse).abs() <= 2.5 => {
                 let done = (d - at).abs() < 0.005;
                 fitted = Some(d);
-                lines = n;
                 at = d;
                 if done {
                     break;
@@ -87,9 +85,6 @@ pub fn detect_skew(img: &GrayImage, max_degrees: f32) -> SkewEstimate {
             _ => break,
         }
     }
-    // One straight row of blobs (a shadow's edge, a rule) is not a page of text: trust grows
-    // with the number of parallel lines found in one band, full from five on.
-    let confidence = confidence * ((lines as f64 - 1.0) / 4.0).clamp(0.0, 1.0);
     let degrees = match fitted {
         Some(d) => d,
         None => StripCounts::new(&bits).refine(coarse, max_deg),
@@ -152,14 +147,12 @@ impl Centroids {
     /// inverse-variance weighted mean of the slopes, or `None` with too few lines.
     /// Centroids carry sub-pixel positions, so unlike a profile search on whole rows this
     /// has no bias towards any particular angle.
-    fn fit(&self, coarse: f64) -> Option<(f64, usize)> {
+    fn fit(&self, coarse: f64) -> Option<f64> {
         let (s, c) = sin_cos(to_radians(coarse));
         let gap = self.bin; // half the median component height
         let mut slopes: Vec<(f64, f64)> = Vec::new();
         let mut band_pts: Vec<(f64, f64)> = Vec::new();
-        let mut most_lines = 0;
         for band in 0..self.bands {
-            let before = slopes.len();
             band_pts.clear();
             band_pts.extend(
                 self.points
@@ -177,7 +170,6 @@ impl Centroids {
                     start = i;
                 }
             }
-            most_lines = most_lines.max(slopes.len() - before);
         }
         if slopes.len() < 3 {
             return None;
@@ -201,7 +193,7 @@ impl Centroids {
         }
         // r falls along a line by sin(δ) per unit of u when the coarse angle is δ too small.
         let slope = num / den;
-        Some((coarse - slope * (180.0 / std::f64::consts::PI), most_lines))
+        Some(coarse - slope * (180.0 / std::f64::consts::PI))
     }
 
     /// Σ P² of the centroids projected on the normal of lines rising by `deg`, per band.
