@@ -42,47 +42,48 @@ struct Run {
     x1: u32,
 }
 
-/// Appends the ink runs of one packed row to `runs`.
+/// Appends the ink runs of one packed row to `runs`, scanning 64 pixels at a time with
+/// leading-zero counts (empty and full words are skipped whole).
 fn row_runs(row: &[u8], width: u32, y: u32, runs: &mut Vec<Run>) {
     let mut x = 0u32;
     let mut start: Option<u32> = None;
-    for &b in row {
-        if b == 0 || b == 0xFF {
-            let ink = b == 0xFF;
-            match (ink, start) {
-                (true, None) => start = Some(x),
-                (false, Some(s)) => {
-                    runs.push(Run { y, x0: s, x1: x });
-                    start = None;
-                }
-                _ => {}
-            }
-            x += 8;
+    for chunk in row.chunks(8) {
+        let mut buf = [0u8; 8];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let word = u64::from_be_bytes(buf);
+        let nbits = chunk.len() as u32 * 8;
+        if (word == 0 && start.is_none()) || (word == !0 && start.is_some()) {
+            x += nbits;
             continue;
         }
-        for i in 0..8 {
-            let ink = b & (0x80 >> i) != 0;
-            match (ink, start) {
-                (true, None) => start = Some(x + i),
-                (false, Some(s)) => {
-                    runs.push(Run {
-                        y,
-                        x0: s,
-                        x1: x + i,
-                    });
+        let mut pos = 0u32;
+        while pos < nbits {
+            let rest = word << pos;
+            match start {
+                None => {
+                    let skip = rest.leading_zeros();
+                    if skip >= nbits - pos {
+                        break;
+                    }
+                    pos += skip;
+                    start = Some(x + pos);
+                }
+                Some(s) => {
+                    // Leading ones of `rest`; the zeros shifted in are not counted past nbits.
+                    let ink = (!rest).leading_zeros();
+                    if ink >= nbits - pos {
+                        break;
+                    }
+                    pos += ink;
+                    runs.push(Run { y, x0: s, x1: x + pos });
                     start = None;
                 }
-                _ => {}
             }
         }
-        x += 8;
+        x += nbits;
     }
     if let Some(s) = start {
-        runs.push(Run {
-            y,
-            x0: s,
-            x1: x.min(width),
-        });
+        runs.push(Run { y, x0: s, x1: x.min(width) });
     }
 }
 
@@ -324,6 +325,38 @@ mod tests {
         };
         let r = clean(&mut img, &p);
         assert_eq!((r.speckles_removed, img.count_ink()), (1, 0));
+    }
+
+    #[test]
+    fn word_scanning_finds_the_same_runs_as_a_pixel_walk() {
+        let mut seed = 99u64;
+        for width in [1u32, 7, 8, 9, 63, 64, 65, 130, 200] {
+            let mut img = BitImage::new(width, 1);
+            for x in 0..width {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                // Long runs of both colours, with some single pixels.
+                if (seed >> 60) < 7 || x % 70 < 20 {
+                    img.set(x, 0, true);
+                }
+            }
+            let mut runs = Vec::new();
+            row_runs(img.row(0), width, 0, &mut runs);
+            let mut want = Vec::new();
+            let mut x = 0;
+            while x < width {
+                if img.get(x, 0) {
+                    let s = x;
+                    while x < width && img.get(x, 0) {
+                        x += 1;
+                    }
+                    want.push((s, x));
+                } else {
+                    x += 1;
+                }
+            }
+            let got: Vec<(u32, u32)> = runs.iter().map(|r| (r.x0, r.x1)).collect();
+            assert_eq!(got, want, "width {width}");
+        }
     }
 
     #[test]
