@@ -75,7 +75,11 @@ fn row_runs(row: &[u8], width: u32, y: u32, runs: &mut Vec<Run>) {
                         break;
                     }
                     pos += ink;
-                    runs.push(Run { y, x0: s, x1: x + pos });
+                    runs.push(Run {
+                        y,
+                        x0: s,
+                        x1: x + pos,
+                    });
                     start = None;
                 }
             }
@@ -83,7 +87,11 @@ fn row_runs(row: &[u8], width: u32, y: u32, runs: &mut Vec<Run>) {
         x += nbits;
     }
     if let Some(s) = start {
-        runs.push(Run { y, x0: s, x1: x.min(width) });
+        runs.push(Run {
+            y,
+            x0: s,
+            x1: x.min(width),
+        });
     }
 }
 
@@ -333,7 +341,9 @@ mod tests {
         for width in [1u32, 7, 8, 9, 63, 64, 65, 130, 200] {
             let mut img = BitImage::new(width, 1);
             for x in 0..width {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 // Long runs of both colours, with some single pixels.
                 if (seed >> 60) < 7 || x % 70 < 20 {
                     img.set(x, 0, true);
