@@ -41,13 +41,25 @@ const STRIP: u32 = 8;
 
 /// Finds the skew of the text lines of `img` within ±`max_degrees` (clamped to 45).
 pub fn detect_skew(img: &GrayImage, max_degrees: f32) -> SkewEstimate {
+    detect_skew_flattened(img, max_degrees, false)
+}
+
+/// [`detect_skew`]; `already_flat` skips flattening the shading of the analysis copy when the
+/// page has been through [`normalize_background`](crate::normalize_background).
+pub(crate) fn detect_skew_flattened(
+    img: &GrayImage,
+    max_degrees: f32,
+    already_flat: bool,
+) -> SkewEstimate {
     let max_deg = (max_degrees as f64).clamp(0.5, 45.0);
     let longest = img.width().max(img.height());
     let factor = longest.div_ceil(ANALYSIS_SIDE).max(1);
     let mut small = reduce_box(img, factor);
     // Flatten shading on the small copy too, so that a shadow's edge is not taken for text
     // when the caller skipped background normalisation (cheap at this size).
-    crate::normalize_background(&mut small);
+    if !already_flat {
+        crate::normalize_background(&mut small);
+    }
     let (w, h) = (small.width() as usize, small.height() as usize);
     if w < 16 || h < 16 {
         return SkewEstimate::default();
@@ -326,12 +338,28 @@ pub(crate) fn reduce_box(img: &GrayImage, f: u32) -> GrayImage {
                 *a += p as u32;
             }
         }
-        for (o, block) in out.row_mut(oy).iter_mut().zip(acc.chunks_exact(f as usize)) {
-            let sum = block.iter().sum::<u32>() as u64 + div as u64 / 2;
-            *o = ((sum * m) >> 24).min(255) as u8;
+        let row = out.row_mut(oy);
+        match f {
+            2 => block_means::<2>(&acc, row, div, m),
+            3 => block_means::<3>(&acc, row, div, m),
+            4 => block_means::<4>(&acc, row, div, m),
+            _ => {
+                for (o, block) in row.iter_mut().zip(acc.chunks_exact(f as usize)) {
+                    let sum = block.iter().sum::<u32>() as u64 + div as u64 / 2;
+                    *o = ((sum * m) >> 24).min(255) as u8;
+                }
+            }
         }
     }
     out
+}
+
+/// Means of `F`-wide blocks of column sums (the common factors, unrolled by the compiler).
+fn block_means<const F: usize>(acc: &[u32], row: &mut [u8], div: u32, m: u64) {
+    for (o, block) in row.iter_mut().zip(acc.chunks_exact(F)) {
+        let sum = block.iter().sum::<u32>() as u64 + div as u64 / 2;
+        *o = ((sum * m) >> 24).min(255) as u8;
+    }
 }
 
 /// Per-strip, per-row ink counts of the thresholded analysis image, stored sparsely.

@@ -5,10 +5,11 @@
 use crate::binarize::{binarize, BinarizeParams};
 use crate::clean::{clean, CleanParams};
 use crate::decode::{decode_image, gray_from_rgba, Limits};
+use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
 use crate::{
-    detect_skew, normalize_background, reduce_to_working, rotate, Binarization, Error, Format,
-    GrayImage, Options, Report, Timings,
+    normalize_background, reduce_to_working, rotate, Binarization, Error, Format, GrayImage,
+    Options, Report, Timings,
 };
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
@@ -121,7 +122,7 @@ fn run(
     t.background_ms = timer.lap();
 
     if o.deskew {
-        let est = detect_skew(&img, o.max_skew_degrees);
+        let est = detect_skew_flattened(&img, o.max_skew_degrees, o.normalize_background);
         report.skew_degrees = est.degrees;
         report.skew_confidence = est.confidence;
         t.skew_ms = timer.lap();
