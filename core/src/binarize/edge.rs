@@ -19,7 +19,7 @@
 //! and the window sums are u32 column accumulators. The test `p ≤ mean + std/2` is done exactly
 //! in 64-bit integers (`4·(p·Ne − Σ)² ≤ Ne·Σ² − Σ²`), so there is no float at all.
 
-use super::otsu::otsu_threshold;
+use super::otsu::{add_to_histogram, otsu_threshold};
 use crate::{BitImage, GrayImage};
 
 /// Tunables of the edge method, derived from the image by [`super::binarize`].
@@ -95,25 +95,9 @@ pub(crate) fn edge_threshold(img: &GrayImage) -> u8 {
     } else {
         1
     };
-    // Four interleaved sub-histograms avoid store-to-load stalls on runs of equal contrast.
-    let mut h4 = [[0u32; 256]; 4];
     for y in (0..h).step_by(step) {
         contrast_row(img, y, &mut a, &mut b, &mut c);
-        let mut chunks = c.chunks_exact(4);
-        for q in &mut chunks {
-            h4[0][q[0] as usize] += 1;
-            h4[1][q[1] as usize] += 1;
-            h4[2][q[2] as usize] += 1;
-            h4[3][q[3] as usize] += 1;
-        }
-        for &v in chunks.remainder() {
-            h4[0][v as usize] += 1;
-        }
-        // Flush per row so the u32 counters never overflow.
-        for (i, v) in hist.iter_mut().enumerate() {
-            *v += (h4[0][i] + h4[1][i] + h4[2][i] + h4[3][i]) as u64;
-        }
-        h4 = [[0u32; 256]; 4];
+        add_to_histogram(&c, &mut hist);
     }
     otsu_threshold(&hist).map_or(255, |t| t as u8)
 }

@@ -12,26 +12,29 @@ pub(crate) fn histogram(img: &GrayImage) -> [u64; 256] {
 /// The histogram of every `step`-th row.
 pub(crate) fn histogram_rows(img: &GrayImage, step: usize) -> [u64; 256] {
     let mut h = [0u64; 256];
-    // Four interleaved sub-histograms avoid store-to-load stalls on runs of equal pixels.
-    let mut h4 = [[0u32; 256]; 4];
     for row in img.rows().step_by(step.max(1)) {
-        let mut chunks = row.chunks_exact(4);
-        for c in &mut chunks {
-            h4[0][c[0] as usize] += 1;
-            h4[1][c[1] as usize] += 1;
-            h4[2][c[2] as usize] += 1;
-            h4[3][c[3] as usize] += 1;
-        }
-        for &p in chunks.remainder() {
-            h4[0][p as usize] += 1;
-        }
-        // Flush per row so the u32 counters never overflow.
-        for (i, v) in h.iter_mut().enumerate() {
-            *v += (h4[0][i] + h4[1][i] + h4[2][i] + h4[3][i]) as u64;
-        }
-        h4 = [[0u32; 256]; 4];
+        add_to_histogram(row, &mut h);
     }
     h
+}
+
+/// Adds one row of levels to `hist`. Four interleaved sub-histograms avoid store-to-load
+/// stalls on runs of equal values; the u32 counters are flushed per row, so never overflow.
+pub(crate) fn add_to_histogram(row: &[u8], hist: &mut [u64; 256]) {
+    let mut h4 = [[0u32; 256]; 4];
+    let mut chunks = row.chunks_exact(4);
+    for c in &mut chunks {
+        h4[0][c[0] as usize] += 1;
+        h4[1][c[1] as usize] += 1;
+        h4[2][c[2] as usize] += 1;
+        h4[3][c[3] as usize] += 1;
+    }
+    for &p in chunks.remainder() {
+        h4[0][p as usize] += 1;
+    }
+    for (i, v) in hist.iter_mut().enumerate() {
+        *v += (h4[0][i] + h4[1][i] + h4[2][i] + h4[3][i]) as u64;
+    }
 }
 
 /// Otsu's threshold of a histogram: pixels `<= t` form the dark class. Returns `None` when the
