@@ -15,3 +15,7 @@ cargo build -p scanprep --target wasm32-unknown-unknown
 echo "== golden, bad-input and property tests as WebAssembly (wasm32-wasip1 under Node)"
 CARGO_TARGET_WASM32_WASIP1_RUNNER="node $PWD/scripts/run-wasi.mjs" \
   cargo test -p scanprep-tests --target wasm32-wasip1 --test golden --test bad_input --test properties
+echo "== the npm package (wasm/): build, wasm-bindgen tests in Node and Chromium, tsc, e2e, budgets"
+wasm/test.sh
+echo "== the Worker (worker/): build, end-to-end tests in workerd through Miniflare"
+worker/test.sh

@@ -8,7 +8,8 @@
 
 use std::io::Cursor;
 
-use image::{ColorType, ImageDecoder, ImageFormat, ImageReader};
+use image::codecs::{png::PngDecoder, tiff::TiffDecoder, webp::WebPDecoder};
+use image::{ColorType, ImageDecoder, ImageFormat};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
@@ -80,6 +81,38 @@ pub struct Decoded {
 
 /// Decodes `bytes` to upright grayscale within `limits`.
 pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<Decoded, Error> {
+    decode_input(Input::Borrowed(bytes), limits)
+}
+
+/// [`decode_image`] on bytes the caller gives away: a JPEG is then decoded without first
+/// copying it (the WebAssembly package receives its input this way).
+pub fn decode_image_owned(bytes: Vec<u8>, limits: &Limits) -> Result<Decoded, Error> {
+    decode_input(Input::Owned(bytes), limits)
+}
+
+/// Encoded bytes, lent or given.
+enum Input<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Input<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Input::Borrowed(b) => b,
+            Input::Owned(v) => v,
+        }
+    }
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            Input::Borrowed(b) => b.to_vec(),
+            Input::Owned(v) => v,
+        }
+    }
+}
+
+fn decode_input(input: Input<'_>, limits: &Limits) -> Result<Decoded, Error> {
+    let bytes = input.as_slice();
     if bytes.is_empty() {
         return Err(Error::EmptyInput);
     }
@@ -92,7 +125,9 @@ pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<Decoded, Error> {
     let format = image::guess_format(bytes).map_err(|_| Error::UnsupportedFormat)?;
     let (image, format_name, orientation) = match format {
         ImageFormat::Jpeg => {
-            let (img, o) = decode_jpeg(bytes, limits)?;
+            // zune-jpeg reads from an owned buffer: the same reader type that `tiff` uses for
+            // JPEG-in-TIFF, so the WebAssembly build links one copy of the JPEG decoder.
+            let (img, o) = decode_jpeg(input.into_vec(), limits)?;
             (img, "jpeg", o)
         }
         ImageFormat::Png => decode_other(bytes, format, "png", limits)?,
@@ -128,10 +163,17 @@ pub fn gray_from_rgba(
         });
     }
     let mut out = vec![0u8; width as usize * height as usize];
-    for (o, px) in out.iter_mut().zip(data.chunks_exact(4)) {
+    gray_from_rgba_pixels(data, &mut out);
+    GrayImage::from_raw(width, height, out)
+}
+
+/// Converts RGBA pixels to gray (BT.601 luma, composited over white paper), one output byte per
+/// four input bytes; extra bytes on either side are ignored. For hosts that stream a large
+/// canvas through a small buffer, a strip of rows at a time, instead of copying it whole.
+pub fn gray_from_rgba_pixels(rgba: &[u8], gray: &mut [u8]) {
+    for (o, px) in gray.iter_mut().zip(rgba.chunks_exact(4)) {
         *o = over_white(luma(px[0], px[1], px[2]), px[3]);
     }
-    GrayImage::from_raw(width, height, out)
 }
 
 /// BT.601 luma in 8.8 fixed point: (77 R + 150 G + 29 B + 128) / 256.
@@ -154,7 +196,7 @@ fn decode_error(format: &'static str, e: impl std::fmt::Display) -> Error {
     }
 }
 
-fn decode_jpeg(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+fn decode_jpeg(bytes: Vec<u8>, limits: &Limits) -> Result<(GrayImage, u8), Error> {
     let side = limits.max_side.min(u16::MAX as u32) as usize;
     let options = DecoderOptions::default()
         .set_max_width(side)
@@ -172,8 +214,7 @@ fn decode_jpeg(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> 
     let input = dec.input_colorspace().unwrap_or(ColorSpace::YCbCr);
     let data = if matches!(input, ColorSpace::CMYK | ColorSpace::YCCK) {
         // Luma of CMYK needs the full conversion: decode to RGB and reduce.
-        let options = options.jpeg_set_out_colorspace(ColorSpace::RGB);
-        let mut dec = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+        dec.set_options(options.jpeg_set_out_colorspace(ColorSpace::RGB));
         let mut rgb = dec.decode().map_err(|e| map_jpeg_error(e, limits))?;
         let n = w as usize * h as usize;
         if rgb.len() < n * 3 {
@@ -212,7 +253,6 @@ fn decode_other(
     name: &'static str,
     limits: &Limits,
 ) -> Result<(GrayImage, &'static str, u8), Error> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut il = image::Limits::default();
     il.max_image_width = Some(limits.max_side);
     il.max_image_height = Some(limits.max_side);
@@ -223,10 +263,25 @@ fn decode_other(
             .saturating_mul(16)
             .saturating_add(64 << 20),
     );
-    reader.limits(il);
-    let mut dec = reader
-        .into_decoder()
-        .map_err(|e| map_image_error(e, name, limits))?;
+    // Each format's decoder is named here rather than through `ImageReader`, whose dispatch
+    // would link every decoder `image` has (a second JPEG decoder among them) into the
+    // WebAssembly build.
+    let err = |e| map_image_error(e, name, limits);
+    let cursor = Cursor::new(bytes);
+    let mut dec: Box<dyn ImageDecoder + '_> = match format {
+        ImageFormat::Png => Box::new(PngDecoder::with_limits(cursor, il).map_err(err)?),
+        ImageFormat::Tiff => {
+            let mut d = TiffDecoder::new(cursor).map_err(err)?;
+            d.set_limits(il).map_err(err)?;
+            Box::new(d)
+        }
+        ImageFormat::WebP => {
+            let mut d = WebPDecoder::new(cursor).map_err(err)?;
+            d.set_limits(il).map_err(err)?;
+            Box::new(d)
+        }
+        _ => return Err(Error::UnsupportedFormat),
+    };
     let (w, h) = dec.dimensions();
     limits.check_dimensions(w, h)?;
     let orientation = match dec.orientation() {

@@ -33,7 +33,9 @@ mod rotate;
 pub use background::normalize_background;
 pub use binarize::{binarize, BinarizationReport, BinarizeParams};
 pub use clean::{clean, CleanParams, CleanReport};
-pub use decode::{decode_image, gray_from_rgba, Decoded, Limits};
+pub use decode::{
+    decode_image, decode_image_owned, gray_from_rgba, gray_from_rgba_pixels, Decoded, Limits,
+};
 pub use deskew::{detect_skew, SkewEstimate};
 pub use encode::{
     encode_g4, encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray,
@@ -41,7 +43,9 @@ pub use encode::{
 pub use error::Error;
 pub use image::{BitImage, GrayImage};
 pub use options::{Binarization, Format, Options};
-pub use pipeline::{process, process_gray, process_rgba, process_with_clock, Clock, Processed};
+pub use pipeline::{
+    process, process_gray, process_owned, process_rgba, process_with_clock, Clock, Processed,
+};
 pub use report::{Report, Timings};
 pub use resize::{reduce_to_working, resize_area};
 pub use rotate::rotate;

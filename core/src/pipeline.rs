@@ -4,7 +4,7 @@
 
 use crate::binarize::{binarize, BinarizeParams};
 use crate::clean::{clean, CleanParams};
-use crate::decode::{decode_image, gray_from_rgba, Limits};
+use crate::decode::{decode_image, decode_image_owned, gray_from_rgba, Decoded, Limits};
 use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
 use crate::{
@@ -17,6 +17,9 @@ use crate::{
 pub trait Clock {
     /// Milliseconds since an arbitrary origin.
     fn now_ms(&self) -> f64;
+    /// Called as each stage ends, with its name (as in [`Timings`], without `_ms`) and its
+    /// duration, so that a host can report progress (the npm package's Web Worker does).
+    fn stage_done(&self, _stage: &'static str, _ms: f64) {}
 }
 
 /// The result of [`process`]: the encoded output and what was done.
@@ -48,10 +51,35 @@ pub fn process_with_clock(
     options.validate()?;
     let mut timer = Timer::new(clock);
     let decoded = decode_image(bytes, &Limits::from(options))?;
-    let decode_ms = timer.lap();
+    let decode_ms = timer.lap("decode");
+    run_decoded(decoded, bytes.len(), options, timer, decode_ms)
+}
+
+/// [`process_with_clock`] on bytes the caller gives away, so that decoding needs no copy of
+/// them (the WebAssembly package calls this).
+pub fn process_owned(
+    bytes: Vec<u8>,
+    options: &Options,
+    clock: Option<&dyn Clock>,
+) -> Result<Processed, Error> {
+    options.validate()?;
+    let mut timer = Timer::new(clock);
+    let len = bytes.len();
+    let decoded = decode_image_owned(bytes, &Limits::from(options))?;
+    let decode_ms = timer.lap("decode");
+    run_decoded(decoded, len, options, timer, decode_ms)
+}
+
+fn run_decoded(
+    decoded: Decoded,
+    input_bytes: usize,
+    options: &Options,
+    timer: Timer<'_>,
+    decode_ms: f64,
+) -> Result<Processed, Error> {
     let mut report = Report {
         input_format: decoded.format.to_string(),
-        input_bytes: bytes.len() as u64,
+        input_bytes: input_bytes as u64,
         exif_orientation: decoded.exif_orientation,
         ..Report::default()
     };
@@ -69,7 +97,7 @@ pub fn process_rgba(
     options.validate()?;
     let mut timer = Timer::new(clock);
     let gray = gray_from_rgba(data, width, height, &Limits::from(options))?;
-    let decode_ms = timer.lap();
+    let decode_ms = timer.lap("decode");
     let mut report = Report {
         input_format: "raw".into(),
         input_bytes: data.len() as u64,
@@ -114,25 +142,25 @@ fn run(
 
     let (mut img, scale) = reduce_to_working(img, o.max_working_pixels);
     report.scale = scale;
-    t.resize_ms = timer.lap();
+    t.resize_ms = timer.lap("resize");
 
     if o.normalize_background {
         normalize_background(&mut img);
     }
-    t.background_ms = timer.lap();
+    t.background_ms = timer.lap("background");
 
     if o.deskew {
         let est = detect_skew_flattened(&img, o.max_skew_degrees, o.normalize_background);
         report.skew_degrees = est.degrees;
         report.skew_confidence = est.confidence;
-        t.skew_ms = timer.lap();
+        t.skew_ms = timer.lap("skew");
         if est.degrees.abs() >= o.min_skew_degrees as f64
             && est.confidence >= o.min_skew_confidence as f64
         {
             img = rotate(&img, est.degrees);
             report.rotated = true;
         }
-        t.rotate_ms = timer.lap();
+        t.rotate_ms = timer.lap("rotate");
     }
 
     let dpi = o.dpi.map(|d| ((d as f64 * scale).round() as u32).max(1));
@@ -143,7 +171,7 @@ fn run(
             Format::Jpeg => encode_jpeg_gray(&img, o.jpeg_quality, dpi)?,
             _ => encode_png_gray(&img, dpi)?,
         };
-        t.encode_ms = timer.lap();
+        t.encode_ms = timer.lap("encode");
         (bytes, w, h)
     } else {
         let params = BinarizeParams {
@@ -154,7 +182,7 @@ fn run(
         let (mut bits, brep) = binarize(&img, &params);
         drop(img);
         report.binarization = Some(brep);
-        t.binarize_ms = timer.lap();
+        t.binarize_ms = timer.lap("binarize");
         let cp = CleanParams {
             despeckle: o.despeckle,
             max_speckle_pixels: o.max_speckle_pixels,
@@ -163,14 +191,14 @@ fn run(
         let crep = clean(&mut bits, &cp);
         report.speckles_removed = crep.speckles_removed;
         report.border_pixels_removed = crep.border_pixels_removed;
-        t.clean_ms = timer.lap();
+        t.clean_ms = timer.lap("clean");
         let bytes = match format {
             Format::Png => encode_png_bilevel(&bits, dpi)?,
             Format::GrayPng => encode_png_gray(&bits.to_gray(), dpi)?,
             Format::Jpeg => encode_jpeg_gray(&bits.to_gray(), o.jpeg_quality, dpi)?,
             _ => encode_g4_tiff(&bits, dpi),
         };
-        t.encode_ms = timer.lap();
+        t.encode_ms = timer.lap("encode");
         (bytes, bits.width(), bits.height())
     };
 
@@ -208,11 +236,13 @@ impl<'a> Timer<'a> {
             last: now,
         }
     }
-    fn lap(&mut self) -> f64 {
+    /// Ends `stage`: its duration, also passed to [`Clock::stage_done`].
+    fn lap(&mut self, stage: &'static str) -> f64 {
         let Some(c) = self.clock else { return 0.0 };
         let now = c.now_ms();
         let d = now - self.last;
         self.last = now;
+        c.stage_done(stage, d);
         d
     }
     fn total(&self) -> f64 {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the npm package's WebAssembly into wasm/pkg, offline, the same steps as
+# `wasm-pack build --mode no-install --target web`:
+#   cargo (wasm32-unknown-unknown, profile wasm-release, +simd128)
+#   → wasm-bindgen 0.2.130 (--target web, with a reset function for trap recovery)
+#   → wasm-opt (npm binaryen 132) → size report.
+# Tools come from the registries only: `cargo install wasm-bindgen-cli --version 0.2.130` and
+# `npm ci` here (binaryen). SCANPREP_WASM_SIMD=0 builds without SIMD, for comparison.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(cd .. && pwd)
+WB_VERSION=0.2.130
+
+if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WB_VERSION" ]; then
+  echo "build.sh: wasm-bindgen $WB_VERSION is needed: cargo install wasm-bindgen-cli --version $WB_VERSION" >&2
+  exit 1
+fi
+[ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
+
+features="+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext"
+[ "${SCANPREP_WASM_SIMD:-1}" = 0 ] && features="+bulk-memory,+nontrapping-fptoint,+sign-ext"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=$features" \
+  cargo build -p scanprep-wasm --target wasm32-unknown-unknown --profile wasm-release
+
+raw="$root/target/wasm32-unknown-unknown/wasm-release/scanprep_wasm.wasm"
+rm -rf pkg
+wasm-bindgen "$raw" --out-dir pkg --out-name scanprep --target web \
+  --experimental-reset-state-function
+node_modules/.bin/wasm-opt pkg/scanprep_bg.wasm -o pkg/scanprep_bg.wasm -O3 \
+  --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+size=$(stat -c %s pkg/scanprep_bg.wasm)
+gz=$(gzip -9 -c pkg/scanprep_bg.wasm | wc -c)
+echo "pkg/scanprep_bg.wasm: $size bytes, $gz bytes gzipped"

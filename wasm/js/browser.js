@@ -1,0 +1,36 @@
+// Browsers and bundlers (Vite, webpack 5): the .wasm file is found next to the glue through
+// `new URL(..., import.meta.url)`, which bundlers follow, and compiled on the first call.
+import * as glue from "../pkg/scanprep.js";
+import { createApi } from "./common.js";
+
+const api = createApi(glue);
+let ready;
+
+/** Compiles and instantiates the WebAssembly module; every call awaits it, so calling it
+ * yourself is only a way to start early (for instance while the user picks a file). */
+export function init(moduleOrPath) {
+  ready ??= glue.default(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
+  return ready;
+}
+
+export async function preprocess(input, options, hooks) {
+  await init();
+  return api.preprocess(input, options, hooks);
+}
+export async function version() {
+  await init();
+  return api.version();
+}
+export async function defaultOptions() {
+  await init();
+  return api.defaultOptions();
+}
+/** Bytes of WebAssembly memory held now (0 before the first call). */
+export function memoryBytes() {
+  return ready ? api.memoryBytes() : 0;
+}
+/** @internal Used by the test suite to prove recovery from a trap. */
+export async function __selfTestTrap() {
+  await init();
+  return api.selfTestTrap();
+}

@@ -1,0 +1,165 @@
+// What every entry of @scanfactory/scanprep shares: input normalisation, the one name mapping
+// between JavaScript (camelCase) and the engine (snake_case), errors with a `code`, and recovery
+// from a WebAssembly trap (the instance is replaced, so the next call works).
+
+/** Rows of RGBA copied into WebAssembly per call: about 1 MB, so a 12 MP canvas (48 MB) never
+ * exists twice; the engine keeps only its 1-byte gray page. */
+const STRIP_BYTES = 1 << 20;
+
+/** `maxWorkingPixels` → `max_working_pixels`. snake_case keys pass through unchanged. */
+export function toSnake(key) {
+  return key.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+}
+
+/** `skew_degrees` → `skewDegrees`, recursively through objects. */
+export function toCamel(value) {
+  if (Array.isArray(value)) return value.map(toCamel);
+  if (value === null || typeof value !== "object") return value;
+  const out = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())] = toCamel(v);
+  }
+  return out;
+}
+
+/** Options as the engine's JSON: camelCase keys mapped, `undefined` values dropped. */
+export function optionsJson(options) {
+  if (options === undefined || options === null) return "";
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw scanprepError("invalid_option", "options must be an object");
+  }
+  const snake = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (v !== undefined) snake[toSnake(k)] = v;
+  }
+  return JSON.stringify(snake);
+}
+
+/** An `Error` named `ScanprepError` with a stable `code`, like the engine's own. */
+export function scanprepError(code, message, cause) {
+  const e = new Error(message, cause === undefined ? undefined : { cause });
+  e.name = "ScanprepError";
+  e.code = code;
+  return e;
+}
+
+function isRgba(input) {
+  return (
+    input !== null &&
+    typeof input === "object" &&
+    !ArrayBuffer.isView(input) &&
+    !(input instanceof ArrayBuffer) &&
+    "data" in input &&
+    "width" in input &&
+    "height" in input
+  );
+}
+
+/** Encoded bytes as a `Uint8Array` view (no copy), raw pixels as they are, Blobs read. */
+export async function normalizeInput(input) {
+  if (typeof Blob !== "undefined" && input instanceof Blob) {
+    return new Uint8Array(await input.arrayBuffer());
+  }
+  return normalizeSync(input);
+}
+
+/** [`normalizeInput`] for what needs no reading. */
+function normalizeSync(input) {
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) {
+    return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  }
+  if (isRgba(input)) return input;
+  if (typeof Blob !== "undefined" && input instanceof Blob) {
+    throw scanprepError("unsupported_input", "preprocessSync cannot read a Blob; use preprocess");
+  }
+  throw scanprepError(
+    "unsupported_input",
+    "input must be a Blob, ArrayBuffer, typed array, ImageData or { data, width, height }",
+  );
+}
+
+/**
+ * The package's API over an initialised wasm-bindgen module `glue` (its `--target web`
+ * output). `glue.__wbg_reset_state` replaces the instance after a trap; `glue.initSync()` on an
+ * initialised module returns the current instance's exports (and so its memory).
+ */
+export function createApi(glue) {
+  function guarded(fn) {
+    try {
+      return fn();
+    } catch (e) {
+      if (e && e.name === "ScanprepError") throw e;
+      // A trap (or an exception thrown through the engine) may leave its memory half-updated:
+      // start a fresh instance so that nothing of this call leaks into the next.
+      glue.__wbg_reset_state();
+      if (e instanceof WebAssembly.RuntimeError) {
+        throw scanprepError(
+          "internal",
+          `the engine stopped on an internal error (${e.message}); it has been restarted`,
+          e,
+        );
+      }
+      throw e;
+    }
+  }
+
+  function runSync(input, options, hooks) {
+    const json = optionsJson(options);
+    const progress = hooks && typeof hooks.onProgress === "function" ? hooks.onProgress : undefined;
+    const out = guarded(() => {
+      if (!isRgba(input)) return glue.process(input, json, progress);
+      const { data, width, height } = input;
+      if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
+        throw scanprepError("invalid_input", `width and height must be whole numbers, not ${width}x${height}`);
+      }
+      if (!ArrayBuffer.isView(data)) {
+        throw scanprepError("invalid_input", "pixels must be a Uint8ClampedArray or Uint8Array of RGBA");
+      }
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const page = new glue.RgbaPage(width >>> 0, height >>> 0, json);
+      try {
+        const rowBytes = width * 4;
+        if (bytes.length !== rowBytes * height) {
+          // Let the engine name the mismatch with its own error.
+          page.pushRows(bytes.subarray(0, bytes.length - (bytes.length % Math.max(rowBytes, 1))));
+        }
+        const rows = Math.max(1, Math.floor(STRIP_BYTES / rowBytes));
+        for (let y = 0; y < height; y += rows) {
+          page.pushRows(bytes.subarray(y * rowBytes, Math.min(height, y + rows) * rowBytes));
+        }
+        return page.process(progress);
+      } catch (e) {
+        page.free?.();
+        throw e;
+      }
+    });
+    try {
+      return {
+        bytes: out.bytes,
+        mimeType: out.mediaType,
+        width: out.width,
+        height: out.height,
+        report: toCamel(JSON.parse(out.reportJson)),
+      };
+    } finally {
+      out.free();
+    }
+  }
+
+  return {
+    /** See index.d.ts. */
+    async preprocess(input, options, hooks) {
+      return runSync(await normalizeInput(input), options, hooks);
+    },
+    /** Synchronous form for encoded bytes or raw pixels already in memory (no Blob). */
+    preprocessSync(input, options, hooks) {
+      return runSync(normalizeSync(input), options, hooks);
+    },
+    version: () => glue.version(),
+    defaultOptions: () => toCamel(JSON.parse(glue.defaultOptions())),
+    memoryBytes: () => glue.initSync().memory.buffer.byteLength,
+    selfTestTrap: () => guarded(() => glue.__selfTestTrap()),
+  };
+}

@@ -1,0 +1,151 @@
+// Types of @scanfactory/scanprep. Names are the engine's (Rust `scanprep::Options` and
+// `scanprep::Report`) in camelCase: `max_working_pixels` ⇄ `maxWorkingPixels`. That is the one
+// mapping; snake_case keys are accepted too. Enum values are the same strings everywhere.
+
+/** Which binarization method to use. */
+export type Binarization = "none" | "otsu" | "sauvola" | "edge" | "auto";
+/** The encoded output: Group 4 TIFF, 1-bit PNG, 8-bit gray PNG or gray JPEG. */
+export type Format = "tiff" | "png" | "gray-png" | "jpeg";
+
+/** Options of the pipeline; every field is optional and defaults as in the engine. */
+export interface Options {
+  /** Largest encoded input accepted, in bytes (default 100 MiB). */
+  maxInputBytes?: number;
+  /** Largest image accepted, in pixels, checked from the header before decoding (default 50 M). */
+  maxPixels?: number;
+  /** Longest side accepted, in pixels (default 30000). */
+  maxSide?: number;
+  /** Larger images are reduced (area-averaged) to this many pixels first; 0 keeps all (default 9 M). */
+  maxWorkingPixels?: number;
+  /** Flatten uneven illumination and shadows (default true). */
+  normalizeBackground?: boolean;
+  /** Detect the skew and straighten the page (default true). */
+  deskew?: boolean;
+  /** Skew search range, ± degrees, at most 45 (default 45). */
+  maxSkewDegrees?: number;
+  /** Smaller angles are not corrected (default 0.05). */
+  minSkewDegrees?: number;
+  /** Confidence (0 to 1) below which the page is not rotated (default 0.3). */
+  minSkewConfidence?: number;
+  /** Binarization method (default "auto"). */
+  binarization?: Binarization;
+  /** Window side in pixels for local methods; null derives it from the page. */
+  window?: number | null;
+  /** Sauvola's k; null uses the method's default (0.2). */
+  k?: number | null;
+  /** Remove small isolated specks, keeping dots and punctuation (default true). */
+  despeckle?: boolean;
+  /** Largest speck removed, in pixels; null derives it from the stroke width. */
+  maxSpecklePixels?: number | null;
+  /** Remove dark borders around the page (default true). */
+  removeBorders?: boolean;
+  /** Output format (default "tiff"). */
+  format?: Format;
+  /** JPEG quality 1 to 100 for format "jpeg" (default 80). */
+  jpegQuality?: number;
+  /** The input's resolution, recorded (scaled) in the output; null when unknown. */
+  dpi?: number | null;
+}
+
+/** Per-stage wall time in milliseconds (`performance.now()`). */
+export interface Timings {
+  decodeMs: number;
+  resizeMs: number;
+  backgroundMs: number;
+  skewMs: number;
+  rotateMs: number;
+  binarizeMs: number;
+  cleanMs: number;
+  encodeMs: number;
+  totalMs: number;
+}
+
+/** The binarization method used and its parameters. */
+export interface BinarizationReport {
+  /** The method actually used (never "auto"). */
+  method: Exclude<Binarization, "auto">;
+  threshold: number | null;
+  window: number | null;
+  k: number | null;
+  strokeWidth: number | null;
+  contrastThreshold: number | null;
+  /** Why "auto" chose this method ("" when a method was requested). */
+  reason: string;
+}
+
+/** What the pipeline found and did. */
+export interface Report {
+  /** "jpeg", "png", "tiff", "webp", or "raw" for pixels. */
+  inputFormat: string;
+  inputBytes: number;
+  inputWidth: number;
+  inputHeight: number;
+  /** EXIF orientation applied (1 = none). */
+  exifOrientation: number;
+  /** Input to working resolution (1 = unchanged). */
+  scale: number;
+  /** Positive: content rotated counter-clockwise (lines rising to the right). */
+  skewDegrees: number;
+  skewConfidence: number;
+  rotated: boolean;
+  binarization: BinarizationReport | null;
+  specklesRemoved: number;
+  borderPixelsRemoved: number;
+  outputFormat: Format;
+  mediaType: string;
+  outputWidth: number;
+  outputHeight: number;
+  outputBytes: number;
+  timings: Timings | null;
+}
+
+/** Result of `preprocess`. */
+export interface Preprocessed {
+  bytes: Uint8Array;
+  /** "image/tiff", "image/png" or "image/jpeg". */
+  mimeType: string;
+  width: number;
+  height: number;
+  report: Report;
+}
+
+/** Raw RGBA pixels, 4 bytes per pixel, row by row (`ImageData` fits). */
+export interface RgbaPixels {
+  data: Uint8ClampedArray | Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Encoded image bytes (JPEG, PNG, TIFF, WebP) or raw pixels. */
+export type Input = Blob | ArrayBuffer | ArrayBufferView | ImageData | RgbaPixels;
+
+/** The engine's stages, in order, as reported to `onProgress`. */
+export type Stage =
+  | "decode" | "resize" | "background" | "skew" | "rotate" | "binarize" | "clean" | "encode";
+
+export interface Hooks {
+  /** Called after each stage with its name and duration in ms. */
+  onProgress?: (stage: Stage, ms: number) => void;
+}
+
+/** Stable error codes: the engine's `Error::code()` plus the package's own. */
+export type ErrorCode =
+  | "empty_input" | "input_too_large" | "image_too_large" | "side_too_long" | "empty_image"
+  | "unsupported_format" | "corrupt_image" | "buffer_size_mismatch" | "invalid_option"
+  | "encode_failed" | "unsupported_input" | "invalid_input" | "internal"
+  | "worker_failed" | "worker_terminated";
+
+/** Every error thrown by the package: `name` is "ScanprepError", `code` says what went wrong. */
+export interface ScanprepError extends Error {
+  name: "ScanprepError";
+  code: ErrorCode;
+}
+
+/** Decode (or take the pixels), normalise the background, deskew, binarize, clean, encode. */
+export function preprocess(input: Input, options?: Options, hooks?: Hooks): Promise<Preprocessed>;
+/** The engine's version. */
+export function version(): string | Promise<string>;
+/** The default options, in camelCase. */
+export function defaultOptions(): Required<Options> | Promise<Required<Options>>;
+/** Bytes of WebAssembly linear memory held now. Memory grows to the largest page seen and stays. */
+export function memoryBytes(): number;

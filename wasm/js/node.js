@@ -1,0 +1,11 @@
+// Node 20+: the module is compiled from the package's .wasm file when first imported.
+import { readFileSync } from "node:fs";
+import * as glue from "../pkg/scanprep.js";
+import { createApi } from "./common.js";
+
+glue.initSync({ module: readFileSync(new URL("../pkg/scanprep_bg.wasm", import.meta.url)) });
+const api = createApi(glue);
+
+export const { preprocess, preprocessSync, version, defaultOptions, memoryBytes } = api;
+/** @internal Used by the test suite to prove recovery from a trap. */
+export const __selfTestTrap = api.selfTestTrap;

@@ -1,0 +1,18 @@
+// Runs inside the Web Worker that `createPreprocessor()` starts: one job at a time, progress
+// posted after each stage, result bytes transferred (not copied) back.
+import { preprocess } from "./browser.js";
+
+self.onmessage = async (event) => {
+  const { id, input, options } = event.data;
+  const onProgress = (stage, ms) => self.postMessage({ id, type: "progress", stage, ms });
+  try {
+    const out = await preprocess(input, options, { onProgress });
+    self.postMessage({ id, type: "done", result: out }, [out.bytes.buffer]);
+  } catch (e) {
+    self.postMessage({
+      id,
+      type: "error",
+      error: { name: e?.name ?? "Error", code: e?.code ?? "internal", message: String(e?.message ?? e) },
+    });
+  }
+};

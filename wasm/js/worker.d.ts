@@ -1,0 +1,17 @@
+import type { Hooks, Input, Options, Preprocessed } from "./index.js";
+
+export interface WorkerHooks extends Hooks {
+  /** Transfer ArrayBuffers/typed arrays/ImageData pixels to the worker (default true: the
+   * caller's buffer becomes empty). Blobs are always passed by reference. */
+  transfer?: boolean;
+}
+
+export interface Preprocessor {
+  /** Same as `preprocess()`, in a Web Worker; the main thread stays free. */
+  preprocess(input: Input, options?: Options, hooks?: WorkerHooks): Promise<Preprocessed>;
+  /** Stops the worker; pending calls reject with code "worker_terminated". */
+  terminate(): void;
+}
+
+/** Starts a module Web Worker running the engine. */
+export function createPreprocessor(settings?: { workerUrl?: string | URL }): Preprocessor;

@@ -1,0 +1,75 @@
+// Main-thread side of the Web Worker entry: the engine runs off the main thread, inputs and
+// results move as transferred buffers, and each stage reports progress.
+import { scanprepError } from "./common.js";
+
+/**
+ * Starts a Web Worker running the engine. See worker.d.ts.
+ * @param {{ workerUrl?: string | URL }} [settings]
+ */
+export function createPreprocessor(settings = {}) {
+  const worker = new Worker(settings.workerUrl ?? new URL("./worker-entry.js", import.meta.url), {
+    type: "module",
+  });
+  let nextId = 1;
+  const pending = new Map();
+
+  worker.onmessage = (event) => {
+    const msg = event.data;
+    const job = pending.get(msg.id);
+    if (!job) return;
+    if (msg.type === "progress") {
+      job.onProgress?.(msg.stage, msg.ms);
+    } else if (msg.type === "done") {
+      pending.delete(msg.id);
+      job.resolve(msg.result);
+    } else if (msg.type === "error") {
+      pending.delete(msg.id);
+      const e = scanprepError(msg.error.code, msg.error.message);
+      e.name = msg.error.name;
+      job.reject(e);
+    }
+  };
+  worker.onerror = (event) => {
+    const e = scanprepError("worker_failed", `the preprocessing worker failed: ${event.message ?? "unknown error"}`);
+    for (const job of pending.values()) job.reject(e);
+    pending.clear();
+  };
+
+  return {
+    /**
+     * Same as `preprocess()`, off the main thread. ArrayBuffers, typed arrays and ImageData
+     * pixels are transferred to the worker (the caller's copy becomes empty) unless
+     * `hooks.transfer` is false; Blobs and Files are passed by reference.
+     */
+    preprocess(input, options, hooks = {}) {
+      const id = nextId++;
+      const transfer = [];
+      if (hooks.transfer !== false) {
+        const buffer =
+          input instanceof ArrayBuffer
+            ? input
+            : ArrayBuffer.isView(input)
+              ? input.buffer
+              : input && ArrayBuffer.isView(input.data)
+                ? input.data.buffer
+                : undefined;
+        if (buffer) transfer.push(buffer);
+      }
+      const message =
+        input && !ArrayBuffer.isView(input) && ArrayBuffer.isView(input.data)
+          ? { id, input: { data: input.data, width: input.width, height: input.height }, options }
+          : { id, input, options };
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject, onProgress: hooks.onProgress });
+        worker.postMessage(message, transfer);
+      });
+    },
+    /** Stops the worker; pending calls are rejected. */
+    terminate() {
+      worker.terminate();
+      const e = scanprepError("worker_terminated", "the preprocessor was terminated");
+      for (const job of pending.values()) job.reject(e);
+      pending.clear();
+    },
+  };
+}

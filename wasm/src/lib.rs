@@ -1,0 +1,225 @@
+//! JavaScript bindings of the `scanprep` engine (wasm-bindgen). The hand-written wrapper in
+//! `wasm/js/` turns them into the npm package's `preprocess()`; this layer only moves bytes,
+//! options (JSON, the Rust field names) and reports (JSON) across, and turns every
+//! [`scanprep::Error`] into a JavaScript `Error` with a stable `code`.
+//!
+//! Raw pixels do not have to be copied into WebAssembly whole: [`RgbaPage`] takes a canvas's
+//! RGBA a strip of rows at a time and keeps only the 1-byte gray page, a quarter of the size.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+use scanprep::{Clock, Error, GrayImage, Limits, Options};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`: present in browsers, Web Workers, Node 16+ and workerd.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// The host's clock, and the progress callback called as each stage ends.
+struct JsClock {
+    progress: Option<js_sys::Function>,
+}
+
+impl Clock for JsClock {
+    fn now_ms(&self) -> f64 {
+        performance_now()
+    }
+    fn stage_done(&self, stage: &'static str, ms: f64) {
+        if let Some(f) = &self.progress {
+            // A throwing progress callback must not abort the work: its error is ignored.
+            let _ = f.call2(
+                &JsValue::NULL,
+                &JsValue::from_str(stage),
+                &JsValue::from_f64(ms),
+            );
+        }
+    }
+}
+
+/// The result of a call: the encoded image, its media type and size, and the report as JSON
+/// (Rust field names; the wrapper maps them to camelCase).
+#[wasm_bindgen]
+pub struct Output {
+    bytes: Vec<u8>,
+    media_type: &'static str,
+    width: u32,
+    height: u32,
+    report_json: String,
+}
+
+#[wasm_bindgen]
+impl Output {
+    /// The encoded image (copied out into a new `Uint8Array`).
+    #[wasm_bindgen(getter)]
+    pub fn bytes(&self) -> Vec<u8> {
+        self.bytes.clone()
+    }
+    /// Its media type, such as `image/tiff`.
+    #[wasm_bindgen(getter, js_name = mediaType)]
+    pub fn media_type(&self) -> String {
+        self.media_type.to_string()
+    }
+    /// Output width in pixels.
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+    /// Output height in pixels.
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+    /// The report as JSON.
+    #[wasm_bindgen(getter, js_name = reportJson)]
+    pub fn report_json(&self) -> String {
+        self.report_json.clone()
+    }
+}
+
+/// Runs the whole pipeline on an encoded image (JPEG, PNG, TIFF or WebP).
+/// `options_json` is a JSON object of [`Options`] fields (`""` for the defaults); `progress`,
+/// if given, is called as `progress(stage, ms)` after each stage.
+#[wasm_bindgen]
+pub fn process(
+    bytes: Vec<u8>,
+    options_json: &str,
+    progress: Option<js_sys::Function>,
+) -> Result<Output, JsValue> {
+    let options = parse_options(options_json)?;
+    let clock = JsClock { progress };
+    let out = scanprep::process_owned(bytes, &options, Some(&clock)).map_err(js_error)?;
+    output(out)
+}
+
+/// A raw RGBA page (a canvas `ImageData`) received a strip of rows at a time and converted to
+/// gray as it arrives, so WebAssembly never holds the 4-byte-per-pixel copy.
+#[wasm_bindgen]
+pub struct RgbaPage {
+    gray: Vec<u8>,
+    width: u32,
+    height: u32,
+    filled: usize,
+    options: Options,
+}
+
+#[wasm_bindgen]
+impl RgbaPage {
+    /// Checks the size against the options' limits (before allocating) and makes room for
+    /// the gray page.
+    #[wasm_bindgen(constructor)]
+    pub fn new(width: u32, height: u32, options_json: &str) -> Result<RgbaPage, JsValue> {
+        let options = parse_options(options_json)?;
+        Limits::from(&options)
+            .check_dimensions(width, height)
+            .map_err(js_error)?;
+        Ok(RgbaPage {
+            gray: vec![0; width as usize * height as usize],
+            width,
+            height,
+            filled: 0,
+            options,
+        })
+    }
+
+    /// Appends the next rows, RGBA, 4 bytes per pixel; a strip must hold whole rows.
+    #[wasm_bindgen(js_name = pushRows)]
+    pub fn push_rows(&mut self, rgba: &[u8]) -> Result<(), JsValue> {
+        let row_bytes = self.width as usize * 4;
+        let pixels = rgba.len() / 4;
+        if !rgba.len().is_multiple_of(row_bytes) || self.filled + pixels > self.gray.len() {
+            return Err(js_error(self.mismatch(rgba.len())));
+        }
+        scanprep::gray_from_rgba_pixels(rgba, &mut self.gray[self.filled..self.filled + pixels]);
+        self.filled += pixels;
+        Ok(())
+    }
+
+    /// Runs the pipeline on the page once every row has arrived; the page is consumed.
+    pub fn process(self, progress: Option<js_sys::Function>) -> Result<Output, JsValue> {
+        if self.filled != self.gray.len() {
+            let received = self.filled as u64 * 4;
+            return Err(js_error(self.mismatch_total(received)));
+        }
+        let input_bytes = self.gray.len() as u64 * 4;
+        let gray = GrayImage::from_raw(self.width, self.height, self.gray).map_err(js_error)?;
+        let clock = JsClock { progress };
+        let mut out =
+            scanprep::process_gray(gray, &self.options, Some(&clock)).map_err(js_error)?;
+        out.report.input_bytes = input_bytes;
+        output(out)
+    }
+}
+
+impl RgbaPage {
+    fn mismatch(&self, strip: usize) -> Error {
+        self.mismatch_total(self.filled as u64 * 4 + strip as u64)
+    }
+    fn mismatch_total(&self, actual: u64) -> Error {
+        Error::BufferSizeMismatch {
+            width: self.width,
+            height: self.height,
+            channels: 4,
+            expected: self.gray.len() as u64 * 4,
+            actual,
+        }
+    }
+}
+
+/// The engine's version (the crate version).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// The default options as JSON, with the Rust field names.
+#[wasm_bindgen(js_name = defaultOptions)]
+pub fn default_options() -> String {
+    serde_json::to_string(&Options::default()).unwrap_or_default()
+}
+
+/// Traps on purpose (a Rust panic is a WebAssembly trap). The test suite uses it to prove that
+/// the package recovers from a trap and keeps working; nothing else calls it.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __selfTestTrap)]
+pub fn self_test_trap() {
+    panic!("deliberate trap requested by the self-test");
+}
+
+fn parse_options(json: &str) -> Result<Options, JsValue> {
+    let options: Options = if json.trim().is_empty() {
+        Options::default()
+    } else {
+        serde_json::from_str(json).map_err(|e| {
+            error_value("invalid_option", &format!("the options are not valid: {e}"))
+        })?
+    };
+    options.validate().map_err(js_error)?;
+    Ok(options)
+}
+
+fn output(p: scanprep::Processed) -> Result<Output, JsValue> {
+    let report_json = serde_json::to_string(&p.report)
+        .map_err(|e| error_value("internal", &format!("cannot serialise the report: {e}")))?;
+    Ok(Output {
+        bytes: p.bytes,
+        media_type: p.media_type,
+        width: p.width,
+        height: p.height,
+        report_json,
+    })
+}
+
+/// A JavaScript `Error` whose `code` is [`Error::code`] and `name` is `ScanprepError`.
+fn js_error(e: Error) -> JsValue {
+    error_value(e.code(), &e.to_string())
+}
+
+fn error_value(code: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name("ScanprepError");
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
+    err.into()
+}

@@ -1,0 +1,110 @@
+// The package in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
+// the demo page processes a fixture photo in a Web Worker, and the plain ES module entry takes
+// raw canvas pixels. Saves a screenshot to wasm/test-artifacts/demo.png.
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { chromium } from "playwright-core";
+
+import { serve } from "../demo/serve.mjs";
+import { fixtures, fnv1a64, nativeOutput } from "./helpers.mjs";
+
+const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const artifacts = new URL("../test-artifacts/", import.meta.url).pathname;
+let server;
+let browser;
+let base;
+
+before(async () => {
+  assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath} (apt-get install chromium)`);
+  server = await serve(0);
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test("the demo page straightens and cleans a phone photo in a Web Worker", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${base}/demo/`);
+  const photo = join(fixtures, "photo-shadow.jpg");
+  await page.setInputFiles("#file", photo);
+  await page.waitForFunction(() => document.body.dataset.state === "done" || document.body.dataset.state === "error", null, { timeout: 60_000 });
+  assert.deepEqual(errors, []);
+  const r = await page.evaluate(() => window.__lastResult);
+  assert.ok(r, JSON.stringify(await page.evaluate(() => window.__lastError)));
+
+  // What the fixture is known to be (fixtures/manifest.json): a 1600x1200 photo with EXIF
+  // orientation 6, upright 1200x1600, text skewed by 2 degrees.
+  assert.equal(r.report.inputFormat, "jpeg");
+  assert.equal(r.report.exifOrientation, 6);
+  assert.equal(r.report.inputWidth, 1200);
+  assert.equal(r.report.inputHeight, 1600);
+  assert.ok(Math.abs(r.report.skewDegrees - 2) < 0.3, `skew ${r.report.skewDegrees}`);
+  assert.equal(r.report.rotated, true);
+  assert.equal(r.mimeType, "image/png");
+
+  // Progress came to the main thread while the worker ran: every stage, before the result.
+  assert.deepEqual(r.stages.map((s) => s.stage), [
+    "decode", "resize", "background", "skew", "rotate", "binarize", "clean", "encode",
+  ]);
+
+  // The bytes are the native CLI's, and the browser can display them.
+  const native = nativeOutput(photo, "png");
+  assert.equal(fnv1a64(Uint8Array.from(r.bytes)), fnv1a64(native));
+  const shown = await page.evaluate(async () => {
+    const img = document.getElementById("result");
+    await img.decode();
+    return { w: img.naturalWidth, h: img.naturalHeight };
+  });
+  assert.deepEqual(shown, { w: r.width, h: r.height });
+  assert.match(await page.textContent("#skew"), /2\.\d\d°/);
+
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, "demo.png"), fullPage: true });
+  await page.close();
+});
+
+test("canvas pixels (ImageData) give the same result as the encoded file, in the browser", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/demo/`);
+  const file = readFileSync(join(fixtures, "two-column.png")).toString("base64");
+  const result = await page.evaluate(async (b64) => {
+    const { preprocess, memoryBytes } = await import("/js/browser.js");
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(bitmap, 0, 0);
+    const pixels = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    const fromFile = await preprocess(new Blob([bytes]));
+    const fromPixels = await preprocess(pixels);
+    let bad = null;
+    try {
+      await preprocess(new Uint8Array([1, 2, 3]));
+    } catch (e) {
+      bad = { name: e.name, code: e.code };
+    }
+    const again = await preprocess(bytes);
+    const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+    return {
+      same: same(fromFile.bytes, fromPixels.bytes),
+      sameAgain: same(fromFile.bytes, again.bytes),
+      bad,
+      pixelsFormat: fromPixels.report.inputFormat,
+      memory: memoryBytes(),
+    };
+  }, file);
+  assert.equal(result.same, true, "ImageData path and file path differ");
+  assert.equal(result.pixelsFormat, "raw");
+  assert.deepEqual(result.bad, { name: "ScanprepError", code: "unsupported_format" });
+  assert.equal(result.sameAgain, true);
+  assert.ok(result.memory > 0);
+  await page.close();
+});

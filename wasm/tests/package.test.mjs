@@ -1,0 +1,148 @@
+// The npm package under Node: same bytes as the native CLI on every fixture, typed errors that
+// leave the module usable, recovery from a trap, raw RGBA input, the name mapping, and the types.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { crc32 } from "node:zlib";
+
+import * as scanprep from "../js/node.js";
+import {
+  fixtures,
+  fnv1a64,
+  grayToRgba,
+  inputFixtures,
+  nativeOutput,
+  readGrayPng,
+  root,
+} from "./helpers.mjs";
+
+const golden = JSON.parse(readFileSync(join(root, "tests", "golden.json"), "utf8"));
+
+test("every fixture gives the native CLI's bytes, in TIFF and PNG", async () => {
+  for (const f of inputFixtures()) {
+    const bytes = readFileSync(join(fixtures, f.file));
+    const tiff = await scanprep.preprocess(bytes);
+    assert.equal(fnv1a64(tiff.bytes), golden[f.file].fnv1a64, `${f.file}: golden checksum`);
+    assert.deepEqual(Buffer.from(tiff.bytes), nativeOutput(join(fixtures, f.file), "tiff"), f.file);
+    const png = await scanprep.preprocess(bytes, { format: "png" });
+    assert.deepEqual(Buffer.from(png.bytes), nativeOutput(join(fixtures, f.file), "png"), `${f.file} png`);
+    assert.equal(png.mimeType, "image/png");
+  }
+});
+
+test("options in camelCase reach the engine, and the report comes back in camelCase", async () => {
+  const bytes = readFileSync(join(fixtures, "page-skew-plus3.png"));
+  const out = await scanprep.preprocess(bytes, {
+    format: "gray-png",
+    binarization: "none",
+    maxWorkingPixels: 500_000,
+    normalizeBackground: false,
+  });
+  const r = out.report;
+  assert.equal(out.mimeType, "image/png");
+  assert.equal(r.outputFormat, "gray-png");
+  assert.equal(r.binarization, null);
+  assert.ok(r.scale < 1, "maxWorkingPixels reduced the page");
+  assert.ok(out.width * out.height <= 600_000, `${out.width}x${out.height}`);
+  assert.ok(Math.abs(r.skewDegrees - 3) < 0.3, `skew ${r.skewDegrees}`);
+  assert.equal(r.rotated, true);
+  for (const k of ["decodeMs", "skewMs", "rotateMs", "encodeMs", "totalMs"]) {
+    assert.equal(typeof r.timings[k], "number", k);
+  }
+  // The same flags in snake_case are the same request.
+  const snake = await scanprep.preprocess(bytes, {
+    format: "gray-png",
+    binarization: "none",
+    max_working_pixels: 500_000,
+    normalize_background: false,
+  });
+  assert.deepEqual(snake.bytes, out.bytes);
+});
+
+test("progress is reported after each stage, in pipeline order", async () => {
+  const stages = [];
+  await scanprep.preprocess(readFileSync(join(fixtures, "two-column.png")), {}, {
+    onProgress: (stage, ms) => {
+      assert.ok(ms >= 0);
+      stages.push(stage);
+    },
+  });
+  assert.deepEqual(stages, [
+    "decode", "resize", "background", "skew", "rotate", "binarize", "clean", "encode",
+  ]);
+});
+
+test("raw RGBA pixels give the same page as the encoded file", async () => {
+  const file = readFileSync(join(fixtures, "two-column.png"));
+  const pixels = grayToRgba(readGrayPng(file));
+  const fromFile = await scanprep.preprocess(file);
+  const fromPixels = await scanprep.preprocess(pixels);
+  assert.deepEqual(fromPixels.bytes, fromFile.bytes);
+  assert.equal(fromPixels.report.inputFormat, "raw");
+  assert.equal(fromPixels.report.inputBytes, pixels.data.length);
+  assert.equal(fromPixels.report.skewDegrees, fromFile.report.skewDegrees);
+});
+
+async function rejectsWith(promise, code) {
+  await assert.rejects(promise, (e) => {
+    assert.equal(e.name, "ScanprepError", String(e));
+    assert.equal(e.code, code, e.message);
+    assert.ok(e instanceof Error);
+    assert.ok(e.message.length > 10, e.message);
+    return true;
+  });
+}
+
+test("bad input and bad options are typed errors, and the next call still works", async () => {
+  const good = readFileSync(join(fixtures, "page.webp"));
+  const expected = (await scanprep.preprocess(good)).bytes;
+  // A valid PNG header claiming 100000 x 100000 pixels, and nothing else.
+  const ihdr = Buffer.from("49484452000186a0000186a00800000000", "hex");
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(ihdr));
+  const png100k = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d", "hex"), ihdr, crc]);
+  const cases = [
+    [new Uint8Array(0), undefined, "empty_input"],
+    [new Uint8Array(4096).map((_, i) => (i * 7919) & 255), undefined, "unsupported_format"],
+    [readFileSync(join(fixtures, "photo-shadow.jpg")).subarray(0, 300), undefined, "corrupt_image"],
+    [png100k, undefined, "image_too_large"],
+    [good, { maxInputBytes: 100 }, "input_too_large"],
+    [good, { format: "bmp" }, "invalid_option"],
+    [good, { noSuchOption: 1 }, "invalid_option"],
+    [good, { maxSkewDegrees: 90 }, "invalid_option"],
+    [{ data: new Uint8ClampedArray(10), width: 3, height: 3 }, undefined, "buffer_size_mismatch"],
+    [{ data: new Uint8ClampedArray(0), width: 0, height: 0 }, undefined, "empty_image"],
+    ["not bytes", undefined, "unsupported_input"],
+  ];
+  for (const [input, options, code] of cases) {
+    await rejectsWith(scanprep.preprocess(input, options), code);
+    await rejectsWith(Promise.resolve().then(() => scanprep.preprocessSync(input, options)), code);
+    assert.deepEqual((await scanprep.preprocess(good)).bytes, expected, `usable after ${code}`);
+  }
+});
+
+test("a trap inside the engine is an error, and the module is replaced and keeps working", async () => {
+  const good = readFileSync(join(fixtures, "page.webp"));
+  const before = await scanprep.preprocess(good);
+  assert.throws(() => scanprep.__selfTestTrap(), (e) => e.code === "internal");
+  const after = await scanprep.preprocess(good);
+  assert.deepEqual(after.bytes, before.bytes);
+});
+
+test("default options: the Rust names in camelCase, matching index.d.ts", async () => {
+  const defaults = scanprep.defaultOptions();
+  assert.equal(defaults.format, "tiff");
+  assert.equal(defaults.binarization, "auto");
+  const dts = readFileSync(new URL("../js/index.d.ts", import.meta.url), "utf8");
+  const fields = (name) => {
+    const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))[1];
+    return [...body.matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]).sort();
+  };
+  assert.deepEqual(fields("Options"), Object.keys(defaults).sort());
+  const out = await scanprep.preprocess(readFileSync(join(fixtures, "page.webp")));
+  assert.deepEqual(fields("Report"), Object.keys(out.report).sort());
+  assert.deepEqual(fields("Timings"), Object.keys(out.report.timings).sort());
+  assert.deepEqual(fields("BinarizationReport"), Object.keys(out.report.binarization).sort());
+  assert.match(scanprep.version(), /^\d+\.\d+\.\d+/);
+});

@@ -1,0 +1,40 @@
+// Type-checked by `tsc -p tests` (wasm/test.sh): the package's .d.ts as a React/Vite app sees it,
+// imported by its published name through the package's `exports` map.
+import { defaultOptions, preprocess } from "@scanfactory/scanprep";
+import type { Options, Preprocessed, Report, ScanprepError, Stage } from "@scanfactory/scanprep";
+import { createPreprocessor } from "@scanfactory/scanprep/worker";
+
+export async function fromFile(file: File, canvas: HTMLCanvasElement): Promise<number> {
+  const options: Options = { format: "png", maxWorkingPixels: 6_000_000, binarization: "auto" };
+  const out: Preprocessed = await preprocess(file, options);
+  const bytes: Uint8Array = out.bytes;
+  const report: Report = out.report;
+  const skew: number = report.skewDegrees + report.skewConfidence;
+  const method: string | undefined = report.binarization?.method;
+  const total: number | undefined = report.timings?.totalMs;
+
+  const ctx = canvas.getContext("2d");
+  if (ctx) {
+    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    await preprocess(pixels, { format: "tiff" });
+  }
+  const worker = createPreprocessor();
+  const stages: Stage[] = [];
+  await worker.preprocess(bytes, undefined, { onProgress: (stage) => stages.push(stage), transfer: false });
+  worker.terminate();
+  void (await defaultOptions());
+  return skew + bytes.length + (method ? 1 : 0) + (total ?? 0);
+}
+
+export function describe(e: unknown): string {
+  const err = e as ScanprepError;
+  return `${err.code}: ${err.message}`;
+}
+
+// Wrong names and values do not type-check.
+// @ts-expect-error: the option is maxWorkingPixels
+const badName: Options = { maxWorkPixels: 1 };
+// @ts-expect-error: no such format
+const badFormat: Options = { format: "bmp" };
+void badName;
+void badFormat;

@@ -1,0 +1,478 @@
+//! The scanprep Cloudflare Worker: a synchronous preprocessing endpoint, and an asynchronous
+//! path R2 → queue → scanprep → OCR API → R2/D1. See docs/deployment.md.
+//!
+//! Nothing reachable from a request or a message panics: every failure becomes a JSON error
+//! `{ "error": { "code", "message" } }` or a D1 status with its reason.
+
+mod auth;
+mod config;
+mod consumer;
+mod http;
+mod log;
+mod pipeline;
+mod store;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use worker::wasm_bindgen::prelude::*;
+use worker::{event, Context, Env, FormEntry, Method, Request, Response};
+
+use crate::config::Config;
+use crate::http::{apply_cors, error_response, json_response, ApiError};
+use crate::log::{Level, Line};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[wasm_bindgen]
+extern "C" {
+    /// `crypto.randomUUID()`, a v4 UUID from the runtime's CSPRNG.
+    #[wasm_bindgen(js_namespace = crypto, js_name = randomUUID)]
+    fn random_uuid() -> String;
+}
+
+pub(crate) fn new_id() -> String {
+    random_uuid()
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    Ok(handle(req, env).await)
+}
+
+#[event(queue)]
+async fn queue(batch: worker::MessageBatch<Value>, env: Env, _ctx: Context) -> worker::Result<()> {
+    consumer::handle_batch(batch, env).await;
+    Ok(())
+}
+
+/// Per-request facts for the log line.
+struct Ctx {
+    cfg: Config,
+    line: Line,
+}
+
+async fn handle(req: Request, env: Env) -> Response {
+    let started = log::now_ms();
+    let cfg = Config::from_env(&env);
+    let method = req.method();
+    let path = req.path();
+    let origin = req.headers().get("origin").ok().flatten();
+    let request_id = req
+        .headers()
+        .get("cf-ray")
+        .ok()
+        .flatten()
+        .unwrap_or_else(new_id);
+    let line = Line::new(cfg.log_level, Level::Info, "request")
+        .field("request_id", request_id.clone())
+        .field("method", method.to_string())
+        .field("path", path.clone());
+    let mut ctx = Ctx { cfg, line };
+
+    let result = if method == Method::Options {
+        preflight(&req, &ctx.cfg)
+    } else {
+        route(req, &env, &mut ctx, &method, &path).await
+    };
+    let resp = match result {
+        Ok(r) => r,
+        Err(e) => {
+            ctx.line.set("error_code", e.code);
+            ctx.line.set("error", e.message.clone());
+            if e.status >= 500 {
+                ctx.line.level(Level::Error);
+            } else {
+                ctx.line.level(Level::Warn);
+            }
+            error_response(&e)
+        }
+    };
+    apply_cors(&resp, origin.as_deref(), ctx.cfg.cors_origin.as_deref());
+    let _ = resp.headers().set("x-request-id", &request_id);
+    ctx.line.set("status", resp.status_code());
+    ctx.line.set("duration_ms", log::now_ms() - started);
+    ctx.line.emit();
+    resp
+}
+
+fn preflight(req: &Request, cfg: &Config) -> Result<Response, ApiError> {
+    let origin = req.headers().get("origin").ok().flatten();
+    if !http::origin_allowed(origin.as_deref(), cfg.cors_origin.as_deref()) {
+        return Err(ApiError::new(
+            403,
+            "cors_origin_not_allowed",
+            "this origin may not call the API",
+        ));
+    }
+    let resp = Response::empty()?.with_status(204);
+    let h = resp.headers();
+    let _ = h.set("access-control-allow-methods", http::ALLOW_METHODS);
+    let _ = h.set("access-control-allow-headers", http::ALLOW_HEADERS);
+    let _ = h.set("access-control-max-age", "600");
+    Ok(resp)
+}
+
+async fn route(
+    req: Request,
+    env: &Env,
+    ctx: &mut Ctx,
+    method: &Method,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (Method::Get, ["", "health"]) | (Method::Head, ["", "health"]) => Ok(health(env, &ctx.cfg)),
+        (_, ["", "v1", ..]) => {
+            let user = authenticate(&req, env)?;
+            ctx.line.set("user", user.id.clone());
+            match (method, segments.as_slice()) {
+                (Method::Post, ["", "v1", "preprocess"]) => preprocess(req, ctx).await,
+                (Method::Post, ["", "v1", "scans"]) => create_scan(req, env, ctx, &user).await,
+                (Method::Get, ["", "v1", "scans", id]) => get_scan(env, ctx, &user, id).await,
+                (_, ["", "v1", "preprocess"])
+                | (_, ["", "v1", "scans"])
+                | (_, ["", "v1", "scans", _]) => Err(ApiError::new(
+                    405,
+                    "method_not_allowed",
+                    "method not allowed on this route",
+                )),
+                _ => Err(ApiError::new(404, "not_found", "no such route")),
+            }
+        }
+        _ => Err(ApiError::new(404, "not_found", "no such route")),
+    }
+}
+
+fn authenticate(req: &Request, env: &Env) -> Result<auth::User, ApiError> {
+    let header = req.headers().get("authorization").ok().flatten();
+    let secret = config::secret(env, "JWT_SECRET");
+    auth::authenticate(header.as_deref(), secret.as_deref(), log::now_ms() / 1000.0)
+}
+
+fn health(env: &Env, cfg: &Config) -> Response {
+    let bindings = json!({
+        "DB": env.d1(config::DB).is_ok(),
+        "KV": env.kv(config::KV).is_ok(),
+        "SCANS": env.bucket(config::SCANS).is_ok(),
+        "EXPORTS": env.bucket(config::EXPORTS).is_ok(),
+        "SCAN_QUEUE": env.queue(config::QUEUE).is_ok(),
+        "OCR_API_URL": cfg.ocr_api_url.is_some(),
+        "OCR_API_KEY": config::secret(env, "OCR_API_KEY").is_some(),
+        "JWT_SECRET": config::secret(env, "JWT_SECRET").is_some(),
+    });
+    json_response(
+        200,
+        &json!({
+            "status": "ok",
+            "service": "scanprep-worker",
+            "version": VERSION,
+            "environment": cfg.environment,
+            "bindings": bindings,
+            "limits": {
+                "max_body_bytes": cfg.max_body_bytes,
+                "max_pixels": cfg.max_pixels,
+                "cpu_budget_ms": cfg.cpu_budget_ms,
+                "cpu_max_pixels": cfg.cpu_max_pixels(),
+            },
+        }),
+    )
+}
+
+/// The uploaded image and the options carried with it (multipart `options` field).
+struct Upload {
+    bytes: Vec<u8>,
+    form_options: Option<String>,
+}
+
+/// Reads the body: raw image bytes, or `multipart/form-data` with a `file` (or `image`) part and
+/// an optional `options` JSON part. Refuses bodies over the limit before and after reading.
+async fn read_upload(mut req: Request, cfg: &Config) -> Result<Upload, ApiError> {
+    let too_large = |n: u64| {
+        ApiError::new(
+            413,
+            "payload_too_large",
+            format!(
+                "the body is {n} bytes, more than the limit of {} bytes",
+                cfg.max_body_bytes
+            ),
+        )
+    };
+    if let Some(len) = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        if len > cfg.max_body_bytes {
+            return Err(too_large(len));
+        }
+    }
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let upload = if content_type.starts_with("multipart/form-data") {
+        let form = req.form_data().await.map_err(|e| {
+            ApiError::new(400, "bad_multipart", format!("cannot read the form: {e}"))
+        })?;
+        let file = form.get("file").or_else(|| form.get("image"));
+        let bytes = match file {
+            Some(FormEntry::File(f)) => f.bytes().await.map_err(|e| {
+                ApiError::new(400, "bad_multipart", format!("cannot read the file: {e}"))
+            })?,
+            Some(FormEntry::Field(text)) => text.into_bytes(),
+            None => {
+                return Err(ApiError::new(
+                    400,
+                    "bad_multipart",
+                    "the form needs a `file` part with the image",
+                ))
+            }
+        };
+        Upload {
+            bytes,
+            form_options: form.get_field("options"),
+        }
+    } else {
+        let bytes = req
+            .bytes()
+            .await
+            .map_err(|e| ApiError::new(400, "bad_body", format!("cannot read the body: {e}")))?;
+        Upload {
+            bytes,
+            form_options: None,
+        }
+    };
+    if upload.bytes.len() as u64 > cfg.max_body_bytes {
+        return Err(too_large(upload.bytes.len() as u64));
+    }
+    if upload.bytes.is_empty() {
+        return Err(ApiError::new(400, "empty_input", "the body holds no image"));
+    }
+    Ok(upload)
+}
+
+fn query_pairs(req: &Request) -> Vec<(String, String)> {
+    req.url()
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn preprocess(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let wants_json = req
+        .headers()
+        .get("accept")
+        .ok()
+        .flatten()
+        .map(|a| a.to_ascii_lowercase().contains("application/json"))
+        .unwrap_or(false);
+    // The body is read before the options are checked: answering before reading it would make
+    // many HTTP clients fail with a connection reset instead of showing the 400.
+    let header_opts = req.headers().get("x-scanprep-options").ok().flatten();
+    let query = query_pairs(&req);
+    let upload = read_upload(req, &ctx.cfg).await?;
+    let (options, _) = pipeline::parse_options(
+        header_opts.as_deref().or(upload.form_options.as_deref()),
+        &query,
+    )?;
+    ctx.line.set("bytes_in", upload.bytes.len());
+    let t0 = log::now_ms();
+    let out = pipeline::run(&upload.bytes, &options, &ctx.cfg)?;
+    ctx.line.set("pipeline_ms", log::now_ms() - t0);
+    ctx.line.set("bytes_out", out.bytes.len());
+    ctx.line.set("width", out.width);
+    ctx.line.set("height", out.height);
+    ctx.line.set(
+        "input_pixels",
+        u64::from(out.report.input_width) * u64::from(out.report.input_height),
+    );
+    ctx.line.set("wasm_memory_bytes", log::wasm_memory_bytes());
+    if wants_json {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&out.bytes);
+        return Ok(json_response(
+            200,
+            &json!({
+                "media_type": out.media_type,
+                "width": out.width,
+                "height": out.height,
+                "bytes": out.bytes.len(),
+                "image_base64": b64,
+                "report": out.report,
+            }),
+        ));
+    }
+    let resp = http::bytes_response(200, out.bytes, out.media_type);
+    let h = resp.headers();
+    let _ = h.set("x-scanprep-report", &http::header_json(&out.report));
+    let _ = h.set("x-scanprep-width", &out.width.to_string());
+    let _ = h.set("x-scanprep-height", &out.height.to_string());
+    let _ = h.set("cache-control", "no-store");
+    Ok(resp)
+}
+
+/// `POST /v1/scans`: store the original, record the scan, queue it, answer 202.
+async fn create_scan(
+    req: Request,
+    env: &Env,
+    ctx: &mut Ctx,
+    user: &auth::User,
+) -> Result<Response, ApiError> {
+    let idem = req
+        .headers()
+        .get("idempotency-key")
+        .ok()
+        .flatten()
+        .filter(|k| !k.is_empty() && k.len() <= 200);
+    let kv = env.kv(config::KV).ok();
+    let idem_key = idem.as_ref().map(|k| format!("idem:{}:{}", user.id, k));
+    if let (Some(kv), Some(key)) = (&kv, &idem_key) {
+        if let Ok(Some(existing)) = kv.get(key).text().await {
+            ctx.line.set("scan_id", existing.clone());
+            ctx.line.set("outcome", "idempotent_replay");
+            return Ok(accepted(&existing, true));
+        }
+    }
+    let header_opts = req.headers().get("x-scanprep-options").ok().flatten();
+    let query = query_pairs(&req);
+    let upload = read_upload(req, &ctx.cfg).await?;
+    let (_, options_json) = pipeline::parse_options(
+        header_opts.as_deref().or(upload.form_options.as_deref()),
+        &query,
+    )?;
+    let media_type = pipeline::sniff(&upload.bytes).ok_or_else(|| {
+        ApiError::new(
+            415,
+            "unsupported_format",
+            "the body is not a JPEG, PNG, TIFF or WebP image",
+        )
+    })?;
+    ctx.line.set("bytes_in", upload.bytes.len());
+
+    let id = new_id();
+    ctx.line.set("scan_id", id.clone());
+    let scans = env
+        .bucket(config::SCANS)
+        .map_err(|_| ApiError::unavailable("the R2 binding SCANS is missing"))?;
+    let db = store::db(env)?;
+    let queue = env
+        .queue(config::QUEUE)
+        .map_err(|_| ApiError::unavailable("the queue binding SCAN_QUEUE is missing"))?;
+    let key = store::original_key(&id);
+    let size = upload.bytes.len();
+    let mut meta = std::collections::HashMap::new();
+    meta.insert("scan_id".to_string(), id.clone());
+    meta.insert("user_id".to_string(), user.id.clone());
+    scans
+        .put(&key, upload.bytes)
+        .http_metadata(worker::HttpMetadata {
+            content_type: Some(media_type.to_string()),
+            ..Default::default()
+        })
+        .custom_metadata(meta)
+        .execute()
+        .await
+        .map_err(|e| ApiError::unavailable(format!("R2: cannot store the original: {e}")))?;
+    let now = log::now_iso();
+    store::exec(
+        &db,
+        "INSERT INTO scans (id, user_id, status, original_key, original_bytes, content_type, \
+         options, attempts, created_at, updated_at) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, 0, ?7, ?7)",
+        &[
+            store::s(&id),
+            store::s(&user.id),
+            store::s(&key),
+            store::n(size as f64),
+            store::s(media_type),
+            store::s(&options_json.to_string()),
+            store::s(&now),
+        ],
+    )
+    .await?;
+    let message = consumer::ScanMessage {
+        scan_id: id.clone(),
+    };
+    if let Err(e) = queue.send(&message).await {
+        let _ = store::exec(
+            &db,
+            "UPDATE scans SET status = 'failed', error_code = 'enqueue_failed', error_message = ?2, \
+             updated_at = ?3 WHERE id = ?1",
+            &[store::s(&id), store::s(&format!("cannot queue the scan: {e}")), store::s(&log::now_iso())],
+        )
+        .await;
+        return Err(ApiError::unavailable(format!("cannot queue the scan: {e}")));
+    }
+    if let (Some(kv), Some(key)) = (&kv, &idem_key) {
+        if let Ok(put) = kv.put(key, id.as_str()) {
+            let _ = put.expiration_ttl(86_400).execute().await;
+        }
+    }
+    ctx.line.set("outcome", "queued");
+    Ok(accepted(&id, false))
+}
+
+fn accepted(id: &str, replay: bool) -> Response {
+    let location = format!("/v1/scans/{id}");
+    let resp = json_response(
+        202,
+        &json!({ "id": id, "status": "queued", "replayed": replay, "links": { "self": location } }),
+    );
+    let _ = resp.headers().set("location", &location);
+    resp
+}
+
+/// `GET /v1/scans/:id`: the owner sees status, report and where the results are; anyone else
+/// gets the same 404 as for a scan that does not exist.
+async fn get_scan(
+    env: &Env,
+    ctx: &mut Ctx,
+    user: &auth::User,
+    id: &str,
+) -> Result<Response, ApiError> {
+    ctx.line.set("scan_id", id.to_string());
+    let not_found = || ApiError::new(404, "not_found", "no such scan");
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(not_found());
+    }
+    let db = store::db(env)?;
+    let row = store::get(&db, id).await?.ok_or_else(not_found)?;
+    if row.user_id != user.id {
+        return Err(not_found());
+    }
+    let report: Value = row
+        .report
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or(Value::Null);
+    let error = match (&row.error_code, &row.error_message) {
+        (Some(c), m) => json!({ "code": c, "message": m }),
+        _ => Value::Null,
+    };
+    let obj = |bucket: &str, key: &Option<String>| match key {
+        Some(k) => json!({ "bucket": bucket, "key": k }),
+        None => Value::Null,
+    };
+    Ok(json_response(
+        200,
+        &json!({
+            "id": row.id,
+            "status": row.status,
+            "attempts": row.attempts.unwrap_or(0.0) as u64,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "report": report,
+            "error": error,
+            "original": obj(config::SCANS, &Some(row.original_key.clone())),
+            "processed": obj(config::SCANS, &row.processed_key),
+            "result": obj(config::EXPORTS, &row.result_key),
+        }),
+    ))
+}

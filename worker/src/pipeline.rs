@@ -1,0 +1,144 @@
+//! The engine behind both paths: options from the request, server limits, and the mapping of
+//! `scanprep::Error` to HTTP statuses and stable codes.
+
+use serde_json::{Map, Value};
+
+use crate::config::Config;
+use crate::http::ApiError;
+
+/// Builds `scanprep::Options` from the JSON header `X-Scanprep-Options` and the query string
+/// (query parameters override header fields). Field names are those of `Options` (snake_case);
+/// unknown fields are refused.
+pub fn parse_options(
+    header: Option<&str>,
+    query: &[(String, String)],
+) -> Result<(scanprep::Options, Value), ApiError> {
+    let mut obj = match header.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => {
+                return Err(ApiError::new(
+                    400,
+                    "invalid_options",
+                    "X-Scanprep-Options must be a JSON object",
+                ))
+            }
+            Err(e) => {
+                return Err(ApiError::new(
+                    400,
+                    "invalid_options",
+                    format!("X-Scanprep-Options is not valid JSON: {e}"),
+                ))
+            }
+        },
+        None => Map::new(),
+    };
+    for (k, v) in query {
+        obj.insert(k.clone(), query_value(v));
+    }
+    let json = Value::Object(obj);
+    let options: scanprep::Options = serde_json::from_value(json.clone())
+        .map_err(|e| ApiError::new(400, "invalid_option", format!("bad options: {e}")))?;
+    options
+        .validate()
+        .map_err(|e| ApiError::new(400, e.code(), e.to_string()))?;
+    Ok((options, json))
+}
+
+/// A query value as JSON: booleans and numbers typed, `null` for "none"/empty, else a string.
+fn query_value(v: &str) -> Value {
+    match v {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "" | "null" => Value::Null,
+        _ => {
+            if let Ok(n) = v.parse::<u64>() {
+                Value::from(n)
+            } else if let Ok(f) = v.parse::<f64>() {
+                if f.is_finite() {
+                    Value::from(f)
+                } else {
+                    Value::String(v.into())
+                }
+            } else {
+                Value::String(v.into())
+            }
+        }
+    }
+}
+
+/// Clamps the caller's limits to the server's: body bytes, pixels, and the pixel count whose
+/// estimated CPU time fits the budget.
+pub fn apply_limits(mut o: scanprep::Options, cfg: &Config) -> scanprep::Options {
+    o.max_input_bytes = o.max_input_bytes.min(cfg.max_body_bytes);
+    o.max_pixels = o
+        .max_pixels
+        .min(cfg.max_pixels)
+        .min(cfg.cpu_max_pixels().max(1));
+    o
+}
+
+/// Maps an engine error to an API error, telling a CPU-budget refusal from a plain pixel limit.
+pub fn engine_error(e: &scanprep::Error, cfg: &Config) -> ApiError {
+    use scanprep::Error as E;
+    match e {
+        E::InputTooLarge { .. } => ApiError::new(413, "payload_too_large", e.to_string()),
+        E::ImageTooLarge { width, height, .. } => {
+            let pixels = u64::from(*width) * u64::from(*height);
+            if pixels <= cfg.max_pixels && pixels > cfg.cpu_max_pixels() {
+                let est = pixels.saturating_mul(cfg.cpu_ms_per_megapixel) / 1_000_000;
+                ApiError::new(
+                    422,
+                    "cpu_budget_exceeded",
+                    format!(
+                        "the image is {width}x{height} pixels; its estimated processing time \
+                         ({est} ms) is over the CPU budget of {} ms",
+                        cfg.cpu_budget_ms
+                    ),
+                )
+            } else {
+                ApiError::new(422, "image_too_large", e.to_string())
+            }
+        }
+        E::SideTooLong { .. } => ApiError::new(422, "image_too_large", e.to_string()),
+        E::EmptyInput => ApiError::new(400, "empty_input", e.to_string()),
+        E::UnsupportedFormat => ApiError::new(415, "unsupported_format", e.to_string()),
+        E::Decode { .. } | E::EmptyImage { .. } => ApiError::new(422, e.code(), e.to_string()),
+        E::InvalidOption { .. } => ApiError::new(400, "invalid_option", e.to_string()),
+        _ => ApiError::new(500, e.code(), e.to_string()),
+    }
+}
+
+/// The engine's clock: `Date.now()`. Inside workerd time does not advance during synchronous
+/// work, so the per-stage timings in the report read 0 there; wall time is measured outside.
+struct JsClock;
+impl scanprep::Clock for JsClock {
+    fn now_ms(&self) -> f64 {
+        crate::log::now_ms()
+    }
+}
+
+/// Runs the whole pipeline with the server's limits.
+pub fn run(
+    bytes: &[u8],
+    options: &scanprep::Options,
+    cfg: &Config,
+) -> Result<scanprep::Processed, ApiError> {
+    let o = apply_limits(options.clone(), cfg);
+    scanprep::process_with_clock(bytes, &o, Some(&JsClock)).map_err(|e| engine_error(&e, cfg))
+}
+
+/// Recognises the supported formats from their magic bytes (before storing an upload).
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        Some("image/tiff")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The Worker's test command: installs the pinned npm packages if missing, builds the Worker
+# (./build.sh, a no-op when nothing changed), then runs the end-to-end tests in workerd through
+# Miniflare (node:test). Offline once the cargo and npm caches are filled.
+# Needs: rustup target wasm32-unknown-unknown, wasm-bindgen 0.2.130 on PATH, Node 20+.
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/miniflare ]; then
+  npm ci --no-audit --no-fund --prefer-offline
+fi
+./build.sh
+export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true
+exec node --test --test-reporter=spec test/*.test.mjs

@@ -1,0 +1,406 @@
+// End-to-end tests of the built Worker (build/index.js + build/index_bg.wasm) inside workerd,
+// through Miniflare 4, with local R2, D1, KV and Queues and a fake OCR API on 127.0.0.1.
+// Run with ./test.sh (it builds first). Fixtures come from ../fixtures (see manifest.json).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { Miniflare } from "miniflare";
+import { makeToken, startFakeOcr, readTiff, grayPng, waitFor, sqlStatements } from "./helpers.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const fixtures = join(root, "..", "fixtures");
+const photo = readFileSync(join(fixtures, "photo-shadow.jpg"));
+const SECRET = "test-jwt-secret-0123456789";
+const OCR_KEY = "test-ocr-key";
+const ORIGIN = "https://app.scanfactory.test";
+const MAX_RETRIES = 3; // 4 deliveries in all, then the dead-letter queue
+
+let mf, fake, db, scansBucket, exportsBucket;
+const alice = makeToken({ sub: "user-alice" }, SECRET);
+const bob = makeToken({ sub: "user-bob" }, SECRET);
+
+before(async () => {
+  fake = await startFakeOcr();
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: join(root, "build/index.js"),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: "2026-04-01",
+    bindings: {
+      ENVIRONMENT: "test",
+      CORS_ORIGIN: ORIGIN,
+      OCR_API_URL: fake.url,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "error",
+      JWT_SECRET: SECRET,
+      OCR_API_KEY: OCR_KEY,
+      MAX_BODY_BYTES: "1000000",
+      MAX_PIXELS: "3000000",
+      // 2.6 Mpx of CPU budget: the fixtures (<= 2.2 Mpx) pass, a 2.8 Mpx page is over budget.
+      CPU_BUDGET_MS: "260",
+      CPU_MS_PER_MEGAPIXEL: "100",
+      OCR_TIMEOUT_MS: "1500",
+      RETRY_BASE_SECONDS: "0",
+    },
+    r2Buckets: ["SCANS", "EXPORTS"],
+    kvNamespaces: ["KV"],
+    d1Databases: ["DB"],
+    queueProducers: { SCAN_QUEUE: "scans" },
+    queueConsumers: {
+      scans: { maxBatchSize: 10, maxBatchTimeout: 0.2, maxRetries: MAX_RETRIES, deadLetterQueue: "scans-dlq" },
+      "scans-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.2, maxRetries: 3 },
+    },
+  });
+  await mf.ready;
+  db = await mf.getD1Database("DB");
+  for (const stmt of sqlStatements(readFileSync(join(root, "migrations/0001_scans.sql"), "utf8"))) {
+    await db.prepare(stmt).run();
+  }
+  scansBucket = await mf.getR2Bucket("SCANS");
+  exportsBucket = await mf.getR2Bucket("EXPORTS");
+});
+
+after(async () => {
+  await mf?.dispose();
+  await fake?.close();
+});
+
+const api = (path, init = {}) => mf.dispatchFetch(`http://worker.test${path}`, init);
+const auth = (token, extra = {}) => ({ authorization: `Bearer ${token}`, ...extra });
+
+async function upload(body, token = alice, headers = {}) {
+  const res = await api("/v1/scans", { method: "POST", headers: auth(token, headers), body });
+  const json = await res.json();
+  if (process.env.DEBUG_TESTS) console.log("upload", res.status, JSON.stringify(json));
+  return { res, json };
+}
+
+async function row(id) {
+  return db.prepare("SELECT * FROM scans WHERE id = ?").bind(id).first();
+}
+
+async function waitFinal(id, timeout = 30000) {
+  return waitFor(
+    async () => {
+      const r = await row(id);
+      return r && (r.status === "done" || r.status === "failed") ? r : null;
+    },
+    { timeout, what: `scan ${id} to finish` },
+  );
+}
+
+async function bytesOf(bucket, key) {
+  const obj = await bucket.get(key);
+  return obj ? Buffer.from(await obj.arrayBuffer()) : null;
+}
+
+test("GET /health reports bindings without secrets", async () => {
+  const res = await api("/health");
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  const body = JSON.parse(text);
+  assert.equal(body.status, "ok");
+  assert.equal(body.environment, "test");
+  for (const b of ["DB", "KV", "SCANS", "EXPORTS", "SCAN_QUEUE", "OCR_API_URL", "OCR_API_KEY", "JWT_SECRET"]) {
+    assert.equal(body.bindings[b], true, b);
+  }
+  assert.ok(!text.includes(SECRET) && !text.includes(OCR_KEY));
+});
+
+test("upload -> queue -> processed image in R2 -> OCR API got the bilevel image -> exports -> done", async () => {
+  fake.reset([{ status: 200 }]);
+  const { res, json } = await upload(photo, alice, { "content-type": "image/jpeg" });
+  assert.equal(res.status, 202, JSON.stringify(json));
+  assert.match(json.id, /^[0-9a-f-]{36}$/);
+  assert.equal(json.status, "queued");
+  assert.equal(res.headers.get("location"), `/v1/scans/${json.id}`);
+
+  const r = await waitFinal(json.id);
+  assert.equal(r.status, "done", `${r.error_code}: ${r.error_message}`);
+  assert.equal(r.user_id, "user-alice");
+  assert.equal(r.attempts, 1);
+
+  // The original is kept; the processed image is a Group 4 TIFF.
+  assert.deepEqual(await bytesOf(scansBucket, `originals/${json.id}`), photo);
+  const processed = await bytesOf(scansBucket, `processed/${json.id}.tiff`);
+  assert.ok(processed, "processed image in R2");
+  const report = JSON.parse(r.report);
+  const tiff = readTiff(processed);
+  assert.equal(tiff.bitsPerSample, 1, "bilevel");
+  assert.equal(tiff.compression, 4, "CCITT Group 4");
+  assert.equal(tiff.width, report.output_width);
+  assert.equal(tiff.height, report.output_height);
+  // The photo is 1600x1200 stored, 1200x1600 upright (EXIF 6), skewed 2 degrees.
+  assert.equal(report.exif_orientation, 6);
+  assert.ok(Math.abs(report.skew_degrees - 2) < 0.5, `skew ${report.skew_degrees}`);
+  assert.ok(tiff.width >= 1150 && tiff.width <= 1300, `width ${tiff.width}`);
+  assert.ok(tiff.height >= 1550 && tiff.height <= 1700, `height ${tiff.height}`);
+
+  // The OCR API received exactly that image, once, with the right key.
+  const calls = fake.forScan(json.id);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].method, "POST");
+  assert.equal(calls[0].headers.authorization, `Bearer ${OCR_KEY}`);
+  assert.equal(calls[0].headers["content-type"], "image/tiff");
+  assert.deepEqual(calls[0].body, processed);
+
+  // Its answer is in the exports bucket.
+  const result = JSON.parse((await bytesOf(exportsBucket, `ocr/${json.id}.json`)).toString());
+  assert.equal(result.text, "fake OCR text");
+  assert.equal(result.scan_id, json.id);
+
+  // The owner sees it.
+  const got = await api(`/v1/scans/${json.id}`, { headers: auth(alice) });
+  assert.equal(got.status, 200);
+  const view = await got.json();
+  assert.equal(view.status, "done");
+  assert.equal(view.result.key, `ocr/${json.id}.json`);
+  assert.equal(view.processed.key, `processed/${json.id}.tiff`);
+  assert.equal(view.report.output_width, tiff.width);
+  assert.equal(view.error, null);
+
+  // Another user gets the same 404 as for a scan that does not exist.
+  const other = await api(`/v1/scans/${json.id}`, { headers: auth(bob) });
+  assert.equal(other.status, 404);
+  const missing = await api(`/v1/scans/00000000-0000-4000-8000-000000000000`, { headers: auth(bob) });
+  assert.equal(missing.status, 404);
+  assert.deepEqual(await other.json(), await missing.json());
+});
+
+test("tokens: missing, malformed, bad signature, expired, not yet valid, alg none, other algorithms", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const cases = [
+    [undefined, "missing_token"],
+    ["Basic dXNlcjpwYXNz", "missing_token"],
+    ["Bearer not-a-jwt", "invalid_token"],
+    [`Bearer ${makeToken({ sub: "user-alice" }, "wrong-secret")}`, "invalid_token"],
+    [`Bearer ${makeToken({ sub: "user-alice", exp: now - 3600 }, SECRET)}`, "token_expired"],
+    [`Bearer ${makeToken({ sub: "user-alice", nbf: now + 3600 }, SECRET)}`, "token_not_yet_valid"],
+    [`Bearer ${makeToken({ sub: "user-alice" }, SECRET, { alg: "none" })}`, "unsupported_algorithm"],
+    [`Bearer ${makeToken({ sub: "user-alice" }, SECRET, { alg: "HS512" })}`, "unsupported_algorithm"],
+    [`Bearer ${makeToken({ sub: "user-alice", exp: undefined }, SECRET)}`, "invalid_token"],
+    [`Bearer ${makeToken({ sub: undefined }, SECRET)}`, "invalid_token"],
+  ];
+  // alg none with a forged signature part and alg tampering on a valid token are refused too.
+  const valid = makeToken({ sub: "user-alice" }, SECRET).split(".");
+  const noneHeader = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
+  cases.push([`Bearer ${noneHeader}.${valid[1]}.${valid[2]}`, "unsupported_algorithm"]);
+  for (const [header, code] of cases) {
+    for (const [method, path] of [["GET", "/v1/scans/x"], ["POST", "/v1/scans"], ["POST", "/v1/preprocess"]]) {
+      const headers = header ? { authorization: header } : {};
+      // A small body: the 401 comes before the body is read.
+      const res = await api(path, { method, headers, body: method === "POST" ? photo.subarray(0, 64) : undefined });
+      assert.equal(res.status, 401, `${header} ${path}`);
+      const body = await res.json();
+      assert.equal(body.error.code, code, `${header} ${path}`);
+      assert.ok(res.headers.get("www-authenticate")?.startsWith("Bearer"));
+    }
+  }
+});
+
+test("POST /v1/preprocess returns the image with its report, or JSON when asked", async () => {
+  const res = await api("/v1/preprocess", { method: "POST", headers: auth(alice), body: photo });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "image/tiff");
+  const report = JSON.parse(res.headers.get("x-scanprep-report"));
+  const img = Buffer.from(await res.arrayBuffer());
+  const tiff = readTiff(img);
+  assert.equal(tiff.width, report.output_width);
+  assert.equal(tiff.height, report.output_height);
+  assert.equal(report.output_bytes, img.length);
+
+  const opts = JSON.stringify({ binarization: "otsu", deskew: false });
+  const j = await api("/v1/preprocess?format=png", {
+    method: "POST",
+    headers: auth(alice, { accept: "application/json", "x-scanprep-options": opts }),
+    body: photo,
+  });
+  assert.equal(j.status, 200);
+  const body = await j.json();
+  assert.equal(body.media_type, "image/png");
+  assert.equal(body.report.rotated, false);
+  assert.equal(body.report.binarization.method, "otsu");
+  const png = Buffer.from(body.image_base64, "base64");
+  assert.equal(png.subarray(1, 4).toString(), "PNG");
+  assert.equal(png.readUInt32BE(16), body.width);
+
+  const boundary = "----scanprep-test-boundary";
+  const multipart = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n`),
+    Buffer.from(JSON.stringify({ format: "png" })),
+    Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n`),
+    Buffer.from("Content-Type: image/jpeg\r\n\r\n"),
+    photo,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const m = await api("/v1/preprocess", {
+    method: "POST",
+    headers: auth(alice, { "content-type": `multipart/form-data; boundary=${boundary}` }),
+    body: multipart,
+  });
+  assert.equal(m.status, 200);
+  assert.equal(m.headers.get("content-type"), "image/png");
+  await m.arrayBuffer();
+
+  for (const [query, header, field] of [
+    ["?deskw=false", undefined, "invalid_option"],
+    ["?max_skew_degrees=80", undefined, "invalid_option"],
+    ["", "{not json", "invalid_options"],
+  ]) {
+    const bad = await api(`/v1/preprocess${query}`, {
+      method: "POST",
+      headers: auth(alice, header ? { "x-scanprep-options": header } : {}),
+      body: photo,
+    });
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error.code, field);
+  }
+});
+
+test("limits: body size 413, pixel count and CPU budget 422, corrupt 422, not an image 415", async () => {
+  const big = Buffer.concat([photo, randomBytes(1_100_000)]);
+  for (const path of ["/v1/preprocess", "/v1/scans"]) {
+    const res = await api(path, { method: "POST", headers: auth(alice), body: big });
+    assert.equal(res.status, 413, path);
+    assert.equal((await res.json()).error.code, "payload_too_large");
+  }
+  const huge = grayPng(2000, 2000); // 4 Mpx, over MAX_PIXELS
+  let res = await api("/v1/preprocess", { method: "POST", headers: auth(alice), body: huge });
+  assert.equal(res.status, 422);
+  assert.equal((await res.json()).error.code, "image_too_large");
+  const slow = grayPng(1700, 1650); // 2.8 Mpx: under MAX_PIXELS, over the CPU budget
+  res = await api("/v1/preprocess", { method: "POST", headers: auth(alice), body: slow });
+  assert.equal(res.status, 422);
+  const e = (await res.json()).error;
+  assert.equal(e.code, "cpu_budget_exceeded");
+  assert.match(e.message, /CPU budget/);
+
+  const corrupt = Buffer.concat([Buffer.alloc(8), randomBytes(4000)]);
+  corrupt.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // a PNG signature, then garbage
+  res = await api("/v1/preprocess", { method: "POST", headers: auth(alice), body: corrupt });
+  assert.equal(res.status, 422);
+  assert.equal((await res.json()).error.code, "corrupt_image");
+
+  res = await api("/v1/scans", { method: "POST", headers: auth(alice), body: randomBytes(5000) });
+  assert.equal(res.status, 415);
+  assert.equal((await res.json()).error.code, "unsupported_format");
+  res = await api("/v1/scans", { method: "POST", headers: auth(alice), body: "" });
+  assert.equal(res.status, 400);
+
+  // A corrupt upload is accepted (its header looks right), then fails for good without
+  // retries or an OCR call; the original stays.
+  fake.reset([{ status: 200 }]);
+  const { json } = await upload(corrupt);
+  const r = await waitFinal(json.id);
+  assert.equal(r.status, "failed");
+  assert.equal(r.error_code, "corrupt_image");
+  assert.equal(r.attempts, 1);
+  assert.equal(fake.forScan(json.id).length, 0);
+  assert.deepEqual(await bytesOf(scansBucket, `originals/${json.id}`), corrupt);
+});
+
+test("OCR API failing twice (503, then 429 with Retry-After) then succeeding", async () => {
+  fake.reset([{ status: 503 }, { status: 429, headers: { "retry-after": "1" } }, { status: 200 }]);
+  const started = Date.now();
+  const { json } = await upload(photo);
+  const r = await waitFinal(json.id);
+  assert.equal(r.status, "done", `${r.error_code}: ${r.error_message}`);
+  assert.equal(r.attempts, 3);
+  assert.ok(Date.now() - started >= 1000, "the Retry-After delay was honoured");
+  const calls = fake.forScan(json.id);
+  assert.equal(calls.length, 3);
+  // The image was preprocessed once and the same bytes were sent each time.
+  assert.deepEqual(calls[0].body, calls[2].body);
+  assert.ok(await bytesOf(exportsBucket, `ocr/${json.id}.json`));
+  assert.equal(r.error_code, null);
+});
+
+test("OCR API timing out once is retried", async () => {
+  fake.reset([{ hang: 3000, status: 200 }, { status: 200 }]);
+  const { json } = await upload(photo);
+  const r = await waitFinal(json.id);
+  assert.equal(r.status, "done", `${r.error_code}: ${r.error_message}`);
+  assert.equal(r.attempts, 2);
+});
+
+test("OCR API failing always: dead-letter queue, scan failed with the reason, nothing lost", async () => {
+  fake.reset([{ status: 500 }]);
+  const { json } = await upload(photo);
+  const r = await waitFinal(json.id, 60000);
+  assert.equal(r.status, "failed");
+  assert.equal(r.error_code, "ocr_unavailable");
+  assert.match(r.error_message, new RegExp(`gave up after ${MAX_RETRIES + 1} attempt`));
+  assert.match(r.error_message, /OCR API answered 500/);
+  assert.equal(fake.forScan(json.id).length, MAX_RETRIES + 1);
+  assert.deepEqual(await bytesOf(scansBucket, `originals/${json.id}`), photo);
+  assert.ok(await bytesOf(scansBucket, `processed/${json.id}.tiff`));
+  assert.equal(await bytesOf(exportsBucket, `ocr/${json.id}.json`), null);
+  const view = await (await api(`/v1/scans/${json.id}`, { headers: auth(alice) })).json();
+  assert.equal(view.status, "failed");
+  assert.equal(view.error.code, "ocr_unavailable");
+});
+
+test("the same message delivered twice does not duplicate work or results", async () => {
+  fake.reset([{ status: 200 }]);
+  const queue = await mf.getQueueProducer("SCAN_QUEUE");
+  const { json } = await upload(photo);
+  // A second copy while the first is still queued or in flight ...
+  await queue.send({ scan_id: json.id });
+  const r = await waitFinal(json.id);
+  assert.equal(r.status, "done");
+  const updated = r.updated_at;
+  // ... and a third after it is done.
+  await queue.send({ scan_id: json.id });
+  await new Promise((res) => setTimeout(res, 1500));
+  const again = await row(json.id);
+  assert.equal(again.status, "done");
+  assert.equal(again.attempts, 1);
+  assert.equal(again.updated_at, updated);
+  assert.equal(fake.forScan(json.id).length, 1);
+  const list = await exportsBucket.list({ prefix: `ocr/${json.id}` });
+  assert.equal(list.objects.length, 1);
+});
+
+test("Idempotency-Key on upload returns the same scan", async () => {
+  fake.reset([{ status: 200 }]);
+  const key = `k-${Date.now()}`;
+  const a = await upload(photo, alice, { "idempotency-key": key });
+  const b = await upload(photo, alice, { "idempotency-key": key });
+  assert.equal(a.json.id, b.json.id);
+  assert.equal(b.json.replayed, true);
+  await waitFinal(a.json.id);
+});
+
+test("CORS allows exactly CORS_ORIGIN", async () => {
+  let res = await api("/v1/scans", {
+    method: "OPTIONS",
+    headers: { origin: ORIGIN, "access-control-request-method": "POST" },
+  });
+  assert.equal(res.status, 204);
+  assert.equal(res.headers.get("access-control-allow-origin"), ORIGIN);
+  assert.match(res.headers.get("access-control-allow-headers"), /Authorization/);
+  res = await api("/v1/scans", { method: "OPTIONS", headers: { origin: "https://evil.test" } });
+  assert.equal(res.status, 403);
+  assert.equal(res.headers.get("access-control-allow-origin"), null);
+  res = await api("/health", { headers: { origin: ORIGIN } });
+  assert.equal(res.headers.get("access-control-allow-origin"), ORIGIN);
+  await res.arrayBuffer();
+  res = await api("/health", { headers: { origin: `${ORIGIN}.evil.test` } });
+  assert.equal(res.headers.get("access-control-allow-origin"), null);
+  await res.arrayBuffer();
+  res = await api("/v1/scans/x", { headers: { origin: ORIGIN } });
+  assert.equal(res.status, 401);
+  assert.equal(res.headers.get("access-control-allow-origin"), ORIGIN);
+});
+
+test("unknown routes and methods answer JSON errors", async () => {
+  let res = await api("/nope");
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error.code, "not_found");
+  res = await api("/v1/preprocess", { headers: auth(alice) });
+  assert.equal(res.status, 405);
+  assert.equal((await res.json()).error.code, "method_not_allowed");
+});
