@@ -19,3 +19,5 @@ echo "== the npm package (wasm/): build, wasm-bindgen tests in Node and Chromium
 wasm/test.sh
 echo "== the Worker (worker/): build, end-to-end tests in workerd through Miniflare"
 worker/test.sh
+echo "== instruction-count and peak-heap budgets under callgrind (benches/gate.sh)"
+benches/gate.sh

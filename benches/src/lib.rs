@@ -3,6 +3,8 @@
 
 use scanprep::{GrayImage, Options};
 
+pub mod gate;
+
 /// The A4 page at 300 dpi (2480×3508), skewed 2–3°, as grayscale (after decoding).
 pub fn a4_gray() -> GrayImage {
     scanprep_fixtures::a4_page(1).image

@@ -81,38 +81,18 @@ pub struct Decoded {
 
 /// Decodes `bytes` to upright grayscale within `limits`.
 pub fn decode_image(bytes: &[u8], limits: &Limits) -> Result<Decoded, Error> {
-    decode_input(Input::Borrowed(bytes), limits)
+    decode_input(bytes, limits)
 }
 
-/// [`decode_image`] on bytes the caller gives away: a JPEG is then decoded without first
-/// copying it (the WebAssembly package receives its input this way).
+/// [`decode_image`] on bytes the caller gives away. The WebAssembly package decodes this way:
+/// its JPEG decoder then reads from an owned buffer, the same reader type that `tiff` uses for
+/// JPEG-in-TIFF, so the module links one copy of the JPEG decoder instead of two.
 pub fn decode_image_owned(bytes: Vec<u8>, limits: &Limits) -> Result<Decoded, Error> {
-    decode_input(Input::Owned(bytes), limits)
+    decode_input(bytes, limits)
 }
 
-/// Encoded bytes, lent or given.
-enum Input<'a> {
-    Borrowed(&'a [u8]),
-    Owned(Vec<u8>),
-}
-
-impl Input<'_> {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Input::Borrowed(b) => b,
-            Input::Owned(v) => v,
-        }
-    }
-    fn into_vec(self) -> Vec<u8> {
-        match self {
-            Input::Borrowed(b) => b.to_vec(),
-            Input::Owned(v) => v,
-        }
-    }
-}
-
-fn decode_input(input: Input<'_>, limits: &Limits) -> Result<Decoded, Error> {
-    let bytes = input.as_slice();
+fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Error> {
+    let bytes = input.as_ref();
     if bytes.is_empty() {
         return Err(Error::EmptyInput);
     }
@@ -125,9 +105,7 @@ fn decode_input(input: Input<'_>, limits: &Limits) -> Result<Decoded, Error> {
     let format = image::guess_format(bytes).map_err(|_| Error::UnsupportedFormat)?;
     let (image, format_name, orientation) = match format {
         ImageFormat::Jpeg => {
-            // zune-jpeg reads from an owned buffer: the same reader type that `tiff` uses for
-            // JPEG-in-TIFF, so the WebAssembly build links one copy of the JPEG decoder.
-            let (img, o) = decode_jpeg(input.into_vec(), limits)?;
+            let (img, o) = decode_jpeg(input, limits)?;
             (img, "jpeg", o)
         }
         ImageFormat::Png => decode_other(bytes, format, "png", limits)?,
@@ -196,7 +174,7 @@ fn decode_error(format: &'static str, e: impl std::fmt::Display) -> Error {
     }
 }
 
-fn decode_jpeg(bytes: Vec<u8>, limits: &Limits) -> Result<(GrayImage, u8), Error> {
+fn decode_jpeg<T: AsRef<[u8]>>(bytes: T, limits: &Limits) -> Result<(GrayImage, u8), Error> {
     let side = limits.max_side.min(u16::MAX as u32) as usize;
     let options = DecoderOptions::default()
         .set_max_width(side)
@@ -243,7 +221,7 @@ fn map_jpeg_error(e: zune_jpeg::errors::DecodeErrors, limits: &Limits) -> Error 
             height: 0,
             max_side: limits.max_side,
         },
-        other => decode_error("jpeg", format!("{other:?}")),
+        other => decode_error("jpeg", other),
     }
 }
 

@@ -1,0 +1,275 @@
+//! The benchmarks of the instruction-count gate (`callgrind_gate`), shared by the driver and
+//! by the program it runs under valgrind (`gate_target`).
+//!
+//! The driver generates every input natively once ([`prepare_inputs`]): the A4 page and the
+//! 12 MP photo, and the output of each stage, which is the input of the next (decode → resize →
+//! background → skew → rotate → binarize → clean → Group 4, as the pipeline chains them). The
+//! target then loads one input from disk, outside the measured code, and runs [`measured`],
+//! the one function callgrind counts (`--toggle-collect`), so that neither fixture generation
+//! nor file reading is counted.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use scanprep::{
+    binarize, clean, decode_image, detect_skew, encode_g4_tiff, normalize_background, process,
+    process_gray, reduce_to_working, rotate, BinarizeParams, BitImage, CleanParams, GrayImage,
+    Limits, Options,
+};
+
+/// The function callgrind counts, as a `--toggle-collect` pattern.
+pub const TOGGLE_PATTERN: &str = "*scanprep_benches::gate::measured*";
+
+/// The stages, in pipeline order, then the whole pipelines.
+const STAGES: [&str; 8] = [
+    "decode",
+    "resize",
+    "background",
+    "skew",
+    "rotate",
+    "binarize",
+    "clean",
+    "encode_g4",
+];
+
+/// Every benchmark, as `page/operation`: each stage on the A4 page at 300 dpi (decoded from
+/// PNG) and on the 12 MP photo (decoded from JPEG), the whole pipeline with default options
+/// from the encoded bytes, and for the A4 page the speed-budget chain after decoding.
+pub fn benchmarks() -> Vec<String> {
+    let mut v = Vec::new();
+    for page in ["a4", "photo12mp"] {
+        for s in STAGES {
+            v.push(format!("{page}/{s}"));
+        }
+        v.push(format!("{page}/pipeline"));
+    }
+    v.push("a4/budget_chain".to_string());
+    v
+}
+
+/// What a benchmark works on, loaded before the measured call.
+pub enum Job {
+    /// Encoded image bytes → `decode_image`.
+    Decode(Vec<u8>),
+    /// Full-size page → `reduce_to_working` (9 Mpx).
+    Resize(GrayImage),
+    /// Working page → `normalize_background`.
+    Background(GrayImage),
+    /// Flattened page → `detect_skew` (±45°).
+    Skew(GrayImage),
+    /// Flattened page and its skew → `rotate`.
+    Rotate(GrayImage, f64),
+    /// Straightened page → `binarize` (default: auto).
+    Binarize(GrayImage),
+    /// Bilevel page → `clean` (defaults: despeckle, remove borders).
+    Clean(BitImage),
+    /// Cleaned bilevel page → `encode_g4_tiff`.
+    EncodeG4(BitImage),
+    /// Encoded image bytes → `process` with default options.
+    Pipeline(Vec<u8>),
+    /// Decoded page → `process_gray` with the speed-budget options.
+    BudgetChain(GrayImage),
+}
+
+/// What a measured call produced (dropped outside the measured function).
+pub enum Out {
+    /// A grayscale image.
+    Gray(GrayImage),
+    /// A bilevel image.
+    Bits(BitImage),
+    /// Encoded bytes.
+    Bytes(Vec<u8>),
+    /// A skew angle in degrees.
+    Angle(f64),
+}
+
+impl Out {
+    /// A short digest of the result, printed so that a run can be checked (and native and
+    /// WebAssembly runs compared).
+    pub fn digest(&self) -> String {
+        match self {
+            Out::Gray(g) => format!(
+                "gray {}x{} fnv {:016x}",
+                g.width(),
+                g.height(),
+                fnv(g.data())
+            ),
+            Out::Bits(b) => format!(
+                "bits {}x{} fnv {:016x}",
+                b.width(),
+                b.height(),
+                fnv(b.data())
+            ),
+            Out::Bytes(b) => format!("{} bytes fnv {:016x}", b.len(), fnv(b)),
+            Out::Angle(a) => format!("{a:.4} degrees"),
+        }
+    }
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    scanprep_fixtures::fnv1a64(bytes)
+}
+
+fn clean_params() -> CleanParams {
+    CleanParams {
+        despeckle: true,
+        max_speckle_pixels: None,
+        remove_borders: true,
+    }
+}
+
+/// The measured code: exactly one call into the engine. Never inlined, so that callgrind can
+/// switch collection on at its entry and off at its exit.
+#[inline(never)]
+pub fn measured(job: Job) -> Out {
+    match job {
+        Job::Decode(bytes) => Out::Gray(
+            decode_image(&bytes, &Limits::default())
+                .expect("decodes")
+                .image,
+        ),
+        Job::Resize(img) => Out::Gray(reduce_to_working(img, 9_000_000).0),
+        Job::Background(mut img) => {
+            normalize_background(&mut img);
+            Out::Gray(img)
+        }
+        Job::Skew(img) => Out::Angle(detect_skew(&img, 45.0).degrees),
+        Job::Rotate(img, deg) => Out::Gray(rotate(&img, deg)),
+        Job::Binarize(img) => Out::Bits(binarize(&img, &BinarizeParams::default()).0),
+        Job::Clean(mut bits) => {
+            clean(&mut bits, &clean_params());
+            Out::Bits(bits)
+        }
+        Job::EncodeG4(bits) => Out::Bytes(encode_g4_tiff(&bits, Some(300))),
+        Job::Pipeline(bytes) => Out::Bytes(
+            process(&bytes, &Options::default())
+                .expect("pipeline runs")
+                .bytes,
+        ),
+        Job::BudgetChain(img) => Out::Bytes(
+            process_gray(img, &crate::budget_options(), None)
+                .expect("pipeline runs")
+                .bytes,
+        ),
+    }
+}
+
+// ---- inputs on disk -------------------------------------------------------------------------
+// `<name>.gray` and `<name>.bits`: width and height (u32 little-endian), then the pixels
+// (packed rows for bits); `<name>.bytes`: encoded image; `<name>.angle`: decimal degrees.
+
+fn write_image(path: &Path, w: u32, h: u32, data: &[u8]) -> io::Result<()> {
+    let mut v = Vec::with_capacity(8 + data.len());
+    v.extend_from_slice(&w.to_le_bytes());
+    v.extend_from_slice(&h.to_le_bytes());
+    v.extend_from_slice(data);
+    fs::write(path, v)
+}
+
+fn read_image(path: &Path) -> io::Result<(u32, u32, Vec<u8>)> {
+    let v = fs::read(path)?;
+    if v.len() < 8 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "short image file",
+        ));
+    }
+    let w = u32::from_le_bytes(v[0..4].try_into().expect("4 bytes"));
+    let h = u32::from_le_bytes(v[4..8].try_into().expect("4 bytes"));
+    Ok((w, h, v[8..].to_vec()))
+}
+
+fn read_gray(dir: &Path, name: &str) -> io::Result<GrayImage> {
+    let (w, h, d) = read_image(&dir.join(format!("{name}.gray")))?;
+    GrayImage::from_raw(w, h, d).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+fn read_bits(dir: &Path, name: &str) -> io::Result<BitImage> {
+    let (w, h, d) = read_image(&dir.join(format!("{name}.bits")))?;
+    BitImage::from_packed(w, h, d).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+fn read_angle(dir: &Path, name: &str) -> io::Result<f64> {
+    fs::read_to_string(dir.join(format!("{name}.angle")))?
+        .trim()
+        .parse()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Loads the input of benchmark `name` from `dir` (written by [`prepare_inputs`]).
+pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
+    let (page, op) = name
+        .split_once('/')
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "benchmark is page/op"))?;
+    let f = |stage: &str| format!("{page}.{stage}");
+    Ok(match op {
+        "decode" => Job::Decode(fs::read(dir.join(format!("{page}.encoded.bytes")))?),
+        "resize" => Job::Resize(read_gray(dir, &f("decoded"))?),
+        "background" => Job::Background(read_gray(dir, &f("working"))?),
+        "skew" => Job::Skew(read_gray(dir, &f("flat"))?),
+        "rotate" => Job::Rotate(read_gray(dir, &f("flat"))?, read_angle(dir, &f("skew"))?),
+        "binarize" => Job::Binarize(read_gray(dir, &f("straight"))?),
+        "clean" => Job::Clean(read_bits(dir, &f("bits"))?),
+        "encode_g4" => Job::EncodeG4(read_bits(dir, &f("clean"))?),
+        "pipeline" => Job::Pipeline(fs::read(dir.join(format!("{page}.encoded.bytes")))?),
+        "budget_chain" => Job::BudgetChain(read_gray(dir, &f("decoded"))?),
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("unknown benchmark {name}"),
+            ))
+        }
+    })
+}
+
+/// Writes every benchmark input into `dir` (always anew: the inputs of the later stages are
+/// the outputs of the current code's earlier stages).
+pub fn prepare_inputs(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    // A4 page, as a scanner would deliver it: 8-bit grayscale PNG.
+    let a4 = crate::a4_gray();
+    let png = scanprep_fixtures::fixtures::png_gray(&a4);
+    drop(a4);
+    write_chain(dir, "a4", png)?;
+    write_chain(dir, "photo12mp", crate::photo_jpeg())
+}
+
+/// Runs the stages natively on `encoded` and writes each stage's input.
+fn write_chain(dir: &Path, page: &str, encoded: Vec<u8>) -> io::Result<()> {
+    let gray_out = |stage: &str, g: &GrayImage| {
+        write_image(
+            &dir.join(format!("{page}.{stage}.gray")),
+            g.width(),
+            g.height(),
+            g.data(),
+        )
+    };
+    let bits_out = |stage: &str, b: &BitImage| {
+        write_image(
+            &dir.join(format!("{page}.{stage}.bits")),
+            b.width(),
+            b.height(),
+            b.data(),
+        )
+    };
+    fs::write(dir.join(format!("{page}.encoded.bytes")), &encoded)?;
+    let decoded = decode_image(&encoded, &Limits::default())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
+        .image;
+    gray_out("decoded", &decoded)?;
+    let (mut working, _) = reduce_to_working(decoded, 9_000_000);
+    gray_out("working", &working)?;
+    normalize_background(&mut working);
+    gray_out("flat", &working)?;
+    let skew = detect_skew(&working, 45.0).degrees;
+    fs::write(dir.join(format!("{page}.skew.angle")), format!("{skew}"))?;
+    let straight = rotate(&working, skew);
+    drop(working);
+    gray_out("straight", &straight)?;
+    let (mut bits, _) = binarize(&straight, &BinarizeParams::default());
+    bits_out("bits", &bits)?;
+    clean(&mut bits, &clean_params());
+    bits_out("clean", &bits)?;
+    Ok(())
+}
