@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Every test of the project: formatting, lints, unit and integration tests, the wasm32 build,
-# and the golden tests run again as WebAssembly (under Node's WASI) to prove the same bytes.
+# Every test of the project (the README's test command; .ci/run calls it): installs what is
+# missing (scripts/setup.sh), then formatting, lints, unit and integration tests, the wasm32
+# build, the golden tests again as WebAssembly (under Node's WASI) to prove the same bytes, the
+# npm package (wasm/test.sh), the Worker (worker/test.sh) and the callgrind budgets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+scripts/setup.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

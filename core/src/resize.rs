@@ -45,6 +45,76 @@ fn area_taps(src: u32, dst: u32) -> (Vec<Tap>, Vec<(u32, u32)>) {
     (taps, spans)
 }
 
+/// The taps of every output sample as a window of `n` consecutive source samples starting at
+/// `start[i]`, with `n` weights each (zero-padded). Every window lies inside the source, so the
+/// hot loops take one slice per output sample and index it without further checks.
+struct Windows {
+    n: usize,
+    start: Vec<u32>,
+    weight: Vec<u32>,
+}
+
+impl Windows {
+    fn new(src: u32, dst: u32) -> Windows {
+        let (taps, spans) = area_taps_or_linear(src, dst);
+        let span_of = |&(f, n): &(u32, u32)| &taps[f as usize..(f + n) as usize];
+        // Taps of one sample are consecutive source indices (clamped ones repeat the last).
+        let n = spans
+            .iter()
+            .map(|sp| {
+                let t = span_of(sp);
+                let lo = t.iter().map(|t| t.index).min().unwrap_or(0);
+                let hi = t.iter().map(|t| t.index).max().unwrap_or(0);
+                (hi - lo + 1) as usize
+            })
+            .max()
+            .unwrap_or(1)
+            .min(src as usize);
+        let mut start = Vec::with_capacity(spans.len());
+        let mut weight = vec![0u32; spans.len() * n];
+        for (sp, w) in spans.iter().zip(weight.chunks_exact_mut(n)) {
+            let t = span_of(sp);
+            let lo = t.iter().map(|t| t.index).min().unwrap_or(0);
+            let s = lo.min(src - n as u32);
+            for tap in t {
+                w[(tap.index - s) as usize] += tap.weight;
+            }
+            start.push(s);
+        }
+        Windows { n, start, weight }
+    }
+}
+
+/// One row through the horizontal windows: `out[i] = Σ src[start_i + k] · w_i[k]`.
+fn filter_row(src: &[u8], h: &Windows, out: &mut [u32]) {
+    match h.n {
+        1 => filter_row_n::<1>(src, h, out),
+        2 => filter_row_n::<2>(src, h, out),
+        3 => filter_row_n::<3>(src, h, out),
+        4 => filter_row_n::<4>(src, h, out),
+        n => {
+            for ((o, &s), w) in out.iter_mut().zip(&h.start).zip(h.weight.chunks_exact(n)) {
+                let win = &src[s as usize..s as usize + n];
+                *o = win.iter().zip(w).map(|(&p, &w)| p as u32 * w).sum();
+            }
+        }
+    }
+}
+
+/// [`filter_row`] for a window size known at compile time (the common reductions).
+fn filter_row_n<const N: usize>(src: &[u8], h: &Windows, out: &mut [u32]) {
+    for ((o, &s), w) in out.iter_mut().zip(&h.start).zip(h.weight.chunks_exact(N)) {
+        let Some(win) = src.get(s as usize..s as usize + N) else {
+            continue;
+        };
+        let mut acc = 0u32;
+        for k in 0..N {
+            acc += win[k] as u32 * w[k];
+        }
+        *o = acc;
+    }
+}
+
 /// Resizes to `width`×`height` by area averaging (for reductions) or bilinear interpolation
 /// (for enlargements). Zero target sizes are raised to 1.
 pub fn resize_area(img: &GrayImage, width: u32, height: u32) -> GrayImage {
@@ -56,28 +126,36 @@ pub fn resize_area(img: &GrayImage, width: u32, height: u32) -> GrayImage {
     if (width, height) == (sw, sh) {
         return img.clone();
     }
-    let (htaps, hspans) = area_taps_or_linear(sw, width);
-    let (vtaps, vspans) = area_taps_or_linear(sh, height);
+    let h = Windows::new(sw, width);
+    let v = Windows::new(sh, height);
     let mut out = GrayImage::new(width, height, 255);
     let mut acc = vec![0u32; width as usize];
-    let mut cached: Option<u32> = None;
-    let mut cache = vec![0u32; width as usize];
-    for (y, &(vf, vn)) in vspans.iter().enumerate() {
+    // Source rows filtered horizontally, kept while the windows of the next output rows may
+    // still need them: `rows[k]` holds source row `first + k`.
+    let mut first = 0u32;
+    let mut rows: Vec<Vec<u32>> = Vec::new();
+    let mut spare: Vec<Vec<u32>> = Vec::new();
+    for (y, (&vs, vw)) in v.start.iter().zip(v.weight.chunks_exact(v.n)).enumerate() {
+        // Drop rows above this window; filter the rows it adds.
+        let drop = (vs.saturating_sub(first) as usize).min(rows.len());
+        spare.extend(rows.drain(..drop));
+        first += drop as u32;
+        if rows.is_empty() {
+            first = vs;
+        }
+        while (rows.len() as u32) < vs + v.n as u32 - first {
+            let r = first + rows.len() as u32;
+            let mut buf = spare.pop().unwrap_or_else(|| vec![0u32; width as usize]);
+            filter_row(img.row(r), &h, &mut buf);
+            rows.push(buf);
+        }
         acc.iter_mut().for_each(|a| *a = 0);
-        for vt in &vtaps[vf as usize..(vf + vn) as usize] {
-            if cached != Some(vt.index) {
-                let src = img.row(vt.index);
-                for (h, &(hf, hn)) in cache.iter_mut().zip(&hspans) {
-                    let mut s = 0u32;
-                    for t in &htaps[hf as usize..(hf + hn) as usize] {
-                        s += src[t.index as usize] as u32 * t.weight;
-                    }
-                    *h = s;
+        let skip = (vs - first) as usize;
+        for (row, &w) in rows[skip..].iter().zip(vw) {
+            if w != 0 {
+                for (a, &hv) in acc.iter_mut().zip(row) {
+                    *a += hv * w;
                 }
-                cached = Some(vt.index);
-            }
-            for (a, &h) in acc.iter_mut().zip(&cache) {
-                *a += h * vt.weight;
             }
         }
         for (o, &a) in out.row_mut(y as u32).iter_mut().zip(&acc) {
@@ -169,6 +247,50 @@ mod tests {
         let small = GrayImage::new(100, 100, 0);
         let (same, s) = reduce_to_working(small, 9_000_000);
         assert_eq!((same.width(), s), (100, 1.0));
+    }
+
+    /// The tap lists applied one by one, as the resize did before the windows: the windows must
+    /// give the same bytes.
+    fn resize_by_taps(img: &GrayImage, width: u32, height: u32) -> GrayImage {
+        let (ht, hs) = area_taps_or_linear(img.width(), width);
+        let (vt, vs) = area_taps_or_linear(img.height(), height);
+        let mut out = GrayImage::new(width, height, 0);
+        for (y, &(vf, vn)) in vs.iter().enumerate() {
+            for (x, &(hf, hn)) in hs.iter().enumerate() {
+                let mut a = 0u32;
+                for v in &vt[vf as usize..(vf + vn) as usize] {
+                    for h in &ht[hf as usize..(hf + hn) as usize] {
+                        a += img.get(h.index, v.index) as u32 * h.weight * v.weight;
+                    }
+                }
+                out.row_mut(y as u32)[x] = ((a + 32768) >> 16) as u8;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn windows_give_the_bytes_of_the_tap_lists() {
+        let sizes = [
+            (40, 30, 34, 26),
+            (40, 30, 13, 7),
+            (37, 23, 36, 22),
+            (9, 5, 1, 1),
+            (1, 7, 1, 3),
+            (5, 4, 11, 9),
+            (1, 1, 3, 2),
+            (64, 3, 20, 3),
+            (100, 80, 29, 11),
+        ];
+        for (sw, sh, dw, dh) in sizes {
+            let mut img = GrayImage::new(sw, sh, 0);
+            for (i, p) in img.data_mut().iter_mut().enumerate() {
+                *p = ((i * 7919 + 13) % 251) as u8;
+            }
+            let fast = resize_area(&img, dw, dh);
+            let slow = resize_by_taps(&img, dw, dh);
+            assert_eq!(fast.data(), slow.data(), "{sw}x{sh} -> {dw}x{dh}");
+        }
     }
 
     #[test]

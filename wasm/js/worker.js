@@ -7,9 +7,10 @@ import { scanprepError } from "./common.js";
  * @param {{ workerUrl?: string | URL }} [settings]
  */
 export function createPreprocessor(settings = {}) {
-  const worker = new Worker(settings.workerUrl ?? new URL("./worker-entry.js", import.meta.url), {
-    type: "module",
-  });
+  // Written out literally so that bundlers (Vite, webpack 5) see and bundle the worker script.
+  const worker = settings.workerUrl
+    ? new Worker(settings.workerUrl, { type: "module" })
+    : new Worker(new URL("./worker-entry.js", import.meta.url), { type: "module" });
   let nextId = 1;
   const pending = new Map();
 

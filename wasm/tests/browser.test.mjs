@@ -2,7 +2,8 @@
 // the demo page processes a fixture photo in a Web Worker, and the plain ES module entry takes
 // raw canvas pixels. Saves a screenshot to wasm/test-artifacts/demo.png.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
@@ -106,5 +107,36 @@ test("canvas pixels (ImageData) give the same result as the encoded file, in the
   assert.deepEqual(result.bad, { name: "ScanprepError", code: "unsupported_format" });
   assert.equal(result.sameAgain, true);
   assert.ok(result.memory > 0);
+  await page.close();
+});
+
+test("a Vite production build of an app importing the package by name works in Chromium", async () => {
+  // The app resolves "@scanfactory/scanprep" from its node_modules, as after `npm install`.
+  const app = new URL("./vite-app/", import.meta.url).pathname;
+  const link = join(app, "node_modules", "@scanfactory", "scanprep");
+  if (!existsSync(link)) {
+    mkdirSync(join(app, "node_modules", "@scanfactory"), { recursive: true });
+    symlinkSync("../../../..", link);
+  }
+  const pkg = new URL("..", import.meta.url).pathname;
+  execFileSync(join(pkg, "node_modules", ".bin", "vite"), ["build", "--config", join(app, "vite.config.mjs")], {
+    cwd: pkg,
+    stdio: "inherit",
+  });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${base}/test-artifacts/vite-dist/index.html`);
+  await page.waitForFunction(() => typeof window.runScanprep === "function");
+  const file = join(fixtures, "page-skew-plus3.png");
+  const r = await page.evaluate(
+    (b64) => window.runScanprep(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))),
+    readFileSync(file).toString("base64"),
+  );
+  assert.deepEqual(errors, []);
+  assert.equal(r.same, true, "main thread and Web Worker results differ");
+  assert.equal(r.stages.length, 8);
+  assert.ok(Math.abs(r.skew - 3) < 0.3, `skew ${r.skew}`);
+  assert.equal(fnv1a64(Uint8Array.from(r.bytes)), fnv1a64(nativeOutput(file, "png")));
   await page.close();
 });

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh machine, skipping what is already there: Rust targets
+# and components, Node, Debian packages (Chromium and its driver for the browser tests,
+# valgrind for the instruction-count gate) and wasm-bindgen-cli pinned to the exact version of
+# the `wasm-bindgen` crate in Cargo.lock. Everything comes from the package registries (rustup,
+# crates.io, Debian; npm packages are installed from the lock files by wasm/ and worker/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have_target() { rustup target list --installed | grep -qx "$1"; }
+for t in wasm32-unknown-unknown wasm32-wasip1; do
+  have_target "$t" || rustup target add "$t"
+done
+for c in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$c" || rustup component add "$c"
+done
+command -v node >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
+
+# Debian packages: Chromium and its driver for the browser tests, valgrind for the
+# instruction-count gate.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v valgrind >/dev/null || missing+=(valgrind)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# wasm-bindgen-cli, pinned to the exact version of the `wasm-bindgen` crate in Cargo.lock
+# (from crates.io; the npm package and the Worker are built with it, and tests run under its
+# wasm-bindgen-test-runner).
+wb=0.2.130
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb" ]; then
+  cargo install wasm-bindgen-cli --version "$wb"
+fi
+
