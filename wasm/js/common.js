@@ -93,7 +93,7 @@ export function createApi(glue) {
       if (e && e.name === "ScanprepError") throw e;
       // A trap (or an exception thrown through the engine) may leave its memory half-updated:
       // start a fresh instance so that nothing of this call leaks into the next.
-      glue.__wbg_reset_state();
+      glue.__wbg_reset_state?.();
       if (e instanceof WebAssembly.RuntimeError) {
         throw scanprepError(
           "internal",
