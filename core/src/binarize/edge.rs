@@ -19,7 +19,7 @@
 //! and the window sums are u32 column accumulators. The test `p ≤ mean + std/2` is done exactly
 //! in 64-bit integers (`4·(p·Ne − Σ)² ≤ Ne·Σ² − Σ²`), so there is no float at all.
 
-use super::otsu::{add_to_histogram, otsu_threshold};
+use super::otsu::{otsu_threshold, Histogram};
 use crate::{BitImage, GrayImage};
 
 /// Tunables of the edge method, derived from the image by [`super::binarize`].
@@ -86,7 +86,7 @@ fn contrast_of_rows(
 /// images every other row is enough for a histogram.
 pub(crate) fn edge_threshold(img: &GrayImage) -> u8 {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let mut hist = [0u64; 256];
+    let mut hist = Histogram::new();
     let (mut a, mut b, mut c) = (vec![0u8; w], vec![0u8; w], vec![0u8; w]);
     let step = if h > 1024 {
         4
@@ -97,9 +97,9 @@ pub(crate) fn edge_threshold(img: &GrayImage) -> u8 {
     };
     for y in (0..h).step_by(step) {
         contrast_row(img, y, &mut a, &mut b, &mut c);
-        add_to_histogram(&c, &mut hist);
+        hist.add(&c);
     }
-    otsu_threshold(&hist).map_or(255, |t| t as u8)
+    otsu_threshold(&hist.totals()).map_or(255, |t| t as u8)
 }
 
 /// `⌊√v⌋`, exactly: an IEEE square root (correctly rounded, so identical on every target)

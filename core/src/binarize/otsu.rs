@@ -11,29 +11,62 @@ pub(crate) fn histogram(img: &GrayImage) -> [u64; 256] {
 
 /// The histogram of every `step`-th row.
 pub(crate) fn histogram_rows(img: &GrayImage, step: usize) -> [u64; 256] {
-    let mut h = [0u64; 256];
+    let mut h = Histogram::new();
     for row in img.rows().step_by(step.max(1)) {
-        add_to_histogram(row, &mut h);
+        h.add(row);
     }
-    h
+    h.totals()
 }
 
-/// Adds one row of levels to `hist`. Four interleaved sub-histograms avoid store-to-load
-/// stalls on runs of equal values; the u32 counters are flushed per row, so never overflow.
-pub(crate) fn add_to_histogram(row: &[u8], hist: &mut [u64; 256]) {
-    let mut h4 = [[0u32; 256]; 4];
-    let mut chunks = row.chunks_exact(4);
-    for c in &mut chunks {
-        h4[0][c[0] as usize] += 1;
-        h4[1][c[1] as usize] += 1;
-        h4[2][c[2] as usize] += 1;
-        h4[3][c[3] as usize] += 1;
+/// A 256-bin histogram filled a row at a time. Four interleaved u32 sub-histograms avoid
+/// store-to-load stalls on runs of equal values; they are folded into the u64 totals only when
+/// they could overflow and at the end, not per row.
+pub(crate) struct Histogram {
+    sub: [[u32; 256]; 4],
+    total: [u64; 256],
+    pending: u64,
+}
+
+impl Histogram {
+    pub(crate) fn new() -> Self {
+        Histogram {
+            sub: [[0; 256]; 4],
+            total: [0; 256],
+            pending: 0,
+        }
     }
-    for &p in chunks.remainder() {
-        h4[0][p as usize] += 1;
+
+    /// Counts one row of levels.
+    pub(crate) fn add(&mut self, row: &[u8]) {
+        if self.pending + row.len() as u64 > u32::MAX as u64 {
+            self.fold();
+        }
+        self.pending += row.len() as u64;
+        let [h0, h1, h2, h3] = &mut self.sub;
+        let mut chunks = row.chunks_exact(4);
+        for c in &mut chunks {
+            h0[c[0] as usize] += 1;
+            h1[c[1] as usize] += 1;
+            h2[c[2] as usize] += 1;
+            h3[c[3] as usize] += 1;
+        }
+        for &p in chunks.remainder() {
+            h0[p as usize] += 1;
+        }
     }
-    for (i, v) in hist.iter_mut().enumerate() {
-        *v += (h4[0][i] + h4[1][i] + h4[2][i] + h4[3][i]) as u64;
+
+    fn fold(&mut self) {
+        for (i, t) in self.total.iter_mut().enumerate() {
+            *t += self.sub.iter().map(|h| h[i] as u64).sum::<u64>();
+        }
+        self.sub = [[0; 256]; 4];
+        self.pending = 0;
+    }
+
+    /// The counts so far.
+    pub(crate) fn totals(mut self) -> [u64; 256] {
+        self.fold();
+        self.total
     }
 }
 
