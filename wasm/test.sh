@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the npm package @scanfactory/scanprep: builds it (build.sh), runs the Rust
 # bindings' wasm-bindgen tests under Node and in headless Chromium, type-checks the .d.ts with
-# tsc, runs the Node and browser (playwright-core + /usr/bin/chromium) tests, then the budgets.
+# tsc, runs the Node, workerd (Miniflare) and browser (playwright-core + /usr/bin/chromium)
+# tests, then the budgets.
 set -euo pipefail
 cd "$(dirname "$0")"
 [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
@@ -11,7 +12,7 @@ echo "== wasm-bindgen tests (Node and headless Chromium)"
   cargo test --target wasm32-unknown-unknown -p scanprep-wasm)
 echo "== tsc: the package's types"
 node_modules/.bin/tsc -p tests
-echo "== Node and browser tests"
-node --test tests/
+echo "== Node, workerd (Miniflare) and browser tests"
+CLOUDFLARE_CF_FETCH_ENABLED=false node --test tests/
 echo "== budgets"
 node budgets.mjs
