@@ -15,7 +15,10 @@ if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{p
   echo "build.sh: wasm-bindgen $WB_VERSION is needed: cargo install wasm-bindgen-cli --version $WB_VERSION" >&2
   exit 1
 fi
-[ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
+# npm packages from the lock file, again whenever the lock file is newer than the install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
 
 features="+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext"
 [ "${SCANPREP_WASM_SIMD:-1}" = 0 ] && features="+bulk-memory,+nontrapping-fptoint,+sign-ext"

@@ -5,7 +5,10 @@
 # tests, then the budgets.
 set -euo pipefail
 cd "$(dirname "$0")"
-[ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
+# npm packages from the lock file, again whenever the lock file is newer than the install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
 ./build.sh
 echo "== wasm-bindgen tests (Node and headless Chromium)"
 (cd .. && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
