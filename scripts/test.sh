@@ -8,20 +8,22 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
-echo "== cargo fmt --check"
+# Each section prints how long the previous ones took, so CI logs show where the time goes.
+section() { section "[$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
+
+section "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy -D warnings"
+section "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== cargo test (native)"
+section "cargo test (native)"
 cargo test --workspace
-echo "== cargo build -p scanprep --target wasm32-unknown-unknown"
-cargo build -p scanprep --target wasm32-unknown-unknown
-echo "== golden, bad-input and property tests as WebAssembly (wasm32-wasip1 under Node)"
+section "golden, bad-input and property tests as WebAssembly (wasm32-wasip1 under Node)"
 CARGO_TARGET_WASM32_WASIP1_RUNNER="node $PWD/scripts/run-wasi.mjs" \
   cargo test -p scanprep-tests --target wasm32-wasip1 --test golden --test bad_input --test properties
-echo "== the npm package (wasm/): build, wasm-bindgen tests in Node and Chromium, tsc, e2e, budgets"
+section "the npm package (wasm/): build, wasm-bindgen tests in Node and Chromium, tsc, e2e, budgets"
 wasm/test.sh
-echo "== the Worker (worker/): build, end-to-end tests in workerd through Miniflare"
+section "the Worker (worker/): build, end-to-end tests in workerd through Miniflare"
 worker/test.sh
-echo "== instruction-count and peak-heap budgets under callgrind (benches/gate.sh)"
+section "instruction-count and peak-heap budgets under callgrind (benches/gate.sh)"
 benches/gate.sh
+section "all tests passed"
