@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 # Each section prints how long the previous ones took, so CI logs show where the time goes.
-section() { section "[$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
+section() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
 
 section "cargo fmt --check"
 cargo fmt --all -- --check
