@@ -14,7 +14,7 @@ done
 for c in rustfmt clippy; do
   rustup component list --installed | grep -q "^$c" || rustup component add "$c"
 done
-command -v node >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
+command -v node >/dev/null || { ${sudo:-} apt-get update && ${sudo:-} apt-get install -y nodejs npm; }
 
 # Debian packages: Chromium and its driver for the browser tests, valgrind for the
 # instruction-count gate.
@@ -22,8 +22,10 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v valgrind >/dev/null || missing+=(valgrind)
+sudo=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo=sudo
 if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  $sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 # wasm-bindgen-cli, pinned to the exact version of the `wasm-bindgen` crate in Cargo.lock
