@@ -126,6 +126,30 @@ function cvRotate(img, deg, border) {
 
 /** Projection profile: Otsu on a 1/4-scale copy, the rotation maximising the squared
  * differences of the row sums, 1° steps over ±45° then 0.1° over ±1°. scanprep's sign. */
+
+/** Sharpness of a projection profile: the sum of squared differences of neighbouring rows. */
+function profileScore(p) {
+  let s = 0;
+  for (let i = 1; i < p.length; i++) s += (p[i] - p[i - 1]) ** 2;
+  return s;
+}
+
+/** The projection-profile recipe's search, shared by both peers: 1° steps over ±maxDeg, then
+ * 0.1° steps around the best. `score(angle)` is the profile sharpness at that angle. */
+function bestAngle(score, maxDeg) {
+  const search = (from, to, step) => {
+    let best = from, bestS = -1;
+    for (let k = 0; from + k * step <= to + 1e-9; k++) {
+      const a = from + k * step;
+      const s = score(a);
+      if (s > bestS) { bestS = s; best = a; }
+    }
+    return best;
+  };
+  const coarse = search(-maxDeg, maxDeg, 1.0);
+  return search(coarse - 1.0, coarse + 1.0, 0.1);
+}
+
 function cvSkewProfile(gray, maxDeg = 45) {
   const small = new cv.Mat();
   cv.resize(gray, small, new cv.Size(0, 0), 0.25, 0.25, cv.INTER_AREA);
@@ -138,21 +162,9 @@ function cvSkewProfile(gray, maxDeg = 45) {
     cv.reduce(r, prof, 1, cv.REDUCE_SUM, cv.CV_32S);
     r.delete();
     const p = prof.data32S;
-    let s = 0;
-    for (let i = 1; i < p.length; i++) s += (p[i] - p[i - 1]) ** 2;
-    return s;
+    return profileScore(p);
   };
-  const search = (from, to, step) => {
-    let best = from, bestS = -1;
-    for (let k = 0; from + k * step <= to + 1e-9; k++) {
-      const a = from + k * step;
-      const s = score(a);
-      if (s > bestS) { bestS = s; best = a; }
-    }
-    return best;
-  };
-  let best = search(-maxDeg, maxDeg, 1.0);
-  best = search(best - 1.0, best + 1.0, 0.1);
+  const best = bestAngle(score, maxDeg);
   prof.delete();
   bw.delete();
   return -best;
@@ -232,21 +244,9 @@ function vipsSkewProfile(gray, maxDeg = 45) {
     const { columns, rows } = r.project();
     const p = u32(rows.writeToMemory());
     r.delete(); columns.delete(); rows.delete();
-    let s = 0;
-    for (let i = 1; i < p.length; i++) s += (p[i] - p[i - 1]) ** 2;
-    return s;
+    return profileScore(p);
   };
-  const search = (from, to, step) => {
-    let best = from, bestS = -1;
-    for (let k = 0; from + k * step <= to + 1e-9; k++) {
-      const a = from + k * step;
-      const s = score(a);
-      if (s > bestS) { bestS = s; best = a; }
-    }
-    return best;
-  };
-  let best = search(-maxDeg, maxDeg, 1.0);
-  best = search(best - 1.0, best + 1.0, 0.1);
+  const best = bestAngle(score, maxDeg);
   bw.delete();
   return -best;
 }
