@@ -333,16 +333,35 @@ async fn create_scan(
         .filter(|k| !k.is_empty() && k.len() <= 200);
     let kv = env.kv(config::KV).ok();
     let idem_key = idem.as_ref().map(|k| format!("idem:{}:{}", user.id, k));
-    if let (Some(kv), Some(key)) = (&kv, &idem_key) {
-        if let Ok(Some(existing)) = kv.get(key).text().await {
-            ctx.line.set("scan_id", existing.clone());
-            ctx.line.set("outcome", "idempotent_replay");
-            return Ok(accepted(&existing, true));
-        }
-    }
     let header_opts = req.headers().get("x-scanprep-options").ok().flatten();
     let query = query_pairs(&req);
+    // The body is read before a replay is answered: answering first would leave the client
+    // writing into a closed connection, and the digest tells a retry from a reused key.
     let upload = read_upload(req, &ctx.cfg).await?;
+    let digest = idem_key.as_ref().map(|_| body_digest(&upload.bytes));
+    if let (Some(kv), Some(key), Some(digest)) = (&kv, &idem_key, &digest) {
+        if let Ok(Some(stored)) = kv.get(key).text().await {
+            let (existing, stored_digest) = match serde_json::from_str::<Value>(&stored) {
+                Ok(v) => (
+                    v["id"].as_str().unwrap_or_default().to_string(),
+                    v["sha256"].as_str().map(str::to_string),
+                ),
+                Err(_) => (stored.clone(), None),
+            };
+            if stored_digest.as_deref().is_some_and(|d| d != digest) {
+                return Err(ApiError::new(
+                    422,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was already used with a different body",
+                ));
+            }
+            if !existing.is_empty() {
+                ctx.line.set("scan_id", existing.clone());
+                ctx.line.set("outcome", "idempotent_replay");
+                return Ok(accepted(&existing, true));
+            }
+        }
+    }
     let (_, options_json) = pipeline::parse_options(
         header_opts.as_deref().or(upload.form_options.as_deref()),
         &query,
@@ -410,12 +429,22 @@ async fn create_scan(
         return Err(ApiError::unavailable(format!("cannot queue the scan: {e}")));
     }
     if let (Some(kv), Some(key)) = (&kv, &idem_key) {
-        if let Ok(put) = kv.put(key, id.as_str()) {
+        let value = json!({ "id": id, "sha256": digest }).to_string();
+        if let Ok(put) = kv.put(key, value) {
             let _ = put.expiration_ttl(86_400).execute().await;
         }
     }
     ctx.line.set("outcome", "queued");
     Ok(accepted(&id, false))
+}
+
+/// Hex SHA-256 of an upload, stored with its Idempotency-Key.
+fn body_digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn accepted(id: &str, replay: bool) -> Response {

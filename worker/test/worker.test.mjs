@@ -371,6 +371,10 @@ test("Idempotency-Key on upload returns the same scan", async () => {
   const b = await upload(photo, alice, { "idempotency-key": key });
   assert.equal(a.json.id, b.json.id);
   assert.equal(b.json.replayed, true);
+  // The same key with another body is a client bug, not a retry.
+  const c = await upload(Buffer.concat([photo, Buffer.from([0])]), alice, { "idempotency-key": key });
+  assert.equal(c.res.status, 422);
+  assert.equal(c.json.error.code, "idempotency_key_reused");
   await waitFinal(a.json.id);
 });
 
