@@ -8,14 +8,13 @@
 
 use std::io::Cursor;
 
-use image::codecs::{png::PngDecoder, tiff::TiffDecoder, webp::WebPDecoder};
+use image::codecs::{png::PngDecoder, tiff::TiffDecoder};
 use image::{ColorType, ImageDecoder, ImageFormat};
-use zune_core::bytestream::ZCursor;
-use zune_core::colorspace::ColorSpace;
-use zune_core::options::DecoderOptions;
-use zune_jpeg::JpegDecoder;
 
 use crate::{Error, GrayImage, Options};
+
+mod jpeg;
+mod webp;
 
 /// Size limits applied while decoding. `Options` carries the same three fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,16 +101,12 @@ fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Er
             max_bytes: limits.max_input_bytes,
         });
     }
-    let format = image::guess_format(bytes).map_err(|_| Error::UnsupportedFormat)?;
-    let (image, format_name, orientation) = match format {
-        ImageFormat::Jpeg => {
-            let (img, o) = decode_jpeg(input, limits)?;
-            (img, "jpeg", o)
-        }
-        ImageFormat::Png => decode_other(bytes, format, "png", limits)?,
-        ImageFormat::Tiff => decode_other(bytes, format, "tiff", limits)?,
-        ImageFormat::WebP => decode_other(bytes, format, "webp", limits)?,
-        _ => return Err(Error::UnsupportedFormat),
+    let format_name = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
+    let (image, orientation) = match format_name {
+        "jpeg" => jpeg::decode_jpeg(input, limits)?,
+        "png" => decode_other(bytes, ImageFormat::Png, "png", limits)?,
+        "tiff" => decode_other(bytes, ImageFormat::Tiff, "tiff", limits)?,
+        _ => webp::decode_webp(bytes, limits)?,
     };
     let image = apply_orientation(image, orientation);
     Ok(Decoded {
@@ -119,6 +114,25 @@ fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Er
         format: format_name,
         exif_orientation: orientation,
     })
+}
+
+/// Names the format from its signature: `jpeg`, `png`, `tiff` (classic or BigTIFF, either byte
+/// order) or `webp`.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: [(&[u8], &str); 7] = [
+        (b"\xff\xd8\xff", "jpeg"),
+        (b"\x89PNG\r\n\x1a\n", "png"),
+        (b"II*\0", "tiff"),
+        (b"MM\0*", "tiff"),
+        (b"II+\0", "tiff"),
+        (b"MM\0+", "tiff"),
+        (b"RIFF", "webp"),
+    ];
+    let (_, name) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig))?;
+    if *name == "webp" && bytes.get(8..12) != Some(b"WEBP") {
+        return None;
+    }
+    Some(name)
 }
 
 /// Converts raw RGBA pixels (as from a canvas `ImageData`) to grayscale, compositing
@@ -156,72 +170,21 @@ pub fn gray_from_rgba_pixels(rgba: &[u8], gray: &mut [u8]) {
 
 /// BT.601 luma in 8.8 fixed point: (77 R + 150 G + 29 B + 128) / 256.
 #[inline(always)]
-fn luma(r: u8, g: u8, b: u8) -> u8 {
+pub(crate) fn luma(r: u8, g: u8, b: u8) -> u8 {
     ((77 * r as u32 + 150 * g as u32 + 29 * b as u32 + 128) >> 8) as u8
 }
 
 /// Composites a gray value with coverage `a` over white paper.
 #[inline(always)]
-fn over_white(l: u8, a: u8) -> u8 {
+pub(crate) fn over_white(l: u8, a: u8) -> u8 {
     let a = a as u32;
     ((l as u32 * a + 255 * (255 - a) + 127) / 255) as u8
 }
 
-fn decode_error(format: &'static str, e: impl std::fmt::Display) -> Error {
+pub(crate) fn decode_error(format: &'static str, e: impl std::fmt::Display) -> Error {
     Error::Decode {
         format,
         reason: e.to_string(),
-    }
-}
-
-fn decode_jpeg<T: AsRef<[u8]>>(bytes: T, limits: &Limits) -> Result<(GrayImage, u8), Error> {
-    let side = limits.max_side.min(u16::MAX as u32) as usize;
-    let options = DecoderOptions::default()
-        .set_max_width(side)
-        .set_max_height(side)
-        .jpeg_set_out_colorspace(ColorSpace::Luma);
-    let mut dec = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    dec.decode_headers()
-        .map_err(|e| map_jpeg_error(e, limits))?;
-    let info = dec
-        .info()
-        .ok_or_else(|| decode_error("jpeg", "no frame header"))?;
-    let (w, h) = (info.width as u32, info.height as u32);
-    limits.check_dimensions(w, h)?;
-    let orientation = dec.exif().map(|e| exif_orientation(e)).unwrap_or(1);
-    let input = dec.input_colorspace().unwrap_or(ColorSpace::YCbCr);
-    let data = if matches!(input, ColorSpace::CMYK | ColorSpace::YCCK) {
-        // Luma of CMYK needs the full conversion: decode to RGB and reduce.
-        dec.set_options(options.jpeg_set_out_colorspace(ColorSpace::RGB));
-        let mut rgb = dec.decode().map_err(|e| map_jpeg_error(e, limits))?;
-        let n = w as usize * h as usize;
-        if rgb.len() < n * 3 {
-            return Err(decode_error("jpeg", "decoder returned a short buffer"));
-        }
-        for i in 0..n {
-            rgb[i] = luma(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
-        }
-        rgb.truncate(n);
-        rgb.shrink_to_fit();
-        rgb
-    } else {
-        let mut out = vec![0u8; w as usize * h as usize];
-        dec.decode_into(&mut out)
-            .map_err(|e| map_jpeg_error(e, limits))?;
-        out
-    };
-    Ok((GrayImage::from_raw(w, h, data)?, orientation))
-}
-
-fn map_jpeg_error(e: zune_jpeg::errors::DecodeErrors, limits: &Limits) -> Error {
-    use zune_jpeg::errors::DecodeErrors;
-    match e {
-        DecodeErrors::LargeDimensions(_) => Error::SideTooLong {
-            width: 0,
-            height: 0,
-            max_side: limits.max_side,
-        },
-        other => decode_error("jpeg", other),
     }
 }
 
@@ -230,31 +193,22 @@ fn decode_other(
     format: ImageFormat,
     name: &'static str,
     limits: &Limits,
-) -> Result<(GrayImage, &'static str, u8), Error> {
+) -> Result<(GrayImage, u8), Error> {
     let mut il = image::Limits::default();
     il.max_image_width = Some(limits.max_side);
     il.max_image_height = Some(limits.max_side);
-    // The largest native buffer: 4 channels of 32-bit float, plus the decoder's own work space.
     il.max_alloc = Some(
         limits
             .max_pixels
             .saturating_mul(16)
             .saturating_add(64 << 20),
     );
-    // Each format's decoder is named here rather than through `ImageReader`, whose dispatch
-    // would link every decoder `image` has (a second JPEG decoder among them) into the
-    // WebAssembly build.
     let err = |e| map_image_error(e, name, limits);
     let cursor = Cursor::new(bytes);
     let mut dec: Box<dyn ImageDecoder + '_> = match format {
         ImageFormat::Png => Box::new(PngDecoder::with_limits(cursor, il).map_err(err)?),
         ImageFormat::Tiff => {
             let mut d = TiffDecoder::new(cursor).map_err(err)?;
-            d.set_limits(il).map_err(err)?;
-            Box::new(d)
-        }
-        ImageFormat::WebP => {
-            let mut d = WebPDecoder::new(cursor).map_err(err)?;
             d.set_limits(il).map_err(err)?;
             Box::new(d)
         }
@@ -267,17 +221,32 @@ fn decode_other(
         Err(_) => 1,
     };
     let color = dec.color_type();
+    let layout = match color {
+        ColorType::L8 => Native::L8,
+        ColorType::La8 => Native::La8,
+        ColorType::Rgb8 => Native::Rgb8,
+        ColorType::Rgba8 => Native::Rgba8,
+        ColorType::L16 => Native::L16,
+        ColorType::La16 => Native::La16,
+        ColorType::Rgb16 => Native::Rgb16,
+        ColorType::Rgba16 => Native::Rgba16,
+        _ => {
+            return Err(decode_error(
+                name,
+                format!("unsupported colour type {color:?}"),
+            ))
+        }
+    };
     let total = dec.total_bytes();
     let n = w as usize * h as usize;
-    if total != (n as u64).saturating_mul(color.bytes_per_pixel() as u64) {
+    if total != (n as u64).saturating_mul(layout.bytes_per_pixel() as u64) {
         return Err(decode_error(name, "inconsistent buffer size"));
     }
     let mut buf = vec![0u8; total as usize];
     dec.read_image(&mut buf)
         .map_err(|e| map_image_error(e, name, limits))?;
-    to_luma_in_place(&mut buf, color, n)
-        .ok_or_else(|| decode_error(name, format!("unsupported colour type {color:?}")))?;
-    Ok((GrayImage::from_raw(w, h, buf)?, name, orientation))
+    to_luma_in_place(&mut buf, layout, n);
+    Ok((GrayImage::from_raw(w, h, buf)?, orientation))
 }
 
 fn map_image_error(e: image::ImageError, name: &'static str, limits: &Limits) -> Error {
@@ -294,74 +263,99 @@ fn map_image_error(e: image::ImageError, name: &'static str, limits: &Limits) ->
     }
 }
 
-/// Reduces a decoded buffer of `n` pixels in `color` layout to one luma byte per pixel, in the
-/// front of the same buffer (each pixel is read before anything is written over it).
-fn to_luma_in_place(buf: &mut Vec<u8>, color: ColorType, n: usize) -> Option<()> {
-    let bpp = color.bytes_per_pixel() as usize;
-    let u16_at = |b: &[u8], i: usize| -> u8 {
-        let v = u16::from_ne_bytes([b[i], b[i + 1]]);
-        ((v as u32 * 255 + 32767) / 65535) as u8
-    };
-    let f32_at = |b: &[u8], i: usize| -> u8 {
-        let v = f32::from_ne_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let v = if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) };
-        (v * 255.0 + 0.5) as u8
-    };
-    match color {
-        ColorType::L8 => {}
-        ColorType::La8 => {
-            for i in 0..n {
-                buf[i] = over_white(buf[2 * i], buf[2 * i + 1]);
-            }
+/// A decoder's native pixel layout: gray or RGB, with or without alpha, 8 or 16 bits (16-bit
+/// samples in native byte order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Native {
+    L8,
+    La8,
+    Rgb8,
+    Rgba8,
+    L16,
+    La16,
+    Rgb16,
+    Rgba16,
+}
+
+impl Native {
+    /// Bytes per pixel.
+    pub(crate) fn bytes_per_pixel(self) -> usize {
+        match self {
+            Native::L8 => 1,
+            Native::La8 | Native::L16 => 2,
+            Native::Rgb8 => 3,
+            Native::Rgba8 | Native::La16 => 4,
+            Native::Rgb16 => 6,
+            Native::Rgba16 => 8,
         }
-        ColorType::Rgb8 => {
-            for i in 0..n {
-                buf[i] = luma(buf[3 * i], buf[3 * i + 1], buf[3 * i + 2]);
-            }
+    }
+}
+
+/// A 16-bit sample (native byte order) at byte `i`, scaled to 8 bits with rounding.
+#[inline(always)]
+fn u16_at(b: &[u8], i: usize) -> u8 {
+    let v = u16::from_ne_bytes([b[i], b[i + 1]]);
+    ((v as u32 * 255 + 32767) / 65535) as u8
+}
+
+/// Reduces `src`, pixels in `layout`, to one luma byte each in `dst` (alpha composited over
+/// white). Stops at the shorter of the two.
+pub(crate) fn luma_of(src: &[u8], layout: Native, dst: &mut [u8]) {
+    let bpp = layout.bytes_per_pixel();
+    let pixels = src.chunks_exact(bpp);
+    match layout {
+        Native::L8 => {
+            let n = dst.len().min(src.len());
+            dst[..n].copy_from_slice(&src[..n]);
         }
-        ColorType::Rgba8 => {
-            for i in 0..n {
-                let p = 4 * i;
-                buf[i] = over_white(luma(buf[p], buf[p + 1], buf[p + 2]), buf[p + 3]);
-            }
+        Native::La8 => dst
+            .iter_mut()
+            .zip(pixels)
+            .for_each(|(o, p)| *o = over_white(p[0], p[1])),
+        Native::Rgb8 => dst
+            .iter_mut()
+            .zip(pixels)
+            .for_each(|(o, p)| *o = luma(p[0], p[1], p[2])),
+        Native::Rgba8 => dst
+            .iter_mut()
+            .zip(pixels)
+            .for_each(|(o, p)| *o = over_white(luma(p[0], p[1], p[2]), p[3])),
+        Native::L16 => dst
+            .iter_mut()
+            .zip(pixels)
+            .for_each(|(o, p)| *o = u16_at(p, 0)),
+        Native::La16 => dst
+            .iter_mut()
+            .zip(pixels)
+            .for_each(|(o, p)| *o = over_white(u16_at(p, 0), u16_at(p, 2))),
+        Native::Rgb16 => dst
+            .iter_mut()
+            .zip(pixels)
+            .for_each(|(o, p)| *o = luma(u16_at(p, 0), u16_at(p, 2), u16_at(p, 4))),
+        Native::Rgba16 => dst.iter_mut().zip(pixels).for_each(|(o, p)| {
+            *o = over_white(luma(u16_at(p, 0), u16_at(p, 2), u16_at(p, 4)), u16_at(p, 6))
+        }),
+    }
+}
+
+/// Reduces a decoded buffer of `n` pixels in `layout` to one luma byte per pixel, in the front
+/// of the same buffer (each pixel is read before anything is written over it).
+pub(crate) fn to_luma_in_place(buf: &mut Vec<u8>, layout: Native, n: usize) {
+    let bpp = layout.bytes_per_pixel();
+    if bpp > 1 {
+        // Pixel i is read from bytes [bpp i, bpp i + bpp) before byte i is written, and
+        // i <= bpp i, so a forward pass in place is safe; it goes a block at a time.
+        let mut tmp = [0u8; 256];
+        let mut i = 0;
+        while i < n {
+            let k = (n - i).min(tmp.len());
+            luma_of(&buf[bpp * i..bpp * (i + k)], layout, &mut tmp[..k]);
+            buf[i..i + k].copy_from_slice(&tmp[..k]);
+            i += k;
         }
-        ColorType::L16 => {
-            for i in 0..n {
-                buf[i] = u16_at(buf, 2 * i);
-            }
-        }
-        ColorType::La16 => {
-            for i in 0..n {
-                buf[i] = over_white(u16_at(buf, 4 * i), u16_at(buf, 4 * i + 2));
-            }
-        }
-        ColorType::Rgb16 | ColorType::Rgba16 => {
-            for i in 0..n {
-                let p = bpp * i;
-                let l = luma(u16_at(buf, p), u16_at(buf, p + 2), u16_at(buf, p + 4));
-                buf[i] = if bpp == 8 {
-                    over_white(l, u16_at(buf, p + 6))
-                } else {
-                    l
-                };
-            }
-        }
-        ColorType::Rgb32F | ColorType::Rgba32F => {
-            for i in 0..n {
-                let p = bpp * i;
-                let l = luma(f32_at(buf, p), f32_at(buf, p + 4), f32_at(buf, p + 8));
-                buf[i] = if bpp == 16 {
-                    over_white(l, f32_at(buf, p + 12))
-                } else {
-                    l
-                };
-            }
-        }
-        _ => return None,
     }
     buf.truncate(n);
     buf.shrink_to_fit();
-    Some(())
 }
 
 fn orientation_code(o: image::metadata::Orientation) -> u8 {

@@ -1,0 +1,45 @@
+//! WebP (lossy VP8 and lossless VP8L, the first frame of an animation) with `image-webp`,
+//! reduced to luma in the decoder's own buffer.
+
+use std::io::Cursor;
+
+use image_webp::{DecodingError, WebPDecoder};
+
+use super::{decode_error, exif_orientation, to_luma_in_place, Limits, Native};
+use crate::{Error, GrayImage};
+
+/// Decodes a WebP to gray; also returns its EXIF orientation.
+pub(super) fn decode_webp(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+    let err = |e: DecodingError| match e {
+        DecodingError::ImageTooLarge | DecodingError::MemoryLimitExceeded => Error::ImageTooLarge {
+            width: 0,
+            height: 0,
+            max_pixels: limits.max_pixels,
+        },
+        other => decode_error("webp", other),
+    };
+    let mut dec = WebPDecoder::new(Cursor::new(bytes)).map_err(err)?;
+    let (w, h) = dec.dimensions();
+    limits.check_dimensions(w, h)?;
+    // The RGBA frame itself plus the decoder's work space.
+    let most = limits.max_pixels.saturating_mul(4).saturating_add(64 << 20);
+    dec.set_memory_limit(usize::try_from(most).unwrap_or(usize::MAX));
+    let orientation = match dec.exif_metadata() {
+        Ok(Some(exif)) => exif_orientation(&exif),
+        _ => 1,
+    };
+    let layout = if dec.has_alpha() {
+        Native::Rgba8
+    } else {
+        Native::Rgb8
+    };
+    let n = w as usize * h as usize;
+    let size = dec
+        .output_buffer_size()
+        .filter(|&s| s == n * layout.bytes_per_pixel())
+        .ok_or_else(|| decode_error("webp", "inconsistent buffer size"))?;
+    let mut buf = vec![0u8; size];
+    dec.read_image(&mut buf).map_err(err)?;
+    to_luma_in_place(&mut buf, layout, n);
+    GrayImage::from_raw(w, h, buf).map(|g| (g, orientation))
+}
