@@ -14,6 +14,7 @@ use image::{ColorType, ImageDecoder, ImageFormat};
 use crate::{Error, GrayImage, Options};
 
 mod jpeg;
+mod tiff;
 mod webp;
 
 /// Size limits applied while decoding. `Options` carries the same three fields.
@@ -105,7 +106,7 @@ fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Er
     let (image, orientation) = match format_name {
         "jpeg" => jpeg::decode_jpeg(input, limits)?,
         "png" => decode_other(bytes, ImageFormat::Png, "png", limits)?,
-        "tiff" => decode_other(bytes, ImageFormat::Tiff, "tiff", limits)?,
+        "tiff" => tiff::decode_tiff(bytes, limits)?,
         _ => webp::decode_webp(bytes, limits)?,
     };
     let image = apply_orientation(image, orientation);
