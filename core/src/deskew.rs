@@ -188,10 +188,10 @@ impl Centroids {
         }
         // Discard lines far from the median slope (merged lines, headings, pictures).
         let mut sorted: Vec<f64> = slopes.iter().map(|s| s.0).collect();
-        sorted.sort_by(|a, b| a.total_cmp(b));
+        sorted.sort_unstable_by(|a, b| a.total_cmp(b));
         let med = sorted[sorted.len() / 2];
         let mut dev: Vec<f64> = sorted.iter().map(|v| (v - med).abs()).collect();
-        dev.sort_by(|a, b| a.total_cmp(b));
+        dev.sort_unstable_by(|a, b| a.total_cmp(b));
         let mad = dev[dev.len() / 2].max(1e-4);
         let (mut num, mut den) = (0.0, 0.0);
         for &(b, w) in &slopes {
@@ -248,7 +248,7 @@ impl Centroids {
             return (0.0, 0.0);
         };
         let mut sorted: Vec<f64> = scores.iter().map(|s| s.1).collect();
-        sorted.sort_by(|a, b| a.total_cmp(b));
+        sorted.sort_unstable_by(|a, b| a.total_cmp(b));
         let median = sorted[sorted.len() / 2];
         let contrast = if peak > 0.0 { 1.0 - median / peak } else { 0.0 };
         let amount = (self.points.len() as f64 / 60.0).min(1.0);

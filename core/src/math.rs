@@ -46,3 +46,47 @@ mod tests {
         assert!((tan(to_radians(30.0)) - (1.0f64 / 3.0).sqrt()).abs() < 1e-14);
     }
 }
+
+/// `v` with `decimals` digits after the point, as `format!("{v:.decimals$}")` gives it for the
+/// magnitudes in reports, without linking the standard library's float formatting (about
+/// 10 KB of WebAssembly).
+pub(crate) fn fmt_fixed(v: f64, decimals: u32) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "NaN".into()
+        } else if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
+    let scale = 10u64.pow(decimals.min(9));
+    let n = (v.abs() * scale as f64).round_ties_even() as u64;
+    let sign = if v < 0.0 && n != 0 { "-" } else { "" };
+    if decimals == 0 {
+        format!("{sign}{n}")
+    } else {
+        let (int, frac) = (n / scale, n % scale);
+        format!(
+            "{sign}{int}.{frac:0width$}",
+            width = decimals.min(9) as usize
+        )
+    }
+}
+
+#[cfg(test)]
+mod fmt_tests {
+    use super::fmt_fixed;
+
+    #[test]
+    fn fixed_point_matches_the_standard_formatting() {
+        for &v in &[
+            0.0, 0.92, 0.9999, 0.12345, 40.0, 127.6, -3.25, 1e-7, 0.5004, 255.0,
+        ] {
+            for d in 0..4u32 {
+                assert_eq!(fmt_fixed(v, d), format!("{v:.*}", d as usize), "{v} {d}");
+            }
+        }
+        assert_eq!(fmt_fixed(f64::NAN, 2), "NaN");
+    }
+}

@@ -11,6 +11,7 @@ use super::otsu::{class_means, otsu_threshold};
 use super::{
     level_histogram, otsu_level_of, run_edge_at, run_otsu, BinarizationReport, BinarizeParams,
 };
+use crate::math::fmt_fixed;
 use crate::{BitImage, GrayImage};
 
 /// Separability above which one global threshold is trusted.
@@ -59,7 +60,12 @@ pub(super) fn run_auto(img: &GrayImage, params: &BinarizeParams) -> (BitImage, B
     if let Some((_, dark, light)) = class_means(&hist) {
         if light - dark < MIN_INK_CONTRAST {
             let mut rep = BinarizationReport::new(crate::Binarization::Otsu);
-            rep.reason = format!("no ink (class means {dark:.0} and {light:.0} differ by < {MIN_INK_CONTRAST}): blank");
+            rep.reason = format!(
+                "no ink (class means {} and {} differ by < {}): blank",
+                fmt_fixed(dark, 0),
+                fmt_fixed(light, 0),
+                fmt_fixed(MIN_INK_CONTRAST, 0)
+            );
             return (BitImage::new(img.width(), img.height()), rep);
         }
     }
@@ -67,11 +73,19 @@ pub(super) fn run_auto(img: &GrayImage, params: &BinarizeParams) -> (BitImage, B
     let cut = CLEAN_ETA;
     if eta >= cut {
         let (b, mut rep) = run_otsu(img);
-        rep.reason = format!("clean bimodal page (separability {eta:.3} ≥ {cut}): otsu");
+        rep.reason = format!(
+            "clean bimodal page (separability {} ≥ {}): otsu",
+            fmt_fixed(eta, 3),
+            fmt_fixed(cut, 2)
+        );
         (b, rep)
     } else {
         let (b, mut rep) = run_edge_at(img, params, otsu_level_of(&hist));
-        rep.reason = format!("degraded or uneven page (separability {eta:.3} < {cut}): edge");
+        rep.reason = format!(
+            "degraded or uneven page (separability {} < {}): edge",
+            fmt_fixed(eta, 3),
+            fmt_fixed(cut, 2)
+        );
         (b, rep)
     }
 }

@@ -157,7 +157,9 @@ impl<'a, 'f> Ifd<'a, 'f> {
         }
         let end = e.at.checked_add(size * e.count);
         if end.is_none_or(|end| end > self.file.data.len() as u64) {
-            return Err(bad(format_args!("the values of tag {tag} are past the end")));
+            return Err(bad(format_args!(
+                "the values of tag {tag} are past the end"
+            )));
         }
         let f = self.file;
         let values = (0..e.count)
@@ -178,7 +180,9 @@ impl<'a, 'f> Ifd<'a, 'f> {
     /// The first value of `tag`, or `default` when the tag is absent.
     fn uint(&self, tag: u16, default: u64) -> Result<u64, Error> {
         Ok(match self.uints(tag, 1 << 20)? {
-            Some(v) => *v.first().ok_or_else(|| bad(format_args!("tag {tag} is empty")))?,
+            Some(v) => *v
+                .first()
+                .ok_or_else(|| bad(format_args!("tag {tag} is empty")))?,
             None => default,
         })
     }
@@ -403,7 +407,9 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
         return Err(bad("CCITT compression of other than 1-bit pixels"));
     }
     if photometric == Photometric::Palette && (bits > 8 || samples != 1) {
-        return Err(unsupported("a palette with more than 8 bits or other samples"));
+        return Err(unsupported(
+            "a palette with more than 8 bits or other samples",
+        ));
     }
     // Alpha: the first extra sample when it is declared as alpha (1 associated, 2 unassociated),
     // or when the extra samples are not declared at all.
@@ -465,7 +471,9 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
         }
         // Tiles may overhang the page, but not by more than the page is big.
         if tw.saturating_mul(th) > (width * height).max(1 << 16).saturating_mul(4) {
-            return Err(bad(format_args!("{tw}x{th} tiles for a {width}x{height} page")));
+            return Err(bad(format_args!(
+                "{tw}x{th} tiles for a {width}x{height} page"
+            )));
         }
         (tw, th, 324, 325)
     } else {
@@ -920,7 +928,11 @@ mod tests {
         let long = if big { 16 } else { 4 };
         fields.push(Field(offsets_tag, long, offsets));
         fields.push(Field(
-            if offsets_tag == 273 { 279 } else { offsets_tag + 1 },
+            if offsets_tag == 273 {
+                279
+            } else {
+                offsets_tag + 1
+            },
             long,
             chunks.iter().map(|c| c.len() as u64).collect(),
         ));
@@ -931,7 +943,11 @@ mod tests {
         }
         let ifd = out.len() as u64;
         if big {
-            let b = if le { ifd.to_le_bytes() } else { ifd.to_be_bytes() };
+            let b = if le {
+                ifd.to_le_bytes()
+            } else {
+                ifd.to_be_bytes()
+            };
             out[8..16].copy_from_slice(&b);
         } else {
             let b = if le {
@@ -986,7 +1002,14 @@ mod tests {
         decode_tiff(bytes, &Limits::default())
     }
 
-    fn basic(w: usize, h: usize, bits: u64, spp: u64, photometric: u64, compression: u64) -> Vec<Field> {
+    fn basic(
+        w: usize,
+        h: usize,
+        bits: u64,
+        spp: u64,
+        photometric: u64,
+        compression: u64,
+    ) -> Vec<Field> {
         vec![
             Field(256, LONG, vec![w as u64]),
             Field(257, LONG, vec![h as u64]),
@@ -1065,9 +1088,15 @@ mod tests {
                     f.push(Field(278, SHORT, vec![5]));
                     f.push(Field(317, SHORT, vec![predictor]));
                     let file = write_tiff(le, big, f, 273, &chunks);
-                    let what = format!("le {le} big {big} compression {compression} predictor {predictor}");
+                    let what = format!(
+                        "le {le} big {big} compression {compression} predictor {predictor}"
+                    );
                     let (img, o) = decode(&file).expect(&what);
-                    assert_eq!((img.width(), img.height(), o), (w as u32, h as u32, 1), "{what}");
+                    assert_eq!(
+                        (img.width(), img.height(), o),
+                        (w as u32, h as u32, 1),
+                        "{what}"
+                    );
                     assert_eq!(img.data(), &px[..], "{what}");
                     let via = decode_image(&file, &Limits::default()).unwrap();
                     assert_eq!(via.format, "tiff");
@@ -1089,7 +1118,11 @@ mod tests {
                 .iter()
                 .flat_map(|&v| {
                     let s = v as u16 * 257;
-                    if le { s.to_le_bytes() } else { s.to_be_bytes() }
+                    if le {
+                        s.to_le_bytes()
+                    } else {
+                        s.to_be_bytes()
+                    }
                 })
                 .collect();
             for predictor in [1u64, 2] {
@@ -1097,7 +1130,13 @@ mod tests {
                     // Differences of 16-bit samples in the file's order.
                     let s: Vec<u16> = data
                         .chunks(2)
-                        .map(|b| if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) })
+                        .map(|b| {
+                            if le {
+                                u16::from_le_bytes([b[0], b[1]])
+                            } else {
+                                u16::from_be_bytes([b[0], b[1]])
+                            }
+                        })
                         .collect();
                     let mut d = s.clone();
                     for y in 0..h {
@@ -1105,14 +1144,20 @@ mod tests {
                             d[y * w + x] = s[y * w + x].wrapping_sub(s[y * w + x - 1]);
                         }
                     }
-                    d.iter().flat_map(|v| if le { v.to_le_bytes() } else { v.to_be_bytes() }).collect()
+                    d.iter()
+                        .flat_map(|v| if le { v.to_le_bytes() } else { v.to_be_bytes() })
+                        .collect()
                 } else {
                     data.clone()
                 };
                 let mut f = basic(w, h, 16, 1, 1, 5);
                 f.push(Field(317, SHORT, vec![predictor]));
                 let file = write_tiff(le, false, f, 273, &[lzw(&data)]);
-                assert_eq!(decode(&file).unwrap().0.data(), &px[..], "16-bit le {le} predictor {predictor}");
+                assert_eq!(
+                    decode(&file).unwrap().0.data(),
+                    &px[..],
+                    "16-bit le {le} predictor {predictor}"
+                );
             }
         }
         // 1, 2 and 4 bits, rows padded to whole bytes, both photometrics, FillOrder 2.
@@ -1128,7 +1173,8 @@ mod tests {
                             let v = levels[y * w + x];
                             let stored = if photometric == 0 { max - v } else { v };
                             let bit = x * bits as usize;
-                            data[y * row_bytes + bit / 8] |= (stored << (8 - bits - (bit % 8) as u32)) as u8;
+                            data[y * row_bytes + bit / 8] |=
+                                (stored << (8 - bits - (bit % 8) as u32)) as u8;
                         }
                     }
                     // FillOrder 2 reverses the bits of the coded bytes.
@@ -1140,7 +1186,11 @@ mod tests {
                     f.push(Field(266, SHORT, vec![fill]));
                     let file = write_tiff(true, false, f, 273, &[coded]);
                     let want: Vec<u8> = levels.iter().map(|&v| (v * 255 / max) as u8).collect();
-                    assert_eq!(decode(&file).unwrap().0.data(), &want[..], "bits {bits} photometric {photometric} fill {fill}");
+                    assert_eq!(
+                        decode(&file).unwrap().0.data(),
+                        &want[..],
+                        "bits {bits} photometric {photometric} fill {fill}"
+                    );
                 }
             }
         }
@@ -1178,7 +1228,11 @@ mod tests {
         let mut f = basic(w, h, 8, 4, 2, 1);
         f.push(Field(338, SHORT, vec![2]));
         let file = write_tiff(true, false, f, 273, &[rgba]);
-        let want_a: Vec<u8> = want.iter().zip(&alpha).map(|(&l, &a)| over_white(l, a)).collect();
+        let want_a: Vec<u8> = want
+            .iter()
+            .zip(&alpha)
+            .map(|(&l, &a)| over_white(l, a))
+            .collect();
         assert_eq!(decode(&file).unwrap().0.data(), &want_a[..], "RGBA");
         // A 4-bit palette.
         let map: Vec<u64> = (0..48).map(|i| (i as u64 * 1361) % 65536).collect();
@@ -1196,11 +1250,20 @@ mod tests {
         let to8 = |v: u64| ((v as u32 * 255 + 32767) / 65535) as u8;
         let want_p: Vec<u8> = idx
             .iter()
-            .map(|&i| luma(to8(map[i as usize]), to8(map[16 + i as usize]), to8(map[32 + i as usize])))
+            .map(|&i| {
+                luma(
+                    to8(map[i as usize]),
+                    to8(map[16 + i as usize]),
+                    to8(map[32 + i as usize]),
+                )
+            })
             .collect();
         assert_eq!(decode(&file).unwrap().0.data(), &want_p[..], "palette");
         // CMYK.
-        let cmyk: Vec<u8> = rgb.iter().flat_map(|p| [255 - p[0], 255 - p[1], 255 - p[2], 0]).collect();
+        let cmyk: Vec<u8> = rgb
+            .iter()
+            .flat_map(|p| [255 - p[0], 255 - p[1], 255 - p[2], 0])
+            .collect();
         let file = write_tiff(true, false, basic(w, h, 8, 4, 5, 1), 273, &[cmyk]);
         assert_eq!(decode(&file).unwrap().0.data(), &want[..], "CMYK");
         // 16 by 16 tiles overhanging the page, LZW.
@@ -1229,7 +1292,10 @@ mod tests {
     #[test]
     fn group_4_round_trips_our_encoder_in_both_fill_orders() {
         let (w, h, px) = page();
-        let bits = crate::BitImage::from_gray_threshold(&GrayImage::from_raw(w as u32, h as u32, px.clone()).unwrap(), 128);
+        let bits = crate::BitImage::from_gray_threshold(
+            &GrayImage::from_raw(w as u32, h as u32, px.clone()).unwrap(),
+            128,
+        );
         let file = crate::encode::encode_g4_tiff(&bits, None);
         let (img, _) = decode(&file).unwrap();
         let want: Vec<u8> = px.iter().map(|&v| if v <= 128 { 0 } else { 255 }).collect();
@@ -1240,8 +1306,14 @@ mod tests {
             let mut chunks = Vec::new();
             for y0 in (0..h).step_by(8) {
                 let rows = 8.min(h - y0);
-                let part = GrayImage::from_raw(w as u32, rows as u32, px[y0 * w..(y0 + rows) * w].to_vec()).unwrap();
-                let mut g4 = crate::encode::encode_g4(&crate::BitImage::from_gray_threshold(&part, 128));
+                let part = GrayImage::from_raw(
+                    w as u32,
+                    rows as u32,
+                    px[y0 * w..(y0 + rows) * w].to_vec(),
+                )
+                .unwrap();
+                let mut g4 =
+                    crate::encode::encode_g4(&crate::BitImage::from_gray_threshold(&part, 128));
                 if fill == 2 {
                     g4.iter_mut().for_each(|b| *b = b.reverse_bits());
                 }
@@ -1252,8 +1324,16 @@ mod tests {
             f.push(Field(278, SHORT, vec![8]));
             let file = write_tiff(false, false, f, 273, &chunks);
             let (img, _) = decode(&file).unwrap();
-            let want: Vec<u8> = if photometric == 0 { want.clone() } else { want.iter().map(|v| 255 - v).collect() };
-            assert_eq!(img.data(), &want[..], "fill {fill} photometric {photometric}");
+            let want: Vec<u8> = if photometric == 0 {
+                want.clone()
+            } else {
+                want.iter().map(|v| 255 - v).collect()
+            };
+            assert_eq!(
+                img.data(),
+                &want[..],
+                "fill {fill} photometric {photometric}"
+            );
         }
     }
 
@@ -1262,7 +1342,8 @@ mod tests {
         // 8 pixels wide: a white row, then white 2, black 4, white 2; EOL before each row and
         // six EOLs (RTC) at the end.
         let eol = "000000000001";
-        let bits = format!("{eol}10011{eol}0111011 0111{eol}{eol}{eol}{eol}{eol}{eol}").replace(' ', "");
+        let bits =
+            format!("{eol}10011{eol}0111011 0111{eol}{eol}{eol}{eol}{eol}{eol}").replace(' ', "");
         let mut data = vec![0u8; bits.len().div_ceil(8)];
         for (i, c) in bits.chars().enumerate() {
             if c == '1' {
@@ -1271,7 +1352,10 @@ mod tests {
         }
         let file = write_tiff(true, false, basic(8, 2, 1, 1, 0, 3), 273, &[data]);
         let (img, _) = decode(&file).unwrap();
-        assert_eq!(img.data(), &[255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 255, 255]);
+        assert_eq!(
+            img.data(),
+            &[255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 255, 255]
+        );
     }
 
     #[test]
@@ -1282,9 +1366,15 @@ mod tests {
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
             .write_image(&px, w as u32, h as u32, image::ExtendedColorType::L8)
             .unwrap();
-        let want = super::jpeg::decode_jpeg(jpeg.clone(), &Limits::default()).unwrap().0;
+        let want = super::jpeg::decode_jpeg(jpeg.clone(), &Limits::default())
+            .unwrap()
+            .0;
         let file = write_tiff(true, false, basic(w, h, 8, 1, 1, 7), 273, &[jpeg.clone()]);
-        assert_eq!(decode(&file).unwrap().0.data(), want.data(), "whole JPEG in the strip");
+        assert_eq!(
+            decode(&file).unwrap().0.data(),
+            want.data(),
+            "whole JPEG in the strip"
+        );
         // Tables = SOI + everything before the frame header + EOI; strip = SOI + the rest.
         let sof = jpeg.windows(2).position(|m| m == [0xff, 0xc0]).unwrap();
         let mut tables = jpeg[..sof].to_vec();
@@ -1294,7 +1384,11 @@ mod tests {
         let mut f = basic(w, h, 8, 1, 1, 7);
         f.push(Field(347, 7, tables.iter().map(|&b| b as u64).collect()));
         let file = write_tiff(true, false, f, 273, &[strip]);
-        assert_eq!(decode(&file).unwrap().0.data(), want.data(), "shared tables");
+        assert_eq!(
+            decode(&file).unwrap().0.data(),
+            want.data(),
+            "shared tables"
+        );
     }
 
     #[test]
@@ -1305,27 +1399,60 @@ mod tests {
         let file = write_tiff(true, false, f, 273, &[px]);
         assert_eq!(decode(&file).unwrap().1, 6);
         let d = decode_image(&file, &Limits::default()).unwrap();
-        assert_eq!((d.image.width(), d.image.height(), d.exif_orientation), (h as u32, w as u32, 6));
+        assert_eq!(
+            (d.image.width(), d.image.height(), d.exif_orientation),
+            (h as u32, w as u32, 6)
+        );
     }
 
     #[test]
     fn the_image_crate_reads_the_same_gray_where_it_can() {
         let (w, h, px) = page();
-        let rgb: Vec<u8> = px.iter().enumerate().flat_map(|(i, &v)| [v, (i % 256) as u8, 255 - v]).collect();
+        let rgb: Vec<u8> = px
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &v)| [v, (i % 256) as u8, 255 - v])
+            .collect();
         let mut cases = vec![
             write_tiff(true, false, basic(w, h, 8, 1, 1, 5), 273, &[lzw(&px)]),
-            write_tiff(false, false, basic(w, h, 8, 1, 0, 1), 273, &[px.clone()]),
-            write_tiff(true, false, basic(w, h, 8, 3, 2, 8), 273, &[miniz_oxide::deflate::compress_to_vec_zlib(&rgb, 6)]),
+            write_tiff(
+                false,
+                false,
+                basic(w, h, 8, 1, 0, 1),
+                273,
+                std::slice::from_ref(&px),
+            ),
+            write_tiff(
+                true,
+                false,
+                basic(w, h, 8, 3, 2, 8),
+                273,
+                &[miniz_oxide::deflate::compress_to_vec_zlib(&rgb, 6)],
+            ),
         ];
-        let rgba: Vec<u8> = rgb.chunks(3).zip(&px).flat_map(|(p, &a)| [p[0], p[1], p[2], a]).collect();
+        let rgba: Vec<u8> = rgb
+            .chunks(3)
+            .zip(&px)
+            .flat_map(|(p, &a)| [p[0], p[1], p[2], a])
+            .collect();
         let mut f = basic(w, h, 8, 4, 2, 32773);
         f.push(Field(338, SHORT, vec![2]));
         cases.push(write_tiff(true, false, f, 273, &[packbits(&rgba)]));
-        let bits = crate::BitImage::from_gray_threshold(&GrayImage::from_raw(w as u32, h as u32, px.clone()).unwrap(), 100);
+        let bits = crate::BitImage::from_gray_threshold(
+            &GrayImage::from_raw(w as u32, h as u32, px.clone()).unwrap(),
+            100,
+        );
         cases.push(crate::encode::encode_g4_tiff(&bits, Some(300)));
         for (i, file) in cases.iter().enumerate() {
             let ours = decode(file).unwrap().0;
-            let theirs = super::super::decode_other(file, image::ImageFormat::Tiff, "tiff", &Limits::default()).unwrap().0;
+            let theirs = super::super::decode_other(
+                file,
+                image::ImageFormat::Tiff,
+                "tiff",
+                &Limits::default(),
+            )
+            .unwrap()
+            .0;
             assert_eq!(ours.data(), theirs.data(), "case {i}");
         }
     }
@@ -1335,7 +1462,13 @@ mod tests {
         let (w, h, px) = page();
         let mut f = basic(w, h, 8, 1, 1, 5);
         f.push(Field(278, SHORT, vec![4]));
-        let good = write_tiff(true, false, f, 273, &strips(&px, w, 4).iter().map(|s| lzw(s)).collect::<Vec<_>>());
+        let good = write_tiff(
+            true,
+            false,
+            f,
+            273,
+            &strips(&px, w, 4).iter().map(|s| lzw(s)).collect::<Vec<_>>(),
+        );
         assert!(decode(&good).is_ok());
         for cut in 0..good.len() {
             let _ = decode(&good[..cut]);
@@ -1353,16 +1486,43 @@ mod tests {
             let _ = decode(&bad);
         }
         // Sizes from the header are checked before anything is allocated.
-        let huge = write_tiff(true, false, basic(100_000, 100_000, 8, 1, 1, 1), 273, &[vec![0; 16]]);
+        let huge = write_tiff(
+            true,
+            false,
+            basic(100_000, 100_000, 8, 1, 1, 1),
+            273,
+            &[vec![0; 16]],
+        );
         assert!(matches!(decode(&huge), Err(Error::SideTooLong { .. })));
-        let big = write_tiff(true, false, basic(20_000, 20_000, 8, 1, 1, 1), 273, &[vec![0; 16]]);
+        let big = write_tiff(
+            true,
+            false,
+            basic(20_000, 20_000, 8, 1, 1, 1),
+            273,
+            &[vec![0; 16]],
+        );
         assert!(matches!(
-            decode_tiff(&big, &Limits { max_pixels: 1_000_000, ..Limits::default() }),
+            decode_tiff(
+                &big,
+                &Limits {
+                    max_pixels: 1_000_000,
+                    ..Limits::default()
+                }
+            ),
             Err(Error::ImageTooLarge { .. })
         ));
         // A strip shorter than its rows is an error, not a page of zeros.
-        let short = write_tiff(true, false, basic(w, h, 8, 1, 1, 1), 273, &[px[..100].to_vec()]);
-        assert!(matches!(decode(&short), Err(Error::Decode { format: "tiff", .. })));
+        let short = write_tiff(
+            true,
+            false,
+            basic(w, h, 8, 1, 1, 1),
+            273,
+            &[px[..100].to_vec()],
+        );
+        assert!(matches!(
+            decode(&short),
+            Err(Error::Decode { format: "tiff", .. })
+        ));
         // LZW that codes more than the strip holds stops at the strip.
         let long = write_tiff(true, false, basic(w, 2, 8, 1, 1, 5), 273, &[lzw(&px)]);
         assert_eq!(decode(&long).unwrap().0.data(), &px[..2 * w]);
