@@ -8,7 +8,7 @@
 
 use std::io::Cursor;
 
-use image::codecs::{png::PngDecoder, tiff::TiffDecoder};
+use image::codecs::png::PngDecoder;
 use image::{ColorType, ImageDecoder, ImageFormat};
 
 use crate::{Error, GrayImage, Options};
@@ -208,11 +208,6 @@ fn decode_other(
     let cursor = Cursor::new(bytes);
     let mut dec: Box<dyn ImageDecoder + '_> = match format {
         ImageFormat::Png => Box::new(PngDecoder::with_limits(cursor, il).map_err(err)?),
-        ImageFormat::Tiff => {
-            let mut d = TiffDecoder::new(cursor).map_err(err)?;
-            d.set_limits(il).map_err(err)?;
-            Box::new(d)
-        }
         _ => return Err(Error::UnsupportedFormat),
     };
     let (w, h) = dec.dimensions();
