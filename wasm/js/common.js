@@ -22,9 +22,9 @@ export function toCamel(value) {
   return out;
 }
 
-/** Options as the engine's JSON: camelCase keys mapped, `undefined` values dropped. */
-export function optionsJson(options) {
-  if (options === undefined || options === null) return "";
+/** Options with the engine's names: camelCase keys mapped, `undefined` values dropped. */
+export function engineOptions(options) {
+  if (options === undefined || options === null) return undefined;
   if (typeof options !== "object" || Array.isArray(options)) {
     throw scanprepError("invalid_option", "options must be an object");
   }
@@ -32,7 +32,7 @@ export function optionsJson(options) {
   for (const [k, v] of Object.entries(options)) {
     if (v !== undefined) snake[toSnake(k)] = v;
   }
-  return JSON.stringify(snake);
+  return snake;
 }
 
 /** An `Error` named `ScanprepError` with a stable `code`, like the engine's own. */
@@ -106,10 +106,10 @@ export function createApi(glue) {
   }
 
   function runSync(input, options, hooks) {
-    const json = optionsJson(options);
+    const opts = engineOptions(options);
     const progress = hooks && typeof hooks.onProgress === "function" ? hooks.onProgress : undefined;
     const out = guarded(() => {
-      if (!isRgba(input)) return glue.process(input, json, progress);
+      if (!isRgba(input)) return glue.process(input, opts, progress);
       const { data, width, height } = input;
       if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
         throw scanprepError("invalid_input", `width and height must be whole numbers, not ${width}x${height}`);
@@ -118,7 +118,7 @@ export function createApi(glue) {
         throw scanprepError("invalid_input", "pixels must be a Uint8ClampedArray or Uint8Array of RGBA");
       }
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      const page = new glue.RgbaPage(width >>> 0, height >>> 0, json);
+      const page = new glue.RgbaPage(width >>> 0, height >>> 0, opts);
       try {
         const rowBytes = width * 4;
         if (bytes.length !== rowBytes * height) {
@@ -141,7 +141,7 @@ export function createApi(glue) {
         mimeType: out.mediaType,
         width: out.width,
         height: out.height,
-        report: toCamel(JSON.parse(out.reportJson)),
+        report: toCamel(out.report),
       };
     } finally {
       out.free();
@@ -158,7 +158,7 @@ export function createApi(glue) {
       return runSync(normalizeSync(input), options, hooks);
     },
     version: () => glue.version(),
-    defaultOptions: () => toCamel(JSON.parse(glue.defaultOptions())),
+    defaultOptions: () => toCamel(glue.defaultOptions()),
     memoryBytes: () => glue.initSync().memory.buffer.byteLength,
     selfTestTrap: () => guarded(() => glue.__selfTestTrap()),
   };

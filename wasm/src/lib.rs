@@ -39,15 +39,15 @@ impl Clock for JsClock {
     }
 }
 
-/// The result of a call: the encoded image, its media type and size, and the report as JSON
-/// (Rust field names; the wrapper maps them to camelCase).
+/// The result of a call: the encoded image, its media type and size, and the report as a plain
+/// object (Rust field names; the wrapper maps them to camelCase).
 #[wasm_bindgen]
 pub struct Output {
     bytes: Vec<u8>,
     media_type: &'static str,
     width: u32,
     height: u32,
-    report_json: String,
+    report: JsValue,
 }
 
 #[wasm_bindgen]
@@ -72,23 +72,23 @@ impl Output {
     pub fn height(&self) -> u32 {
         self.height
     }
-    /// The report as JSON.
-    #[wasm_bindgen(getter, js_name = reportJson)]
-    pub fn report_json(&self) -> String {
-        self.report_json.clone()
+    /// The report, as a plain object with the Rust field names.
+    #[wasm_bindgen(getter)]
+    pub fn report(&self) -> JsValue {
+        self.report.clone()
     }
 }
 
 /// Runs the whole pipeline on an encoded image (JPEG, PNG, TIFF or WebP).
-/// `options_json` is a JSON object of [`Options`] fields (`""` for the defaults); `progress`,
+/// `options` is an object of [`Options`] fields (`undefined` or `null` for the defaults); `progress`,
 /// if given, is called as `progress(stage, ms)` after each stage.
 #[wasm_bindgen]
 pub fn process(
     bytes: Vec<u8>,
-    options_json: &str,
+    options: JsValue,
     progress: Option<js_sys::Function>,
 ) -> Result<Output, JsValue> {
-    let options = parse_options(options_json)?;
+    let options = parse_options(options)?;
     let clock = JsClock { progress };
     let out = scanprep::process_owned(bytes, &options, Some(&clock)).map_err(js_error)?;
     output(out)
@@ -110,8 +110,8 @@ impl RgbaPage {
     /// Checks the size against the options' limits (before allocating) and makes room for
     /// the gray page.
     #[wasm_bindgen(constructor)]
-    pub fn new(width: u32, height: u32, options_json: &str) -> Result<RgbaPage, JsValue> {
-        let options = parse_options(options_json)?;
+    pub fn new(width: u32, height: u32, options: JsValue) -> Result<RgbaPage, JsValue> {
+        let options = parse_options(options)?;
         Limits::from(&options)
             .check_dimensions(width, height)
             .map_err(js_error)?;
@@ -174,10 +174,10 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// The default options as JSON, with the Rust field names.
+/// The default options, as a plain object with the Rust field names.
 #[wasm_bindgen(js_name = defaultOptions)]
-pub fn default_options() -> String {
-    serde_json::to_string(&Options::default()).unwrap_or_default()
+pub fn default_options() -> Result<JsValue, JsValue> {
+    to_js(&Options::default())
 }
 
 /// Traps on purpose (a Rust panic is a WebAssembly trap). The test suite uses it to prove that
@@ -188,11 +188,27 @@ pub fn self_test_trap() {
     panic!("deliberate trap requested by the self-test");
 }
 
-fn parse_options(json: &str) -> Result<Options, JsValue> {
-    let options: Options = if json.trim().is_empty() {
+/// Values cross the boundary as JavaScript values, not JSON text: no JSON parser or float
+/// printer in the module (about 20 KB gzipped), and no text round trip.
+fn parse_options(value: JsValue) -> Result<Options, JsValue> {
+    let options: Options = if value.is_undefined() || value.is_null() {
         Options::default()
     } else {
-        serde_json::from_str(json).map_err(|e| {
+        // serde-wasm-bindgen reads only the fields it knows, so `deny_unknown_fields` has to
+        // be enforced here: every key must name a field of the defaults.
+        let known = default_options()?;
+        for key in js_sys::Object::keys(&js_sys::Object::from(value.clone())).iter() {
+            if !js_sys::Reflect::has(&known, &key).unwrap_or(false) {
+                let name = key.as_string().unwrap_or_default();
+                return Err(error_value(
+                    "invalid_option",
+                    &format!("the options are not valid: unknown field `{name}`"),
+                ));
+            }
+        }
+        serde_wasm_bindgen::from_value(value).map_err(|e| {
+            let e = e.to_string();
+            let e = e.strip_prefix("Error: ").unwrap_or(&e);
             error_value("invalid_option", &format!("the options are not valid: {e}"))
         })?
     };
@@ -201,15 +217,27 @@ fn parse_options(json: &str) -> Result<Options, JsValue> {
 }
 
 fn output(p: scanprep::Processed) -> Result<Output, JsValue> {
-    let report_json = serde_json::to_string(&p.report)
-        .map_err(|e| error_value("internal", &format!("cannot serialise the report: {e}")))?;
+    let report = to_js(&p.report)?;
     Ok(Output {
         bytes: p.bytes,
         media_type: p.media_type,
         width: p.width,
         height: p.height,
-        report_json,
+        report,
     })
+}
+
+/// A plain object as `JSON.parse` would give it: `None` as `null`, maps as objects, 64-bit
+/// integers as numbers.
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| {
+            error_value(
+                "internal",
+                &format!("cannot pass a value to JavaScript: {e}"),
+            )
+        })
 }
 
 /// A JavaScript `Error` whose `code` is [`Error::code`] and `name` is `ScanprepError`.
