@@ -1,5 +1,5 @@
 //! JPEG, decoded straight to luma with `zune-jpeg`: the Y channel only, with no colour
-//! conversion or chroma upsampling (CMYK and YCCK, whose luma needs every channel, go through
+//! conversion or chroma upsampling (RGB, CMYK and YCCK data, whose luma needs every channel, go through
 //! RGB).
 
 use zune_core::bytestream::ZCursor;
@@ -30,8 +30,8 @@ pub(super) fn decode_jpeg<T: AsRef<[u8]>>(
     limits.check_dimensions(w, h)?;
     let orientation = dec.exif().map(|e| exif_orientation(e)).unwrap_or(1);
     let input = dec.input_colorspace().unwrap_or(ColorSpace::YCbCr);
-    let data = if matches!(input, ColorSpace::CMYK | ColorSpace::YCCK) {
-        // Luma of CMYK needs the full conversion: decode to RGB and reduce.
+    let data = if !matches!(input, ColorSpace::YCbCr | ColorSpace::Luma) {
+        // Luma of RGB, CMYK or YCCK data needs the full conversion: decode to RGB and reduce.
         dec.set_options(options.jpeg_set_out_colorspace(ColorSpace::RGB));
         let mut rgb = dec.decode().map_err(|e| map_jpeg_error(e, limits))?;
         let n = w as usize * h as usize;

@@ -437,7 +437,16 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
                 .filter(|m| m.len() as u64 == 3 * entries)
                 .ok_or_else(|| bad("a palette image without a full ColorMap"))?;
             let e = entries as usize;
-            let to8 = |v: u64| ((v.min(65535) as u32 * 255 + 32767) / 65535) as u8;
+            // As libtiff reads colormaps: the high byte of each 16-bit entry, or the entries
+            // as they are when every one fits 8 bits (a common writer mistake).
+            let wide = map.iter().any(|&v| v > 255);
+            let to8 = |v: u64| {
+                if wide {
+                    (v.min(65535) >> 8) as u8
+                } else {
+                    v as u8
+                }
+            };
             for (i, g) in lut.iter_mut().enumerate().take(e) {
                 *g = luma(to8(map[i]), to8(map[e + i]), to8(map[2 * e + i]));
             }
@@ -842,7 +851,12 @@ fn fax_decode(src: &[u8], c: Compression, w: usize, rows: usize) -> Result<Vec<u
             let rows16 = u16::try_from(rows).unwrap_or(u16::MAX);
             fax::decoder::decode_g4(src.iter().copied(), width, Some(rows16), &mut line)
         }
-        _ => fax::decoder::decode_g3(src.iter().copied(), &mut line),
+        _ => {
+            // libtiff ends the data after the last row with no EOL or RTC, where the decoder
+            // expects them: six EOLs (zero fill, then 0000 0000 0001) close it either way.
+            let eols = [0u8, 1].iter().cycle().take(12).copied();
+            fax::decoder::decode_g3(src.iter().copied().chain(eols), &mut line)
+        }
     };
     if ok.is_none() && y < rows {
         return Err(bad(format_args!(
@@ -1247,7 +1261,7 @@ mod tests {
         let mut f = basic(w, h, 4, 1, 3, 1);
         f.push(Field(320, SHORT, map.clone()));
         let file = write_tiff(true, false, f, 273, &[data]);
-        let to8 = |v: u64| ((v as u32 * 255 + 32767) / 65535) as u8;
+        let to8 = |v: u64| (v >> 8) as u8;
         let want_p: Vec<u8> = idx
             .iter()
             .map(|&i| {
@@ -1528,5 +1542,56 @@ mod tests {
         // LZW that codes more than the strip holds stops at the strip.
         let long = write_tiff(true, false, basic(w, 2, 8, 1, 1, 5), 273, &[lzw(&px)]);
         assert_eq!(decode(&long).unwrap().0.data(), &px[..2 * w]);
+    }
+}
+
+/// TIFFs written by libtiff (through Pillow 13) in the compressions and layouts that scanners
+/// produce, each with the gray that Pillow reads from it (colour reduced with our luma).
+#[cfg(test)]
+mod interop {
+    use super::*;
+
+    macro_rules! case {
+        ($name:literal) => {
+            (
+                $name,
+                &include_bytes!(concat!("../../../fixtures/tiff-interop/", $name, ".tiff"))[..],
+                &include_bytes!(concat!("../../../fixtures/tiff-interop/", $name, ".pgm"))[..],
+            )
+        };
+    }
+
+    #[test]
+    fn libtiff_files_decode_to_the_gray_pillow_reads() {
+        let cases = [
+            case!("bw-raw"),
+            case!("g3"),
+            case!("g4"),
+            case!("gray-deflate"),
+            case!("gray-lzw"),
+            case!("gray-packbits"),
+            case!("gray16"),
+            case!("pal"),
+            case!("rgb-lzw"),
+            case!("rgba"),
+            case!("cmyk"),
+            case!("jpeg"),
+        ];
+        for (name, tiff, pgm) in cases {
+            let want = &pgm[pgm.len() - 61 * 43..];
+            let (img, _) =
+                decode_tiff(tiff, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!((img.width(), img.height()), (61, 43), "{name}");
+            // JPEG decoders may differ by a level or two (libjpeg's IDCT against zune-jpeg's).
+            let tolerance = if name == "jpeg" { 3 } else { 0 };
+            let worst = img
+                .data()
+                .iter()
+                .zip(want)
+                .map(|(a, b)| a.abs_diff(*b))
+                .max()
+                .unwrap();
+            assert!(worst <= tolerance, "{name}: off by up to {worst}");
+        }
     }
 }
