@@ -1,6 +1,6 @@
 //! JPEG, decoded straight to luma with `zune-jpeg`: the Y channel only, with no colour
-//! conversion or chroma upsampling (RGB, CMYK and YCCK data, whose luma needs every channel, go through
-//! RGB).
+//! conversion or chroma upsampling. RGB, CMYK and YCCK data, whose luma needs every channel,
+//! go through RGB.
 
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
