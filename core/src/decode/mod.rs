@@ -6,14 +6,10 @@
 //! `zune-jpeg`; the other formats decode into their native layout, which is converted to luma
 //! in place (ITU-R BT.601 weights in integer arithmetic, so every target gives the same bytes).
 
-use std::io::Cursor;
-
-use image::codecs::png::PngDecoder;
-use image::{ColorType, ImageDecoder, ImageFormat};
-
 use crate::{Error, GrayImage, Options};
 
 mod jpeg;
+mod png;
 mod tiff;
 mod webp;
 
@@ -105,7 +101,7 @@ fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Er
     let format_name = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
     let (image, orientation) = match format_name {
         "jpeg" => jpeg::decode_jpeg(input, limits)?,
-        "png" => decode_other(bytes, ImageFormat::Png, "png", limits)?,
+        "png" => png::decode_png(bytes, limits)?,
         "tiff" => tiff::decode_tiff(bytes, limits)?,
         _ => webp::decode_webp(bytes, limits)?,
     };
@@ -189,9 +185,12 @@ pub(crate) fn decode_error(format: &'static str, e: impl std::fmt::Display) -> E
     }
 }
 
+/// The `image` crate's PNG reader, reduced to gray as the engine does: the reference that the
+/// tests hold our own PNG reader to.
+#[cfg(test)]
 fn decode_other(
     bytes: &[u8],
-    format: ImageFormat,
+    format: image::ImageFormat,
     name: &'static str,
     limits: &Limits,
 ) -> Result<(GrayImage, u8), Error> {
@@ -205,11 +204,14 @@ fn decode_other(
             .saturating_add(64 << 20),
     );
     let err = |e| map_image_error(e, name, limits);
-    let cursor = Cursor::new(bytes);
-    let mut dec: Box<dyn ImageDecoder + '_> = match format {
-        ImageFormat::Png => Box::new(PngDecoder::with_limits(cursor, il).map_err(err)?),
+    let cursor = std::io::Cursor::new(bytes);
+    let mut dec: Box<dyn image::ImageDecoder + '_> = match format {
+        image::ImageFormat::Png => {
+            Box::new(image::codecs::png::PngDecoder::with_limits(cursor, il).map_err(err)?)
+        }
         _ => return Err(Error::UnsupportedFormat),
     };
+    use image::ImageDecoder;
     let (w, h) = dec.dimensions();
     limits.check_dimensions(w, h)?;
     let orientation = match dec.orientation() {
@@ -218,14 +220,14 @@ fn decode_other(
     };
     let color = dec.color_type();
     let layout = match color {
-        ColorType::L8 => Native::L8,
-        ColorType::La8 => Native::La8,
-        ColorType::Rgb8 => Native::Rgb8,
-        ColorType::Rgba8 => Native::Rgba8,
-        ColorType::L16 => Native::L16,
-        ColorType::La16 => Native::La16,
-        ColorType::Rgb16 => Native::Rgb16,
-        ColorType::Rgba16 => Native::Rgba16,
+        image::ColorType::L8 => Native::L8,
+        image::ColorType::La8 => Native::La8,
+        image::ColorType::Rgb8 => Native::Rgb8,
+        image::ColorType::Rgba8 => Native::Rgba8,
+        image::ColorType::L16 => Native::L16,
+        image::ColorType::La16 => Native::La16,
+        image::ColorType::Rgb16 => Native::Rgb16,
+        image::ColorType::Rgba16 => Native::Rgba16,
         _ => {
             return Err(decode_error(
                 name,
@@ -245,6 +247,7 @@ fn decode_other(
     Ok((GrayImage::from_raw(w, h, buf)?, orientation))
 }
 
+#[cfg(test)]
 fn map_image_error(e: image::ImageError, name: &'static str, limits: &Limits) -> Error {
     match e {
         image::ImageError::Limits(_) => Error::ImageTooLarge {
@@ -260,8 +263,10 @@ fn map_image_error(e: image::ImageError, name: &'static str, limits: &Limits) ->
 }
 
 /// A decoder's native pixel layout: gray or RGB, with or without alpha, 8 or 16 bits (16-bit
-/// samples in native byte order).
+/// samples in native byte order). The 16-bit layouts serve the tests' reference reader: our own
+/// readers reduce 16-bit samples as they unpack them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Native {
     L8,
     La8,
@@ -354,6 +359,7 @@ pub(crate) fn to_luma_in_place(buf: &mut Vec<u8>, layout: Native, n: usize) {
     buf.shrink_to_fit();
 }
 
+#[cfg(test)]
 fn orientation_code(o: image::metadata::Orientation) -> u8 {
     use image::metadata::Orientation::*;
     match o {
@@ -536,7 +542,7 @@ mod tests {
     fn png_gray_and_rgb_decode_to_luma() {
         let mut out = Vec::new();
         let rgb = image::RgbImage::from_raw(2, 1, vec![255, 0, 0, 0, 0, 255]).unwrap();
-        rgb.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        rgb.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
             .unwrap();
         let d = decode_image(&out, &Limits::default()).unwrap();
         assert_eq!(d.format, "png");
