@@ -1,10 +1,12 @@
 //! Decode stage: encoded bytes (JPEG, PNG, TIFF, WebP) or raw RGBA pixels to 8-bit grayscale,
 //! upright according to the EXIF orientation.
 //!
-//! Size limits are checked from the header, before any pixel buffer is allocated. JPEG is
-//! decoded straight to luma (the Y channel, no colour conversion or chroma upsampling) with
-//! `zune-jpeg`; the other formats decode into their native layout, which is converted to luma
-//! in place (ITU-R BT.601 weights in integer arithmetic, so every target gives the same bytes).
+//! One file per format. Size limits are checked from the header, before any pixel buffer is
+//! allocated. JPEG is decoded straight to luma (the Y channel, no colour conversion or chroma
+//! upsampling) with `zune-jpeg` (`jpeg.rs`); PNG (`png.rs`) and TIFF (`tiff.rs`) are our own
+//! readers, which reduce each row to gray as soon as it is decoded; WebP (`webp.rs`) decodes
+//! with `image-webp` into RGB(A), reduced to luma in place. Luma uses ITU-R BT.601 weights in
+//! integer arithmetic, so every target gives the same bytes.
 
 use crate::{Error, GrayImage, Options};
 
