@@ -97,16 +97,24 @@ async function rejectsWith(promise, code) {
 test("bad input and bad options are typed errors, and the next call still works", async () => {
   const good = readFileSync(join(fixtures, "page.webp"));
   const expected = (await scanprep.preprocess(good)).bytes;
-  // A valid PNG header claiming 100000 x 100000 pixels, and nothing else.
-  const ihdr = Buffer.from("49484452000186a0000186a00800000000", "hex");
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(ihdr));
-  const png100k = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d", "hex"), ihdr, crc]);
+  // Valid PNG headers claiming 100000 x 100000 pixels (sides over max_side) and 20000 x 20000
+  // (sides within it, pixels over max_pixels), and nothing else.
+  const pngHeader = (side) => {
+    const ihdr = Buffer.alloc(17);
+    ihdr.write("IHDR");
+    ihdr.writeUInt32BE(side, 4);
+    ihdr.writeUInt32BE(side, 8);
+    ihdr[12] = 8;
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(ihdr));
+    return Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d", "hex"), ihdr, crc]);
+  };
   const cases = [
     [new Uint8Array(0), undefined, "empty_input"],
     [new Uint8Array(4096).map((_, i) => (i * 7919) & 255), undefined, "unsupported_format"],
     [readFileSync(join(fixtures, "photo-shadow.jpg")).subarray(0, 300), undefined, "corrupt_image"],
-    [png100k, undefined, "image_too_large"],
+    [pngHeader(100000), undefined, "side_too_long"],
+    [pngHeader(20000), undefined, "image_too_large"],
     [good, { maxInputBytes: 100 }, "input_too_large"],
     [good, { format: "bmp" }, "invalid_option"],
     [good, { noSuchOption: 1 }, "invalid_option"],
