@@ -13,6 +13,12 @@
 //! input yields a typed [`Error`].
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+// A panic in WebAssembly traps and can poison a Worker: outside tests, no unwrap, expect or
+// panic!, so that every failure is a typed error. Clippy (-D warnings in CI) enforces it.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod background;
 mod binarize;

@@ -7,6 +7,12 @@
 //! RGBA a strip of rows at a time and keeps only the 1-byte gray page, a quarter of the size.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+// A panic in WebAssembly traps and can poison a Worker: outside tests, no unwrap, expect or
+// panic!, so that every failure is a typed error. Clippy (-D warnings in CI) enforces it.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 use scanprep::{Clock, Error, GrayImage, Limits, Options};
 use wasm_bindgen::prelude::*;
@@ -184,6 +190,7 @@ pub fn default_options() -> Result<JsValue, JsValue> {
 /// the package recovers from a trap and keeps working; nothing else calls it.
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __selfTestTrap)]
+#[allow(clippy::panic)]
 pub fn self_test_trap() {
     panic!("deliberate trap requested by the self-test");
 }

@@ -3,6 +3,12 @@
 //!
 //! Nothing reachable from a request or a message panics: every failure becomes a JSON error
 //! `{ "error": { "code", "message" } }` or a D1 status with its reason.
+// Outside tests, no unwrap, expect or panic!: clippy (-D warnings) enforces what the line above
+// promises.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod auth;
 mod config;
