@@ -110,6 +110,27 @@ test("canvas pixels (ImageData) give the same result as the encoded file, in the
   await page.close();
 });
 
+/** Runs the test app bundled into test-artifacts/`dist` (vite-app/main.js, whichever bundler):
+ * the package on the main thread and in its Web Worker, the same bytes as the native CLI. */
+async function checkBundledApp(dist) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${base}/test-artifacts/${dist}/index.html`);
+  await page.waitForFunction(() => typeof window.runScanprep === "function");
+  const file = join(fixtures, "page-skew-plus3.png");
+  const r = await page.evaluate(
+    (b64) => window.runScanprep(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))),
+    readFileSync(file).toString("base64"),
+  );
+  assert.deepEqual(errors, []);
+  assert.equal(r.same, true, "main thread and Web Worker results differ");
+  assert.equal(r.stages.length, 8);
+  assert.ok(Math.abs(r.skew - 3) < 0.3, `skew ${r.skew}`);
+  assert.equal(fnv1a64(Uint8Array.from(r.bytes)), fnv1a64(nativeOutput(file, "png")));
+  await page.close();
+}
+
 test("a Vite production build of an app importing the package by name works in Chromium", async () => {
   // The app depends on "@scanfactory/scanprep" (file:../..) and Vite, pinned in its own
   // package.json and lock file. `npm install`, not `npm ci`: the registry here serves only the
@@ -122,46 +143,17 @@ test("a Vite production build of an app importing the package by name works in C
     cwd: app,
     stdio: "inherit",
   });
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${base}/test-artifacts/vite-dist/index.html`);
-  await page.waitForFunction(() => typeof window.runScanprep === "function");
-  const file = join(fixtures, "page-skew-plus3.png");
-  const r = await page.evaluate(
-    (b64) => window.runScanprep(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))),
-    readFileSync(file).toString("base64"),
-  );
-  assert.deepEqual(errors, []);
-  assert.equal(r.same, true, "main thread and Web Worker results differ");
-  assert.equal(r.stages.length, 8);
-  assert.ok(Math.abs(r.skew - 3) < 0.3, `skew ${r.skew}`);
-  assert.equal(fnv1a64(Uint8Array.from(r.bytes)), fnv1a64(nativeOutput(file, "png")));
-  await page.close();
+  await checkBundledApp("vite-dist");
 });
 
 test("a webpack 5 production build of the same app works in Chromium", async () => {
-  // Its own package.json and lock file pin webpack; the .wasm and the Web Worker entry are
-  // emitted by webpack from the package's `new URL(..., import.meta.url)` references.
+  // The same app (vite-app/main.js and index.html); its own package.json and lock file pin
+  // webpack. The .wasm and the Web Worker entry are emitted by webpack from the package's
+  // `new URL(..., import.meta.url)` references.
   const app = new URL("./webpack-app/", import.meta.url).pathname;
   if (!existsSync(join(app, "node_modules", "webpack"))) {
     execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: app, stdio: "inherit" });
   }
   execFileSync(process.execPath, [join(app, "build.mjs")], { cwd: app, stdio: "inherit" });
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${base}/test-artifacts/webpack-dist/index.html`);
-  await page.waitForFunction(() => typeof window.runScanprep === "function");
-  const file = join(fixtures, "page-skew-plus3.png");
-  const r = await page.evaluate(
-    (b64) => window.runScanprep(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))),
-    readFileSync(file).toString("base64"),
-  );
-  assert.deepEqual(errors, []);
-  assert.equal(r.same, true, "main thread and Web Worker results differ");
-  assert.equal(r.stages.length, 8);
-  assert.ok(Math.abs(r.skew - 3) < 0.3, `skew ${r.skew}`);
-  assert.equal(fnv1a64(Uint8Array.from(r.bytes)), fnv1a64(nativeOutput(file, "png")));
-  await page.close();
+  await checkBundledApp("webpack-dist");
 });

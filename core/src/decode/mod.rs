@@ -221,15 +221,16 @@ fn decode_other(
         Err(_) => 1,
     };
     let color = dec.color_type();
-    let layout = match color {
-        image::ColorType::L8 => Native::L8,
-        image::ColorType::La8 => Native::La8,
-        image::ColorType::Rgb8 => Native::Rgb8,
-        image::ColorType::Rgba8 => Native::Rgba8,
-        image::ColorType::L16 => Native::L16,
-        image::ColorType::La16 => Native::La16,
-        image::ColorType::Rgb16 => Native::Rgb16,
-        image::ColorType::Rgba16 => Native::Rgba16,
+    // 16-bit samples are reduced to 8 bits first, as our own readers do while unpacking.
+    let (layout, wide) = match color {
+        image::ColorType::L8 => (Native::L8, false),
+        image::ColorType::La8 => (Native::La8, false),
+        image::ColorType::Rgb8 => (Native::Rgb8, false),
+        image::ColorType::Rgba8 => (Native::Rgba8, false),
+        image::ColorType::L16 => (Native::L8, true),
+        image::ColorType::La16 => (Native::La8, true),
+        image::ColorType::Rgb16 => (Native::Rgb8, true),
+        image::ColorType::Rgba16 => (Native::Rgba8, true),
         _ => {
             return Err(decode_error(
                 name,
@@ -239,12 +240,19 @@ fn decode_other(
     };
     let total = dec.total_bytes();
     let n = w as usize * h as usize;
-    if total != (n as u64).saturating_mul(layout.bytes_per_pixel() as u64) {
+    let per_pixel = layout.bytes_per_pixel() as u64 * if wide { 2 } else { 1 };
+    if total != (n as u64).saturating_mul(per_pixel) {
         return Err(decode_error(name, "inconsistent buffer size"));
     }
     let mut buf = vec![0u8; total as usize];
     dec.read_image(&mut buf)
         .map_err(|e| map_image_error(e, name, limits))?;
+    if wide {
+        buf = buf
+            .chunks_exact(2)
+            .map(|b| scale16(u16::from_ne_bytes([b[0], b[1]])))
+            .collect();
+    }
     to_luma_in_place(&mut buf, layout, n);
     Ok((GrayImage::from_raw(w, h, buf)?, orientation))
 }
@@ -264,20 +272,13 @@ fn map_image_error(e: image::ImageError, name: &'static str, limits: &Limits) ->
     }
 }
 
-/// A decoder's native pixel layout: gray or RGB, with or without alpha, 8 or 16 bits (16-bit
-/// samples in native byte order). The 16-bit layouts serve the tests' reference reader: our own
-/// readers reduce 16-bit samples as they unpack them.
+/// A decoder's native 8-bit pixel layout: gray or RGB, with or without alpha.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum Native {
     L8,
     La8,
     Rgb8,
     Rgba8,
-    L16,
-    La16,
-    Rgb16,
-    Rgba16,
 }
 
 impl Native {
@@ -285,27 +286,24 @@ impl Native {
     pub(crate) fn bytes_per_pixel(self) -> usize {
         match self {
             Native::L8 => 1,
-            Native::La8 | Native::L16 => 2,
+            Native::La8 => 2,
             Native::Rgb8 => 3,
-            Native::Rgba8 | Native::La16 => 4,
-            Native::Rgb16 => 6,
-            Native::Rgba16 => 8,
+            Native::Rgba8 => 4,
         }
     }
 }
 
-/// A 16-bit sample (native byte order) at byte `i`, scaled to 8 bits with rounding.
+/// A 16-bit sample scaled to 8 bits with rounding: round(v * 255 / 65535). Every reader uses it,
+/// so 16-bit images give the same gray whatever their format.
 #[inline(always)]
-fn u16_at(b: &[u8], i: usize) -> u8 {
-    let v = u16::from_ne_bytes([b[i], b[i + 1]]);
+pub(crate) fn scale16(v: u16) -> u8 {
     ((v as u32 * 255 + 32767) / 65535) as u8
 }
 
 /// Reduces `src`, pixels in `layout`, to one luma byte each in `dst` (alpha composited over
 /// white). Stops at the shorter of the two.
 pub(crate) fn luma_of(src: &[u8], layout: Native, dst: &mut [u8]) {
-    let bpp = layout.bytes_per_pixel();
-    let pixels = src.chunks_exact(bpp);
+    let pixels = src.chunks_exact(layout.bytes_per_pixel());
     match layout {
         Native::L8 => {
             let n = dst.len().min(src.len());
@@ -323,21 +321,53 @@ pub(crate) fn luma_of(src: &[u8], layout: Native, dst: &mut [u8]) {
             .iter_mut()
             .zip(pixels)
             .for_each(|(o, p)| *o = over_white(luma(p[0], p[1], p[2]), p[3])),
-        Native::L16 => dst
-            .iter_mut()
-            .zip(pixels)
-            .for_each(|(o, p)| *o = u16_at(p, 0)),
-        Native::La16 => dst
-            .iter_mut()
-            .zip(pixels)
-            .for_each(|(o, p)| *o = over_white(u16_at(p, 0), u16_at(p, 2))),
-        Native::Rgb16 => dst
-            .iter_mut()
-            .zip(pixels)
-            .for_each(|(o, p)| *o = luma(u16_at(p, 0), u16_at(p, 2), u16_at(p, 4))),
-        Native::Rgba16 => dst.iter_mut().zip(pixels).for_each(|(o, p)| {
-            *o = over_white(luma(u16_at(p, 0), u16_at(p, 2), u16_at(p, 4)), u16_at(p, 6))
-        }),
+    }
+}
+
+/// Looks up `out.len()` samples of `8 / PER` bits packed `PER` to a byte, high bits first (8 of
+/// 1 bit, 4 of 2, 2 of 4, 1 of 8), in `table`. False when one is at or past `entries` (a
+/// palette index past the palette).
+#[inline(always)]
+pub(crate) fn unpack<const PER: usize>(
+    raw: &[u8],
+    out: &mut [u8],
+    table: &[u8; 256],
+    entries: usize,
+) -> bool {
+    let depth = 8 / PER;
+    let mask = (0xffu32 >> (8 - depth)) as u8;
+    let mut bad = false;
+    let (full, tail) = out.as_chunks_mut::<PER>();
+    for (o, &b) in full.iter_mut().zip(raw) {
+        for (k, o) in o.iter_mut().enumerate() {
+            let v = (b >> (8 - depth * (k + 1))) & mask;
+            bad |= v as usize >= entries;
+            *o = table[v as usize];
+        }
+    }
+    if let Some(&b) = raw.get(full.len()) {
+        for (k, o) in tail.iter_mut().enumerate() {
+            let v = (b >> (8 - depth * (k + 1))) & mask;
+            bad |= v as usize >= entries;
+            *o = table[v as usize];
+        }
+    }
+    !bad
+}
+
+/// [`unpack`] for a depth of 1, 2, 4 or 8 bits given at run time.
+pub(crate) fn unpack_depth(
+    depth: u32,
+    raw: &[u8],
+    out: &mut [u8],
+    table: &[u8; 256],
+    entries: usize,
+) -> bool {
+    match depth {
+        1 => unpack::<8>(raw, out, table, entries),
+        2 => unpack::<4>(raw, out, table, entries),
+        4 => unpack::<2>(raw, out, table, entries),
+        _ => unpack::<1>(raw, out, table, entries),
     }
 }
 

@@ -23,12 +23,13 @@ use miniz_oxide::inflate::core::inflate_flags::{
     TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_IGNORE_ADLER32, TINFL_FLAG_PARSE_ZLIB_HEADER,
     TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
 };
-use miniz_oxide::inflate::core::{
-    decompress, decompress_with_limit, DecompressorOxide, TINFL_LZ_DICT_SIZE,
-};
+use miniz_oxide::inflate::core::{decompress_with_limit, DecompressorOxide, TINFL_LZ_DICT_SIZE};
 use miniz_oxide::inflate::TINFLStatus;
 
-use super::{decode_error, exif_orientation, luma, luma_of, over_white, Limits, Native};
+use super::{
+    decode_error, exif_orientation, luma, luma_of, over_white, scale16, unpack_depth, Limits,
+    Native,
+};
 use crate::{Error, GrayImage};
 
 /// The eight bytes every PNG starts with.
@@ -391,13 +392,7 @@ impl Reduce {
                 table,
                 entries,
             } => {
-                let ok = match depth {
-                    1 => unpack::<8>(raw, out, table, *entries),
-                    2 => unpack::<4>(raw, out, table, *entries),
-                    4 => unpack::<2>(raw, out, table, *entries),
-                    _ => unpack::<1>(raw, out, table, *entries),
-                };
-                if !ok {
+                if !unpack_depth(*depth as u32, raw, out, table, *entries) {
                     return Err(err("a palette index past the PLTE entries"));
                 }
             }
@@ -448,33 +443,7 @@ impl Reduce {
 /// A big-endian 16-bit sample scaled to 8 bits with rounding.
 #[inline(always)]
 fn s16(hi: u8, lo: u8) -> u8 {
-    let v = u16::from_be_bytes([hi, lo]) as u32;
-    ((v * 255 + 32767) / 65535) as u8
-}
-
-/// Looks up `out.len()` samples packed `PER` to a byte (high bits first: 8 of 1 bit, 4 of 2, 2
-/// of 4, 1 of 8) in `table`. False when one is at or past `entries`.
-#[inline(always)]
-fn unpack<const PER: usize>(raw: &[u8], out: &mut [u8], table: &[u8; 256], entries: usize) -> bool {
-    let depth = 8 / PER;
-    let mask = (0xffu32 >> (8 - depth)) as u8;
-    let mut bad = false;
-    let (full, tail) = out.as_chunks_mut::<PER>();
-    for (o, &b) in full.iter_mut().zip(raw) {
-        for (k, o) in o.iter_mut().enumerate() {
-            let v = (b >> (8 - depth * (k + 1))) & mask;
-            bad |= v as usize >= entries;
-            *o = table[v as usize];
-        }
-    }
-    if let Some(&b) = raw.get(full.len()) {
-        for (k, o) in tail.iter_mut().enumerate() {
-            let v = (b >> (8 - depth * (k + 1))) & mask;
-            bad |= v as usize >= entries;
-            *o = table[v as usize];
-        }
-    }
-    !bad
+    scale16(u16::from_be_bytes([hi, lo]))
 }
 
 /// Non-interlaced: each row is read, unfiltered against the one above and reduced to gray.
@@ -743,6 +712,22 @@ impl<'a> ImageData<'a> {
         }
     }
 
+    /// One call of the inflater: at most `limit` bytes into the window at `at` (which the caller
+    /// advances), the input consumed. Returns the status, input used and bytes made.
+    fn step(&mut self, limit: usize) -> (TINFLStatus, usize, usize) {
+        self.slide();
+        let (status, used, made) = decompress_with_limit(
+            &mut self.inflater,
+            self.input,
+            &mut self.window,
+            self.at,
+            limit,
+            FLAGS,
+        );
+        self.input = self.input.get(used..).unwrap_or_default();
+        (status, used, made)
+    }
+
     /// Fills `dst` with the next inflated bytes.
     fn read(&mut self, mut dst: &mut [u8]) -> Result<(), Error> {
         while !dst.is_empty() {
@@ -772,15 +757,7 @@ impl<'a> ImageData<'a> {
             if let Some(status) = self.broken {
                 return Err(err(format!("corrupt zlib stream ({status:?})")));
             }
-            self.slide();
-            let (status, used, made) = decompress(
-                &mut self.inflater,
-                self.input,
-                &mut self.window,
-                self.at,
-                FLAGS,
-            );
-            self.input = self.input.get(used..).unwrap_or_default();
+            let (status, used, made) = self.step(usize::MAX);
             self.start = self.at;
             self.ready = made;
             self.at += made;
@@ -815,16 +792,7 @@ impl<'a> ImageData<'a> {
             return Err(too_long());
         }
         while !self.done && self.broken.is_none() {
-            self.slide();
-            let (status, used, made) = decompress_with_limit(
-                &mut self.inflater,
-                self.input,
-                &mut self.window,
-                self.at,
-                1,
-                FLAGS,
-            );
-            self.input = self.input.get(used..).unwrap_or_default();
+            let (status, used, made) = self.step(1);
             if made > 0 {
                 return Err(too_long());
             }
@@ -902,30 +870,13 @@ mod tests {
         }
     }
 
-    /// The textbook Paeth predictor.
-    fn paeth_reference(a: u8, b: u8, c: u8) -> u8 {
-        let p = a as i32 + b as i32 - c as i32;
-        let (pa, pb, pc) = (
-            (p - a as i32).abs(),
-            (p - b as i32).abs(),
-            (p - c as i32).abs(),
-        );
-        if pa <= pb && pa <= pc {
-            a
-        } else if pb <= pc {
-            b
-        } else {
-            c
-        }
-    }
-
     #[test]
     fn the_paeth_predictor_is_the_textbook_one() {
         for a in 0..=255u8 {
             for b in 0..=255u8 {
                 for c in 0..=255u8 {
                     let ours = paeth_predictor(a as i16, b as i16, c as i16);
-                    assert_eq!(ours, paeth_reference(a, b, c), "{a} {b} {c}");
+                    assert_eq!(ours, crate::encode::paeth(a, b, c), "{a} {b} {c}");
                 }
             }
         }
@@ -943,7 +894,7 @@ mod tests {
                 1 => a,
                 2 => b,
                 3 => ((a as u16 + b as u16) / 2) as u8,
-                _ => paeth_reference(a, b, c),
+                _ => crate::encode::paeth(a, b, c),
             };
             out.push(raw[i].wrapping_sub(predicted));
         }

@@ -14,7 +14,9 @@
 
 use std::borrow::Cow;
 
-use super::{decode_error, jpeg, luma, over_white, Limits};
+use miniz_oxide::inflate::core::DecompressorOxide;
+
+use super::{decode_error, jpeg, luma, over_white, scale16, unpack_depth, Limits};
 use crate::{Error, GrayImage};
 
 /// A decoding failure with its reason; every one becomes [`Error::Decode`] for `tiff`.
@@ -229,34 +231,19 @@ impl Layout {
     fn gray_row(&self, row: &[u8], le: bool, tmp: &mut Vec<u8>, out: &mut [u8]) {
         let w = out.len();
         if self.samples == 1 && self.bits <= 8 {
-            let lut = &self.lut;
-            match self.bits {
-                8 => out
-                    .iter_mut()
-                    .zip(row)
-                    .for_each(|(o, &v)| *o = lut[v as usize]),
-                bits => {
-                    let per_byte = 8 / bits as usize;
-                    let mask = (1u32 << bits) - 1;
-                    for (x, o) in out.iter_mut().enumerate() {
-                        let byte = row.get(x / per_byte).copied().unwrap_or(0) as u32;
-                        let shift = 8 - bits - (x % per_byte) as u32 * bits;
-                        *o = lut[((byte >> shift) & mask) as usize];
-                    }
-                }
-            }
+            // The table has every stored value, so no index is out of range.
+            unpack_depth(self.bits, row, out, &self.lut, 256);
             return;
         }
         // 8-bit samples: the row itself, or the 16-bit samples reduced to 8 bits.
         let s8: &[u8] = if self.bits == 16 {
             tmp.clear();
             tmp.extend(row.chunks_exact(2).take(w * self.samples).map(|b| {
-                let v = if le {
+                scale16(if le {
                     u16::from_le_bytes([b[0], b[1]])
                 } else {
                     u16::from_be_bytes([b[0], b[1]])
-                };
-                ((v as u32 * 255 + 32767) / 65535) as u8
+                })
             }));
             tmp
         } else {
@@ -521,7 +508,7 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
     let tables = ifd.raw(347);
 
     let block_row = layout.row_bytes(block_w, plane_samples);
-    let ctx = Chunks {
+    let mut ctx = Chunks {
         data: bytes,
         offsets: &offsets,
         counts: &counts,
@@ -532,6 +519,8 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
         le,
         tables,
         limits,
+        lzw: None,
+        inflater: None,
     };
 
     let mut out = vec![0u8; width * height];
@@ -557,6 +546,14 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
             band.push(line);
         }
         for r in 0..rows_out {
+            let y = y0 + r;
+            let gray = &mut out[y * width..(y + 1) * width];
+            if planes == 1 && across == 1 {
+                // A strip as wide as the page: its rows are the stored rows, no gathering.
+                let start = r * block_row;
+                layout.gray_row(&band[0][0][start..start + block_row], le, &mut tmp, gray);
+                continue;
+            }
             // Gather the stored row from the blocks of this band (and planes, interleaved).
             for bx in 0..across {
                 let x0 = bx * block_w;
@@ -579,8 +576,7 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
                     }
                 }
             }
-            let y = y0 + r;
-            layout.gray_row(&row, le, &mut tmp, &mut out[y * width..(y + 1) * width]);
+            layout.gray_row(&row, le, &mut tmp, gray);
         }
     }
     Ok((GrayImage::from_raw(w32, h32, out)?, orientation))
@@ -598,13 +594,16 @@ struct Chunks<'a> {
     le: bool,
     tables: Option<&'a [u8]>,
     limits: &'a Limits,
+    /// Decoder state made on the first strip that needs it and reused for the others.
+    lzw: Option<Box<Lzw>>,
+    inflater: Option<Box<DecompressorOxide>>,
 }
 
 impl<'a> Chunks<'a> {
     /// The decompressed bytes of block `index`: `rows` rows of `w` pixels, `want` bytes, or an
     /// error when the data holds fewer.
     fn chunk(
-        &self,
+        &mut self,
         index: usize,
         w: usize,
         rows: usize,
@@ -645,13 +644,20 @@ impl<'a> Chunks<'a> {
             }
             Compression::PackBits => Cow::Owned(unpack_bits(&raw, want).ok_or_else(|| short(0))?),
             Compression::Lzw => {
-                let v = lzw_decode(&raw, want).map_err(bad)?;
+                let v = self
+                    .lzw
+                    .get_or_insert_with(Lzw::new)
+                    .decode(&raw, want)
+                    .map_err(bad)?;
                 if v.len() < want {
                     return Err(short(v.len()));
                 }
                 Cow::Owned(v)
             }
-            Compression::Deflate => Cow::Owned(inflate_exact(&raw, want)?),
+            Compression::Deflate => {
+                let state = self.inflater.get_or_insert_with(Box::default);
+                Cow::Owned(inflate_exact(state, &raw, want)?)
+            }
             Compression::Fax3 | Compression::Fax4 => {
                 Cow::Owned(fax_decode(&raw, self.compression, w, rows)?)
             }
@@ -711,107 +717,131 @@ fn unpack_bits(mut src: &[u8], want: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// TIFF LZW (TIFF 6.0 section 13: MSB-first codes of 9 to 12 bits with the early change),
-/// stopping at `want` bytes, at the end-of-information code or at the end of the data.
-fn lzw_decode(src: &[u8], want: usize) -> Result<Vec<u8>, &'static str> {
-    const CLEAR: usize = 256;
-    const EOI: usize = 257;
-    // Each code: the code it extends, its last byte, its length and its first byte.
-    let mut prefix = vec![0u16; 4096];
-    let mut last = vec![0u8; 4096];
-    let mut len = vec![0u16; 4096];
-    let mut first = vec![0u8; 4096];
-    for c in 0..256 {
-        last[c] = c as u8;
-        first[c] = c as u8;
-        len[c] = 1;
-    }
-    let mut out = vec![0u8; want];
-    let mut pos = 0usize;
-    let mut next = 258usize;
-    let mut width = 9u32;
-    let mut prev: Option<usize> = None;
-    let (mut acc, mut nbits, mut i) = (0u32, 0u32, 0usize);
-    while pos < want {
-        while nbits < width {
-            let Some(&b) = src.get(i) else {
-                out.truncate(pos);
-                return Ok(out);
-            };
-            acc = (acc << 8) | b as u32;
-            nbits += 8;
-            i += 1;
-        }
-        let code = ((acc >> (nbits - width)) & ((1 << width) - 1)) as usize;
-        nbits -= width;
-        acc &= (1u32 << nbits).wrapping_sub(1);
-        if code == EOI {
-            break;
-        }
-        if code == CLEAR {
-            next = 258;
-            width = 9;
-            prev = None;
-            continue;
-        }
-        let Some(p) = prev else {
-            if code > 255 {
-                return Err("an LZW stream starts with an unknown code");
-            }
-            out[pos] = code as u8;
-            pos += 1;
-            prev = Some(code);
-            continue;
-        };
-        let (string, head) = if code < next {
-            (code, first[code])
-        } else if code == next {
-            (p, first[p])
-        } else {
-            return Err("an LZW code beyond the table");
-        };
-        // Write `string` backwards into place, then the extra byte when code == next.
-        let n = len[string] as usize;
-        let extra = usize::from(code == next);
-        let end = (pos + n + extra).min(want);
-        let mut c = string;
-        let mut k = pos + n;
-        while k > pos {
-            k -= 1;
-            if k < end {
-                out[k] = last[c];
-            }
-            c = prefix[c] as usize;
-        }
-        if extra == 1 && pos + n < want {
-            out[pos + n] = head;
-        }
-        pos = end;
-        if next < 4096 {
-            prefix[next] = p as u16;
-            last[next] = head;
-            len[next] = len[p].saturating_add(1);
-            first[next] = first[p];
-            next += 1;
-            if next + 1 == 1 << width && width < 12 {
-                width += 1;
-            }
-        }
-        prev = Some(code);
-    }
-    out.truncate(pos);
-    Ok(out)
+/// A TIFF LZW decoder (TIFF 6.0 section 13: MSB-first codes of 9 to 12 bits with the early
+/// change). Its table is made once per page and kept across strips: codes 0 to 255 never
+/// change, and every later code is written before it can be read.
+struct Lzw {
+    /// Each code: the code it extends, its last byte, its length and its first byte.
+    prefix: [u16; 4096],
+    last: [u8; 4096],
+    len: [u16; 4096],
+    first: [u8; 4096],
 }
 
-/// Zlib-wrapped Deflate into exactly `want` bytes.
-fn inflate_exact(src: &[u8], want: usize) -> Result<Vec<u8>, Error> {
-    use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+impl Lzw {
+    fn new() -> Box<Self> {
+        let mut t = Box::new(Lzw {
+            prefix: [0; 4096],
+            last: [0; 4096],
+            len: [0; 4096],
+            first: [0; 4096],
+        });
+        for c in 0..256 {
+            t.last[c] = c as u8;
+            t.first[c] = c as u8;
+            t.len[c] = 1;
+        }
+        t
+    }
+
+    /// Decodes `src`, stopping at `want` bytes, at the end-of-information code or at the end
+    /// of the data.
+    fn decode(&mut self, src: &[u8], want: usize) -> Result<Vec<u8>, &'static str> {
+        const CLEAR: usize = 256;
+        const EOI: usize = 257;
+        let Lzw {
+            prefix,
+            last,
+            len,
+            first,
+        } = self;
+        let mut out = vec![0u8; want];
+        let mut pos = 0usize;
+        let mut next = 258usize;
+        let mut width = 9u32;
+        let mut prev: Option<usize> = None;
+        let (mut acc, mut nbits, mut i) = (0u32, 0u32, 0usize);
+        while pos < want {
+            while nbits < width {
+                let Some(&b) = src.get(i) else {
+                    out.truncate(pos);
+                    return Ok(out);
+                };
+                acc = (acc << 8) | b as u32;
+                nbits += 8;
+                i += 1;
+            }
+            let code = ((acc >> (nbits - width)) & ((1 << width) - 1)) as usize;
+            nbits -= width;
+            acc &= (1u32 << nbits).wrapping_sub(1);
+            if code == EOI {
+                break;
+            }
+            if code == CLEAR {
+                next = 258;
+                width = 9;
+                prev = None;
+                continue;
+            }
+            let Some(p) = prev else {
+                if code > 255 {
+                    return Err("an LZW stream starts with an unknown code");
+                }
+                out[pos] = code as u8;
+                pos += 1;
+                prev = Some(code);
+                continue;
+            };
+            let (string, head) = if code < next {
+                (code, first[code])
+            } else if code == next {
+                (p, first[p])
+            } else {
+                return Err("an LZW code beyond the table");
+            };
+            // Write `string` backwards into place, then the extra byte when code == next.
+            let n = len[string] as usize;
+            let extra = usize::from(code == next);
+            let end = (pos + n + extra).min(want);
+            let mut c = string;
+            let mut k = pos + n;
+            while k > pos {
+                k -= 1;
+                if k < end {
+                    out[k] = last[c];
+                }
+                c = prefix[c] as usize;
+            }
+            if extra == 1 && pos + n < want {
+                out[pos + n] = head;
+            }
+            pos = end;
+            if next < 4096 {
+                prefix[next] = p as u16;
+                last[next] = head;
+                len[next] = len[p].saturating_add(1);
+                first[next] = first[p];
+                next += 1;
+                if next + 1 == 1 << width && width < 12 {
+                    width += 1;
+                }
+            }
+            prev = Some(code);
+        }
+        out.truncate(pos);
+        Ok(out)
+    }
+}
+
+/// Zlib-wrapped Deflate into exactly `want` bytes, with an inflater kept across strips.
+fn inflate_exact(state: &mut DecompressorOxide, src: &[u8], want: usize) -> Result<Vec<u8>, Error> {
+    use miniz_oxide::inflate::core::{decompress, inflate_flags};
     use miniz_oxide::inflate::TINFLStatus;
     let mut out = vec![0u8; want];
-    let mut state = Box::<DecompressorOxide>::default();
+    state.init();
     let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
         | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let (status, _, written) = decompress(&mut state, src, &mut out, 0, flags);
+    let (status, _, written) = decompress(state, src, &mut out, 0, flags);
     match status {
         TINFLStatus::Done | TINFLStatus::HasMoreOutput if written == want => Ok(out),
         TINFLStatus::Done | TINFLStatus::HasMoreOutput | TINFLStatus::NeedsMoreInput => Err(bad(

@@ -7,6 +7,10 @@ mod jpeg;
 mod png;
 mod tiff;
 
+/// The writer's Paeth predictor: the textbook form the PNG reader's fast one is tested against.
+#[cfg(test)]
+pub(crate) use self::png::paeth;
+
 pub use self::g4::encode_g4;
 pub use self::jpeg::encode_jpeg_gray;
 pub use self::png::{encode_png_bilevel, encode_png_gray};

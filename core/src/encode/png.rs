@@ -133,9 +133,9 @@ fn filter_row(t: u8, row: &[u8], up: &[u8], out: &mut [u8]) {
     }
 }
 
-/// The Paeth predictor (PNG spec §9.4).
+/// The Paeth predictor (PNG spec §9.4), as the specification writes it.
 #[inline]
-fn paeth(a: u8, b: u8, c: u8) -> u8 {
+pub(crate) fn paeth(a: u8, b: u8, c: u8) -> u8 {
     let p = a as i16 + b as i16 - c as i16;
     let (pa, pb, pc) = (
         (p - a as i16).abs(),

@@ -1,4 +1,5 @@
-// A minimal app as ScanFactory's web app uses the package: imported by name, bundled by Vite.
+// A minimal app as ScanFactory's web app uses the package: imported by name, bundled by Vite
+// (vite.config.mjs) and by webpack 5 (../webpack-app/build.mjs).
 import { preprocess } from "@scanfactory/scanprep";
 import { createPreprocessor } from "@scanfactory/scanprep/worker";
 
