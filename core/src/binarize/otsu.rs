@@ -18,11 +18,12 @@ pub(crate) fn histogram_rows(img: &GrayImage, step: usize) -> [u64; 256] {
     h.totals()
 }
 
-/// A 256-bin histogram filled a row at a time. Four interleaved u32 sub-histograms avoid
-/// store-to-load stalls on runs of equal values; they are folded into the u64 totals only when
-/// they could overflow and at the end, not per row.
+/// A 256-bin histogram filled a row at a time. Eight interleaved u32 sub-histograms avoid
+/// store-to-load stalls on runs of equal values (paper, flat backgrounds), where four still
+/// wait on the forwarding latency; they are folded into the u64 totals only when they could
+/// overflow and at the end, not per row.
 pub(crate) struct Histogram {
-    sub: [[u32; 256]; 4],
+    sub: [[u32; 256]; 8],
     total: [u64; 256],
     pending: u64,
 }
@@ -30,7 +31,7 @@ pub(crate) struct Histogram {
 impl Histogram {
     pub(crate) fn new() -> Self {
         Histogram {
-            sub: [[0; 256]; 4],
+            sub: [[0; 256]; 8],
             total: [0; 256],
             pending: 0,
         }
@@ -42,13 +43,17 @@ impl Histogram {
             self.fold();
         }
         self.pending += row.len() as u64;
-        let [h0, h1, h2, h3] = &mut self.sub;
-        let mut chunks = row.chunks_exact(4);
+        let [h0, h1, h2, h3, h4, h5, h6, h7] = &mut self.sub;
+        let mut chunks = row.chunks_exact(8);
         for c in &mut chunks {
             h0[c[0] as usize] += 1;
             h1[c[1] as usize] += 1;
             h2[c[2] as usize] += 1;
             h3[c[3] as usize] += 1;
+            h4[c[4] as usize] += 1;
+            h5[c[5] as usize] += 1;
+            h6[c[6] as usize] += 1;
+            h7[c[7] as usize] += 1;
         }
         for &p in chunks.remainder() {
             h0[p as usize] += 1;
@@ -59,7 +64,7 @@ impl Histogram {
         for (i, t) in self.total.iter_mut().enumerate() {
             *t += self.sub.iter().map(|h| h[i] as u64).sum::<u64>();
         }
-        self.sub = [[0; 256]; 4];
+        self.sub = [[0; 256]; 8];
         self.pending = 0;
     }
 
