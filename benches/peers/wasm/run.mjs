@@ -58,6 +58,7 @@ const vips = await Vips();
 vips.concurrency(1); // one thread, like scanprep and OpenCV.js (built without pthreads)
 vips.Cache.max(0); // no operation cache: every repetition computes
 const bilinear = vips.Interpolate.newFromName("bilinear");
+const bicubic = vips.Interpolate.newFromName("bicubic");
 
 const pkgVersion = (name) => JSON.parse(readFileSync(join(here, "node_modules", name, "package.json"), "utf8")).version;
 const versions = {
@@ -109,8 +110,8 @@ function otsuFromHist(hist, total) {
   return best;
 }
 
-/** Rotates counter-clockwise by `deg` (OpenCV convention), canvas grown, bilinear. */
-function cvRotate(img, deg, border) {
+/** Rotates counter-clockwise by `deg` (OpenCV convention), canvas grown, bilinear unless told otherwise. */
+function cvRotate(img, deg, border, interpolation = cv.INTER_LINEAR) {
   const w = img.cols, h = img.rows;
   const m = cv.getRotationMatrix2D(new cv.Point(w / 2, h / 2), deg, 1.0);
   const d = m.data64F;
@@ -119,7 +120,7 @@ function cvRotate(img, deg, border) {
   d[2] += nw / 2 - w / 2;
   d[5] += nh / 2 - h / 2;
   const out = new cv.Mat();
-  cv.warpAffine(img, out, m, new cv.Size(nw, nh), cv.INTER_LINEAR, cv.BORDER_CONSTANT, new cv.Scalar(border));
+  cv.warpAffine(img, out, m, new cv.Size(nw, nh), interpolation, cv.BORDER_CONSTANT, new cv.Scalar(border));
   m.delete();
   return out;
 }
@@ -231,6 +232,7 @@ function vipsOtsuThreshold(gray) {
 
 /** libvips rotates clockwise by `angle`; scanprep's positive skew is undone clockwise. */
 const vipsStraighten = (gray, skew, bg) => gray.rotate(skew, { interpolate: bilinear, background: [bg] });
+const vipsStraightenCubic = (gray, skew, bg) => gray.rotate(skew, { interpolate: bicubic, background: [bg] });
 
 /** The projection-profile recipe above with libvips operations (shrink 4×4 = area average,
  * histFind + Otsu, rotate, project). scanprep's sign. */
@@ -350,8 +352,10 @@ const cvGray = cv.matFromArray(a4Gray.height, a4Gray.width, cv.CV_8UC1, a4Gray.d
   const m = time(() => cvSkewMinAreaRect(cvGray));
   angles["OpenCV.js minAreaRect"] = m.value;
   row({ op: "skew detection", spMs: spSkew, peer: "OpenCV.js minAreaRect", ms: m.ms });
+  const rotCubic = time(() => { const o = cvRotate(cvGray, -angle, 255, cv.INTER_CUBIC); o.delete(); });
+  row({ op: "rotate (canvas grown; scanprep: cubic)", spMs: spRotate, peer: "OpenCV.js warpAffine INTER_CUBIC", ms: rotCubic.ms });
   const rot = time(() => { const o = cvRotate(cvGray, -angle, 255); o.delete(); });
-  row({ op: "rotate (bilinear, canvas grown)", spMs: spRotate, peer: "OpenCV.js warpAffine", ms: rot.ms });
+  row({ op: "rotate (canvas grown; scanprep: cubic)", spMs: spRotate, peer: "OpenCV.js warpAffine INTER_LINEAR (bilinear)", ms: rot.ms });
   const straight = cvRotate(cvGray, -angle, 255);
   const o = time(() => cvOtsu(straight).delete());
   row({ op: "binarize: global Otsu", spMs: sp.otsu.stage("binarizeMs"), peer: "OpenCV.js threshold(OTSU)", ms: o.ms });
@@ -371,7 +375,9 @@ const vGray = vips.Image.newFromMemory(a4Gray.data, a4Gray.width, a4Gray.height,
   angles["wasm-vips profile"] = r.value;
   row({ op: "skew detection", spMs: spSkew, peer: "wasm-vips projection profile (same recipe: shrink, histFind, rotate, project)", ms: r.ms });
   const rot = time(() => { const l = vipsStraighten(vGray, angle, 255); const o = l.copyMemory(); l.delete(); o.delete(); });
-  row({ op: "rotate (bilinear, canvas grown)", spMs: spRotate, peer: "wasm-vips rotate (bilinear)", ms: rot.ms });
+  row({ op: "rotate (canvas grown; scanprep: cubic)", spMs: spRotate, peer: "wasm-vips rotate (bilinear)", ms: rot.ms });
+  const rotCubic = time(() => { const l = vipsStraightenCubic(vGray, angle, 255); const o = l.copyMemory(); l.delete(); o.delete(); });
+  row({ op: "rotate (canvas grown; scanprep: cubic)", spMs: spRotate, peer: "wasm-vips rotate (bicubic)", ms: rotCubic.ms });
   const l = vipsStraighten(vGray, angle, 255);
   const straight = l.copyMemory();
   l.delete();
