@@ -2,6 +2,7 @@
 //! bilevel and gray, JPEG for gray. All are pure Rust and deterministic, so native and wasm32
 //! builds give the same bytes.
 
+mod deflate;
 mod g4;
 mod jpeg;
 mod png;

@@ -2,21 +2,38 @@
 //! zlib-compressed with `miniz_oxide` (pure Rust, deterministic across targets).
 //!
 //! Bilevel rows are stored inverted (PNG gray 0 is black, our set bit is ink) with filter
-//! type None: on 1-bit data the byte-wise Sub/Up/Average/Paeth filters mostly scramble the
-//! bit patterns that deflate's string matching already finds across rows (Up on every row is
-//! 5-10% larger on text pages; only per-row trial compression, as oxipng does, gains a few %). Gray rows use the
-//! usual minimum-sum-of-absolute-differences heuristic to pick a filter per row.
+//! type None, and compressed with our own near-optimal deflate ([`super::deflate`]), which
+//! also tries the same column of the rows above as match distance. On an A4 300 dpi rendered
+//! text page: 103.1 kB with miniz_oxide level 6, 95.0 kB now, in about the same time.
+//! Choosing None or Up per row by byte entropy (oxipng's "Entropy" strategy) gains 3.5% more
+//! on that page but loses 7-18% on pages of exactly repeated glyphs, so only
+//! [`encode_png_bilevel_max`] uses it, keeping the smaller result. Gray rows use the usual
+//! minimum-sum-of-absolute-differences heuristic to pick a filter per row, and miniz_oxide.
 
+use super::deflate::{zlib_compress, Effort};
 use crate::{BitImage, Error, GrayImage};
 
 /// PNG file signature.
 const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 /// Largest chunk payload the PNG spec allows (2^31 - 1 bytes).
 const MAX_CHUNK: usize = 0x7FFF_FFFF;
-/// miniz_oxide level for bilevel pages. On an A4 300 dpi rendered text page
-/// (`png_bilevel_size_experiment`): level 6 gives 103.1 kB in ~25 ms, 9 gives 98.4 kB (-4.5%)
-/// in ~60 ms, 10 ("uber") 97.9 kB in ~90 ms; 6 keeps an A4 page within the ~30 ms budget.
-const BILEVEL_LEVEL: u8 = 6;
+/// Deflate effort for bilevel pages. On the A4 300 dpi rendered text page
+/// (`png_bilevel_size_experiment`, filter None; oxipng -o4 reaches 84.6 kB in ~3 s): this
+/// 95.0 kB in ~35 ms; depth 4, nice 64, 2 passes 93.2 kB in ~60 ms; [`MAX_EFFORT`] 91.5 kB in
+/// ~450 ms; miniz_oxide level 6 103.1 kB (~28 ms), level 9 98.4 kB (~55 ms).
+const BILEVEL_EFFORT: Effort = Effort {
+    depth: 2,
+    nice: 32,
+    passes: 1,
+    block: 1 << 18,
+};
+/// The slow setting of [`encode_png_bilevel_max`].
+const MAX_EFFORT: Effort = Effort {
+    depth: 64,
+    nice: 258,
+    passes: 4,
+    block: 1 << 18,
+};
 /// miniz_oxide level for gray images: 6 (zlib's default), a size/time balance for 8 MP pages.
 const GRAY_LEVEL: u8 = 6;
 
@@ -26,7 +43,22 @@ const GRAY_LEVEL: u8 = 6;
 /// Errors: [`Error::EmptyImage`] for a 0-pixel side (PNG needs ≥ 1), [`Error::Encode`] for a
 /// side over 2^31 - 1.
 pub fn encode_png_bilevel(img: &BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
-    encode_bilevel_with(img, dpi, BilevelFilter::None, BILEVEL_LEVEL)
+    encode_bilevel_with(
+        img,
+        dpi,
+        BilevelFilter::None,
+        Deflater::Near(BILEVEL_EFFORT),
+    )
+}
+
+/// [`encode_png_bilevel`] at maximum effort (about 15x slower than the default): both filter
+/// strategies at [`MAX_EFFORT`], the smaller kept. On the A4 rendered text page 88.0 kB
+/// (default 95.0 kB, oxipng -o4 84.6 kB). Not yet reachable from the options.
+#[allow(dead_code)]
+pub(crate) fn encode_png_bilevel_max(img: &BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
+    let none = encode_bilevel_with(img, dpi, BilevelFilter::None, Deflater::Near(MAX_EFFORT))?;
+    let ent = encode_bilevel_with(img, dpi, BilevelFilter::Entropy, Deflater::Near(MAX_EFFORT))?;
+    Ok(if ent.len() < none.len() { ent } else { none })
 }
 
 /// Encodes an 8-bit grayscale image as an 8-bit grayscale PNG, with a pHYs chunk when `dpi`
@@ -35,23 +67,72 @@ pub fn encode_png_gray(img: &GrayImage, dpi: Option<u32>) -> Result<Vec<u8>, Err
     encode_gray_with(img, dpi, GRAY_LEVEL)
 }
 
-/// How bilevel rows are filtered (kept selectable for the size experiments in the tests).
+/// How bilevel rows are filtered (selectable for the size experiments in the tests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum BilevelFilter {
     /// Filter type 0 on every row.
     None,
-    /// Filter type 2 (Up) on every row: 5-10% larger than None on text pages (kept for the
-    /// size experiment).
+    /// None or Up per row, the one whose bytes have the lower entropy: 3.5% smaller than None
+    /// on the rendered A4 page, 7-18% larger on the synthetic ones (exactly repeated glyphs).
+    Entropy,
+    /// Filter type 2 (Up) on every row: 5-10% larger than None on text pages.
     #[cfg(test)]
     Up,
 }
 
-/// [`encode_png_bilevel`] with an explicit filter strategy and deflate level.
+/// The deflate encoder of the bilevel image data.
+#[derive(Clone, Copy, Debug)]
+enum Deflater {
+    /// Ours, near-optimal, with this effort.
+    Near(Effort),
+    /// miniz_oxide at this level (the former encoder, for the size experiments).
+    #[cfg(test)]
+    Miniz(u8),
+}
+
+/// `Σ c·log2(c)` over a histogram, in 1/65536 bits: the larger, the lower the entropy (for
+/// a fixed total). Integer only, so every target picks the same filters.
+fn neg_entropy(hist: &[u32; 256], log2: &[u64]) -> u64 {
+    hist.iter()
+        .filter(|&&c| c > 1)
+        .map(|&c| {
+            c as u64
+                * log2
+                    .get(c as usize)
+                    .copied()
+                    .unwrap_or_else(|| log2_q16(c as u64))
+        })
+        .sum()
+}
+
+/// log2(x) for x ≥ 1 in 16.16 fixed point, by repeated squaring (exact to the last bit).
+fn log2_q16(x: u64) -> u64 {
+    let x = x.max(1);
+    let ip = 63 - x.leading_zeros() as u64;
+    // Mantissa in [1, 2) as Q31.
+    let mut y = if ip >= 31 {
+        x >> (ip - 31)
+    } else {
+        x << (31 - ip)
+    };
+    let mut frac = 0u64;
+    for _ in 0..16 {
+        y = (y * y) >> 31;
+        frac <<= 1;
+        if y >= 1 << 32 {
+            y >>= 1;
+            frac |= 1;
+        }
+    }
+    (ip << 16) | frac
+}
+
+/// [`encode_png_bilevel`] with an explicit filter strategy and deflater.
 fn encode_bilevel_with(
     img: &BitImage,
     dpi: Option<u32>,
     filter: BilevelFilter,
-    level: u8,
+    deflater: Deflater,
 ) -> Result<Vec<u8>, Error> {
     check_size(img.width(), img.height())?;
     let stride = img.stride();
@@ -61,9 +142,11 @@ fn encode_bilevel_with(
         r => 0xFFu8 >> r,
     };
     let mut raw = Vec::with_capacity((stride + 1) * img.height() as usize);
-    // The current and previous rows as stored: inverted, padding set.
+    // The current and previous rows as stored: inverted, padding set; the Up-filtered row.
     let mut cur = vec![0u8; stride];
     let mut prev = vec![0xFFu8; stride];
+    let mut up = vec![0u8; stride];
+    let log2: Vec<u64> = (0..=stride.min(4096) as u64).map(log2_q16).collect();
     for y in 0..img.height() {
         for (d, &s) in cur.iter_mut().zip(img.row(y)) {
             *d = !s;
@@ -71,17 +154,37 @@ fn encode_bilevel_with(
         if let Some(last) = cur.last_mut() {
             *last |= pad;
         }
-        let up = y > 0 && filter != BilevelFilter::None;
-        if up {
+        for ((u, &a), &b) in up.iter_mut().zip(&cur).zip(&prev) {
+            *u = a.wrapping_sub(b);
+        }
+        let use_up = y > 0
+            && match filter {
+                BilevelFilter::Entropy => {
+                    let (mut hn, mut hu) = ([0u32; 256], [0u32; 256]);
+                    for (&a, &u) in cur.iter().zip(&up) {
+                        hn[a as usize] += 1;
+                        hu[u as usize] += 1;
+                    }
+                    neg_entropy(&hu, &log2) > neg_entropy(&hn, &log2)
+                }
+                BilevelFilter::None => false,
+                #[cfg(test)]
+                BilevelFilter::Up => true,
+            };
+        if use_up {
             raw.push(2);
-            raw.extend(cur.iter().zip(&prev).map(|(&a, &b)| a.wrapping_sub(b)));
+            raw.extend_from_slice(&up);
         } else {
             raw.push(0);
             raw.extend_from_slice(&cur);
         }
         std::mem::swap(&mut cur, &mut prev);
     }
-    let idat = miniz_oxide::deflate::compress_to_vec_zlib(&raw, level);
+    let idat = match deflater {
+        Deflater::Near(e) => zlib_compress(&raw, stride + 1, &e),
+        #[cfg(test)]
+        Deflater::Miniz(level) => miniz_oxide::deflate::compress_to_vec_zlib(&raw, level),
+    };
     Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
 }
 
@@ -309,8 +412,17 @@ mod tests {
         assert!(decode_bilevel(&encode_png_bilevel(&page, Some(150)).unwrap()) == page);
         // The other filter strategies decode too (they are only used for size experiments).
         let img = random_bitmap(77, 23, 60, 5);
+        assert!(decode_bilevel(&encode_png_bilevel_max(&page, None).unwrap()) == page);
         assert!(
-            decode_bilevel(&encode_bilevel_with(&img, None, BilevelFilter::Up, 6).unwrap()) == img
+            decode_bilevel(
+                &encode_bilevel_with(&img, None, BilevelFilter::Entropy, Deflater::Miniz(6))
+                    .unwrap()
+            ) == img
+        );
+        assert!(
+            decode_bilevel(
+                &encode_bilevel_with(&img, None, BilevelFilter::Up, Deflater::Miniz(6)).unwrap()
+            ) == img
         );
     }
 
@@ -412,7 +524,10 @@ mod tests {
     #[test]
     #[ignore]
     fn png_bilevel_size_experiment() {
-        let mut pages = vec![("synthetic", text_page(2480, 3508, 1))];
+        let mut pages = vec![
+            ("small", text_page(600, 400, 5)),
+            ("synthetic", text_page(2480, 3508, 1)),
+        ];
         if let Ok(dec) = image::open("/tmp/scanprep_g4/rendered_a4_src.png") {
             let g = dec.to_luma8();
             let mut b = BitImage::new(g.width(), g.height());
@@ -422,17 +537,40 @@ mod tests {
             pages.push(("rendered", b));
         }
         for (name, page) in &pages {
-            for f in [BilevelFilter::None, BilevelFilter::Up] {
-                for level in [1, 4, 5, 6, 7, 8, 9, 10] {
-                    let mut best = f64::MAX;
-                    let mut len = 0;
-                    for _ in 0..3 {
-                        let t = std::time::Instant::now();
-                        len = encode_bilevel_with(page, None, f, level).unwrap().len();
-                        best = best.min(t.elapsed().as_secs_f64() * 1e3);
-                    }
-                    println!("{name} {f:?} level {level}: {len} bytes, {best:.1} ms");
+            let mut runs = vec![];
+            for f in [
+                BilevelFilter::None,
+                BilevelFilter::Up,
+                BilevelFilter::Entropy,
+            ] {
+                for level in [6, 9, 10] {
+                    runs.push((f, Deflater::Miniz(level)));
                 }
+            }
+            for f in [BilevelFilter::None, BilevelFilter::Entropy] {
+                for e in [
+                    BILEVEL_EFFORT,
+                    Effort {
+                        depth: 4,
+                        nice: 64,
+                        passes: 2,
+                        block: 1 << 18,
+                    },
+                    MAX_EFFORT,
+                ] {
+                    runs.push((f, Deflater::Near(e)));
+                }
+            }
+            for (f, d) in runs {
+                let mut best = f64::MAX;
+                let mut png = vec![];
+                for _ in 0..3 {
+                    let t = std::time::Instant::now();
+                    png = encode_bilevel_with(page, None, f, d).unwrap();
+                    best = best.min(t.elapsed().as_secs_f64() * 1e3);
+                }
+                assert!(decode_bilevel(&png) == *page);
+                println!("{name} {f:?} {d:?}: {} bytes, {best:.1} ms", png.len());
             }
             std::fs::write(
                 format!("/tmp/scanprep_g4/{name}_ours.png"),

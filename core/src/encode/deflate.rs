@@ -1,0 +1,760 @@
+//! A near-optimal deflate encoder (RFC 1951) in a zlib wrapper (RFC 1950), for PNG image data.
+//!
+//! miniz_oxide parses greedily/lazily with one hash chain and fixed-size blocks; on 1-bit
+//! text pages that leaves 10-15% on the table next to libdeflate's near-optimal parser or
+//! zopfli. This encoder does what libdeflate's levels 10-12 do, in a small form:
+//!
+//! 1. One pass of hash-chain match finding over the whole input collects, for every
+//!    position, the matches of strictly increasing length found within `depth` chain steps
+//!    (the shortest distance for each length). After a match of `nice` bytes or more, the
+//!    positions it covers are only inserted, not searched (long blank runs cost nothing).
+//! 2. Per block of `block` input bytes, a backward shortest-path pass picks literals and
+//!    match lengths that minimise the bits under a cost model (Huffman code lengths plus
+//!    extra bits); the model comes from the previous parse (first a greedy one) and the
+//!    parse is redone `passes` times with the refined model.
+//! 3. Each block gets its own length-limited Huffman codes (dynamic block, BTYPE 2).
+//!
+//! Integer arithmetic throughout, so output bytes are the same on every target.
+
+/// Tuning of [`zlib_compress`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Effort {
+    /// Hash-chain steps per position.
+    pub depth: u32,
+    /// A match this long ends the search and skips the positions it covers.
+    pub nice: usize,
+    /// Shortest-path passes per block (the first uses a cost model from a greedy parse).
+    pub passes: u32,
+    /// Input bytes per deflate block.
+    pub block: usize,
+}
+
+const WINDOW: usize = 32768;
+const MIN_MATCH: usize = 3;
+const MAX_MATCH: usize = 258;
+const HASH_BITS: u32 = 15;
+const NIL: u32 = u32::MAX;
+/// Bits charged for a symbol the previous parse did not use.
+const UNUSED_COST: u32 = 14;
+
+const LEN_BASE: [u16; 29] = [
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+    163, 195, 227, 258,
+];
+const LEN_EXTRA: [u8; 29] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+];
+const DIST_BASE: [u16; 30] = [
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+];
+const DIST_EXTRA: [u8; 30] = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+    13,
+];
+/// Order in which the code-length code lengths are sent.
+const CL_ORDER: [usize; 19] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+];
+
+/// Length slot (litlen symbol - 257) of each match length 3..=258.
+const LEN_SLOT: [u8; 259] = len_slots();
+
+const fn len_slots() -> [u8; 259] {
+    let mut t = [0u8; 259];
+    let mut s = 0;
+    let mut l = 3;
+    while l <= MAX_MATCH {
+        while s + 1 < 29 && LEN_BASE[s + 1] as usize <= l {
+            s += 1;
+        }
+        t[l] = s as u8;
+        l += 1;
+    }
+    t
+}
+
+/// Distance slot of a distance 1..=32768.
+#[inline]
+fn dist_slot(d: usize) -> usize {
+    if d <= 4 {
+        d.saturating_sub(1)
+    } else {
+        let m = d - 1;
+        let b = (usize::BITS - 1 - m.leading_zeros()) as usize;
+        2 * b + ((m >> (b - 1)) & 1)
+    }
+}
+
+/// Compresses `data` into a zlib stream (CMF/FLG for 32 KiB window, maximum compression).
+/// `row` is the length of a filtered PNG row (filter byte included), 0 if none.
+pub(crate) fn zlib_compress(data: &[u8], row: usize, effort: &Effort) -> Vec<u8> {
+    let mut w = BitWriter {
+        out: Vec::with_capacity(data.len() / 8 + 64),
+        acc: 0,
+        n: 0,
+    };
+    w.out.extend_from_slice(&[0x78, 0xDA]);
+    deflate(data, row, effort, &mut w);
+    w.align();
+    let mut out = w.out;
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out
+}
+
+/// One symbol of a parse: `(0, byte)` for a literal, `(length, distance)` for a match.
+type Sym = (u16, u16);
+
+fn deflate(data: &[u8], row: usize, e: &Effort, w: &mut BitWriter) {
+    let m = find_matches(data, row, e);
+    let block = e.block.max(1024);
+    let mut cost = Vec::new();
+    let mut choice = Vec::new();
+    let mut seq = Vec::new();
+    let mut model: Option<Costs> = None;
+    let mut from = 0;
+    loop {
+        let to = data.len().min(from + block);
+        let mut costs = match model.take() {
+            Some(c) => c,
+            None => {
+                greedy(data, from, to, &m, &mut seq);
+                let (lit, dist) = frequencies(&seq);
+                Costs::new(&code_lengths(&lit, 15), &code_lengths(&dist, 15))
+            }
+        };
+        for _ in 0..e.passes.max(1) {
+            parse(data, from, to, &m, &costs, &mut cost, &mut choice, &mut seq);
+            let (lit, dist) = frequencies(&seq);
+            costs = Costs::new(&code_lengths(&lit, 15), &code_lengths(&dist, 15));
+        }
+        write_block(w, &seq, to == data.len());
+        model = Some(costs);
+        if to == data.len() {
+            break;
+        }
+        from = to;
+    }
+}
+
+/// Matches of every position: `list[start[i]..start[i + 1]]`, lengths strictly increasing.
+struct Matches {
+    start: Vec<u32>,
+    list: Vec<Sym>,
+}
+
+impl Matches {
+    #[inline]
+    fn at(&self, i: usize) -> &[Sym] {
+        let a = self.start.get(i).copied().unwrap_or(0) as usize;
+        let b = self.start.get(i + 1).copied().unwrap_or(0) as usize;
+        self.list.get(a..b).unwrap_or(&[])
+    }
+}
+
+#[inline]
+fn hash3(d: &[u8], i: usize) -> usize {
+    let v = (d[i] as u32) | (d[i + 1] as u32) << 8 | (d[i + 2] as u32) << 16;
+    (v.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
+}
+
+#[inline]
+fn load8(d: &[u8], i: usize) -> u64 {
+    match d.get(i..i + 8) {
+        Some(s) => {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(s);
+            u64::from_le_bytes(b)
+        }
+        None => 0,
+    }
+}
+
+/// Length of the common prefix of `d[a..]` and `d[b..]`, at most `max` (a < b, b + max ≤ len).
+#[inline]
+fn match_len(d: &[u8], a: usize, b: usize, max: usize) -> usize {
+    let mut l = 0;
+    while l + 8 <= max {
+        let x = load8(d, a + l) ^ load8(d, b + l);
+        if x != 0 {
+            return l + (x.trailing_zeros() / 8) as usize;
+        }
+        l += 8;
+    }
+    while l < max && d[a + l] == d[b + l] {
+        l += 1;
+    }
+    l
+}
+
+fn find_matches(data: &[u8], row: usize, e: &Effort) -> Matches {
+    let n = data.len();
+    let mut head = vec![NIL; 1 << HASH_BITS];
+    let mut prev = vec![NIL; WINDOW];
+    let mut start = Vec::with_capacity(n + 1);
+    let mut list = Vec::with_capacity(n / 2);
+    let nice = e.nice.clamp(MIN_MATCH, MAX_MATCH);
+    // Distances tried before the hash chain: the previous byte (runs) and the same column of
+    // the previous rows, which a chain through long runs of equal bytes reaches too late.
+    let mut extra = vec![1usize];
+    if row > 1 {
+        extra.extend([row, 2 * row].iter().filter(|&&d| d <= WINDOW));
+    }
+    let mut ext_len = vec![0usize; extra.len()];
+    let mut ext_pos = usize::MAX - 1;
+    let mut cands: Vec<(usize, usize)> = Vec::new();
+    let mut skip = 0usize;
+    for i in 0..n {
+        start.push(list.len() as u32);
+        if i + MIN_MATCH > n {
+            continue;
+        }
+        let h = hash3(data, i);
+        let first = head[h];
+        if skip > 0 {
+            skip -= 1;
+        } else {
+            let max = (n - i).min(MAX_MATCH);
+            let mut best = MIN_MATCH - 1;
+            cands.clear();
+            // A match at distance d that ended on a mismatch at i - 1 is one byte shorter here.
+            let prev_max = (n - i + 1).min(MAX_MATCH);
+            for (&d, last) in extra.iter().zip(ext_len.iter_mut()) {
+                if d <= i {
+                    let len = if ext_pos + 1 == i && *last > 1 && *last < prev_max {
+                        *last - 1
+                    } else {
+                        match_len(data, i - d, i, max)
+                    };
+                    *last = len;
+                    if len > best {
+                        best = len;
+                        cands.push((d, len));
+                    }
+                }
+            }
+            ext_pos = i;
+            let mut j = first;
+            let mut steps = e.depth;
+            while j != NIL && steps > 0 && best < max && best < nice {
+                let jj = j as usize;
+                if jj >= i || i - jj > WINDOW {
+                    break;
+                }
+                steps -= 1;
+                if data[jj + best] == data[i + best] {
+                    let len = match_len(data, jj, i, max);
+                    if len > best {
+                        best = len;
+                        cands.push((i - jj, len));
+                    }
+                }
+                let next = prev[jj & (WINDOW - 1)];
+                if next != NIL && next as usize >= jj {
+                    break;
+                }
+                j = next;
+            }
+            // Keep, nearest first, only matches longer than every nearer one.
+            cands.sort_unstable();
+            let mut longest = MIN_MATCH - 1;
+            for &(d, len) in &cands {
+                if len > longest {
+                    longest = len;
+                    list.push((len as u16, d as u16));
+                }
+            }
+            if best >= nice || best == max {
+                skip = best - 1;
+            }
+        }
+        prev[i & (WINDOW - 1)] = first;
+        head[h] = i as u32;
+    }
+    start.push(list.len() as u32);
+    Matches { start, list }
+}
+
+/// Bit costs of literals, match lengths (3..=258) and distance slots, extra bits included.
+struct Costs {
+    lit: [u32; 256],
+    len: [u32; 259],
+    dist: [u32; 30],
+}
+
+impl Costs {
+    fn new(lit_lens: &[u8], dist_lens: &[u8]) -> Costs {
+        let c = |l: Option<&u8>| match l.copied().unwrap_or(0) {
+            0 => UNUSED_COST,
+            l => l as u32,
+        };
+        let mut lit = [0u32; 256];
+        for (s, v) in lit.iter_mut().enumerate() {
+            *v = c(lit_lens.get(s));
+        }
+        let mut len = [0u32; 259];
+        for (l, v) in len.iter_mut().enumerate().skip(MIN_MATCH) {
+            let s = LEN_SLOT[l] as usize;
+            *v = c(lit_lens.get(257 + s)) + LEN_EXTRA[s] as u32;
+        }
+        let mut dist = [0u32; 30];
+        for (s, v) in dist.iter_mut().enumerate() {
+            *v = c(dist_lens.get(s)) + DIST_EXTRA[s] as u32;
+        }
+        Costs { lit, len, dist }
+    }
+}
+
+/// Longest match at each position, else a literal (the first cost model's parse).
+fn greedy(data: &[u8], from: usize, to: usize, m: &Matches, seq: &mut Vec<Sym>) {
+    seq.clear();
+    let mut i = from;
+    while i < to {
+        match m.at(i).last() {
+            Some(&(len, dist)) if (len as usize).min(to - i) >= MIN_MATCH => {
+                let len = (len as usize).min(to - i);
+                seq.push((len as u16, dist));
+                i += len;
+            }
+            _ => {
+                seq.push((0, data[i] as u16));
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Minimum-cost parse of `data[from..to]` under `c` (backward shortest path).
+#[allow(clippy::too_many_arguments)]
+fn parse(
+    data: &[u8],
+    from: usize,
+    to: usize,
+    m: &Matches,
+    c: &Costs,
+    cost: &mut Vec<u32>,
+    choice: &mut Vec<Sym>,
+    seq: &mut Vec<Sym>,
+) {
+    let n = to - from;
+    cost.clear();
+    cost.resize(n + 1, 0);
+    choice.clear();
+    choice.resize(n + 1, (0, 0));
+    for k in (0..n).rev() {
+        let i = from + k;
+        let mut best = c.lit[data[i] as usize] + cost[k + 1];
+        let mut pick = (0u16, 0u16);
+        let avail = n - k;
+        let mut lo = MIN_MATCH;
+        for &(len, dist) in m.at(i) {
+            let hi = (len as usize).min(avail);
+            if hi < lo {
+                continue;
+            }
+            let dc = c.dist[dist_slot(dist as usize)];
+            for (off, (&lc, &rest)) in c.len[lo..=hi]
+                .iter()
+                .zip(&cost[k + lo..=k + hi])
+                .enumerate()
+            {
+                let t = lc + dc + rest;
+                if t < best {
+                    best = t;
+                    pick = ((lo + off) as u16, dist);
+                }
+            }
+            lo = hi + 1;
+        }
+        cost[k] = best;
+        choice[k] = pick;
+    }
+    seq.clear();
+    let mut k = 0;
+    while k < n {
+        let (l, d) = choice[k];
+        if l == 0 {
+            seq.push((0, data[from + k] as u16));
+            k += 1;
+        } else {
+            seq.push((l, d));
+            k += l as usize;
+        }
+    }
+}
+
+/// Literal/length (286, end-of-block counted once) and distance (30) symbol counts.
+fn frequencies(seq: &[Sym]) -> ([u32; 286], [u32; 30]) {
+    let mut lit = [0u32; 286];
+    let mut dist = [0u32; 30];
+    lit[256] = 1;
+    for &(l, v) in seq {
+        if l == 0 {
+            lit[v as usize & 0xFF] += 1;
+        } else {
+            lit[257 + LEN_SLOT[l as usize] as usize] += 1;
+            dist[dist_slot(v as usize)] += 1;
+        }
+    }
+    (lit, dist)
+}
+
+/// Huffman code lengths of at most `limit` bits for `freq`. Always at least two codes (a
+/// complete code every inflater accepts), adding unused symbols when fewer are used.
+fn code_lengths(freq: &[u32], limit: u32) -> Vec<u8> {
+    let mut lens = vec![0u8; freq.len()];
+    // (weight, symbol), lightest first; ties by symbol for determinism.
+    let mut leaves: Vec<(u64, usize)> = freq
+        .iter()
+        .enumerate()
+        .filter(|&(_, &f)| f > 0)
+        .map(|(s, &f)| (f as u64, s))
+        .collect();
+    let mut s = 0;
+    while leaves.len() < 2 && s < freq.len() {
+        if freq[s] == 0 {
+            leaves.push((1, s));
+        }
+        s += 1;
+    }
+    if leaves.len() < 2 {
+        return lens;
+    }
+    leaves.sort_unstable();
+    let m = leaves.len();
+    // Two-queue Huffman: leaves in order, internal nodes created in non-decreasing weight.
+    let mut weight: Vec<u64> = leaves.iter().map(|&(w, _)| w).collect();
+    let mut parent = vec![0usize; 2 * m - 1];
+    let (mut li, mut ni) = (0usize, m);
+    for new in m..2 * m - 1 {
+        let mut pick = || {
+            if li < m && (ni >= new || weight[li] <= weight[ni]) {
+                li += 1;
+                li - 1
+            } else {
+                ni += 1;
+                ni - 1
+            }
+        };
+        let a = pick();
+        let b = pick();
+        weight.push(weight[a] + weight[b]);
+        parent[a] = new;
+        parent[b] = new;
+    }
+    let mut depth = vec![0u32; 2 * m - 1];
+    for node in (0..2 * m - 2).rev() {
+        depth[node] = depth[parent[node]] + 1;
+    }
+    // Clamp to `limit`, then restore Kraft's equality (as zlib and miniz do).
+    let limit = limit as usize;
+    let mut count = vec![0u32; limit + 1];
+    for &d in &depth[..m] {
+        count[(d as usize).min(limit)] += 1;
+    }
+    let mut total: u64 = (1..=limit).map(|l| (count[l] as u64) << (limit - l)).sum();
+    while total > 1u64 << limit {
+        count[limit] = count[limit].saturating_sub(1);
+        for l in (1..limit).rev() {
+            if count[l] > 0 {
+                count[l] -= 1;
+                count[l + 1] += 2;
+                break;
+            }
+        }
+        total -= 1;
+    }
+    // Longest codes to the lightest leaves.
+    let mut it = leaves.iter();
+    for l in (1..=limit).rev() {
+        for _ in 0..count[l] {
+            if let Some(&(_, s)) = it.next() {
+                lens[s] = l as u8;
+            }
+        }
+    }
+    lens
+}
+
+/// Canonical codes (bit-reversed, for LSB-first output) of code lengths `lens`.
+fn canonical(lens: &[u8]) -> Vec<u16> {
+    let mut count = [0u16; 16];
+    for &l in lens {
+        count[l as usize & 15] += 1;
+    }
+    count[0] = 0;
+    let mut next = [0u16; 16];
+    let mut code = 0u16;
+    for l in 1..16 {
+        code = (code + count[l - 1]) << 1;
+        next[l] = code;
+    }
+    lens.iter()
+        .map(|&l| {
+            let l = l as usize & 15;
+            if l == 0 {
+                return 0;
+            }
+            let c = next[l];
+            next[l] += 1;
+            c.reverse_bits() >> (16 - l)
+        })
+        .collect()
+}
+
+/// Run-length codes (symbol, extra value) of a code-length sequence.
+fn rle_lengths(lens: &[u8]) -> Vec<(u8, u8)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lens.len() {
+        let v = lens[i];
+        let mut run = lens[i..].iter().take_while(|&&x| x == v).count();
+        i += run;
+        if v == 0 {
+            while run >= 11 {
+                let r = run.min(138);
+                out.push((18, (r - 11) as u8));
+                run -= r;
+            }
+            if run >= 3 {
+                out.push((17, (run - 3) as u8));
+                run = 0;
+            }
+        } else {
+            out.push((v, 0));
+            run -= 1;
+            while run >= 3 {
+                let r = run.min(6);
+                out.push((16, (r - 3) as u8));
+                run -= r;
+            }
+        }
+        for _ in 0..run {
+            out.push((v, 0));
+        }
+    }
+    out
+}
+
+fn write_block(w: &mut BitWriter, seq: &[Sym], last: bool) {
+    let (lit_f, dist_f) = frequencies(seq);
+    let lit_lens = code_lengths(&lit_f, 15);
+    let dist_lens = code_lengths(&dist_f, 15);
+    let hlit = 257.max(lit_lens.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1));
+    let hdist = 1.max(dist_lens.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1));
+    let mut all = lit_lens[..hlit].to_vec();
+    all.extend_from_slice(&dist_lens[..hdist]);
+    let rle = rle_lengths(&all);
+    let mut cl_f = [0u32; 19];
+    for &(s, _) in &rle {
+        cl_f[s as usize] += 1;
+    }
+    let cl_lens = code_lengths(&cl_f, 7);
+    let cl_codes = canonical(&cl_lens);
+    let hclen = 4.max(
+        CL_ORDER
+            .iter()
+            .rposition(|&s| cl_lens[s] > 0)
+            .map_or(0, |p| p + 1),
+    );
+
+    w.put(last as u32, 1);
+    w.put(2, 2);
+    w.put((hlit - 257) as u32, 5);
+    w.put((hdist - 1) as u32, 5);
+    w.put((hclen - 4) as u32, 4);
+    for &s in &CL_ORDER[..hclen] {
+        w.put(cl_lens[s] as u32, 3);
+    }
+    for &(s, x) in &rle {
+        let s = s as usize;
+        w.put(cl_codes[s] as u32, cl_lens[s] as u32);
+        match s {
+            16 => w.put(x as u32, 2),
+            17 => w.put(x as u32, 3),
+            18 => w.put(x as u32, 7),
+            _ => {}
+        }
+    }
+    let lit_codes = canonical(&lit_lens);
+    let dist_codes = canonical(&dist_lens);
+    for &(l, v) in seq {
+        if l == 0 {
+            let s = v as usize & 0xFF;
+            w.put(lit_codes[s] as u32, lit_lens[s] as u32);
+        } else {
+            let ls = LEN_SLOT[l as usize] as usize;
+            w.put(lit_codes[257 + ls] as u32, lit_lens[257 + ls] as u32);
+            w.put((l - LEN_BASE[ls]) as u32, LEN_EXTRA[ls] as u32);
+            let ds = dist_slot(v as usize);
+            w.put(dist_codes[ds] as u32, dist_lens[ds] as u32);
+            w.put((v - DIST_BASE[ds]) as u32, DIST_EXTRA[ds] as u32);
+        }
+    }
+    w.put(lit_codes[256] as u32, lit_lens[256] as u32);
+}
+
+struct BitWriter {
+    out: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl BitWriter {
+    /// Appends the low `bits` bits of `v` (≤ 16 bits), least significant first.
+    #[inline]
+    fn put(&mut self, v: u32, bits: u32) {
+        self.acc |= ((v as u64) & ((1u64 << bits) - 1)) << self.n;
+        self.n += bits;
+        if self.n >= 32 {
+            self.out.extend_from_slice(&(self.acc as u32).to_le_bytes());
+            self.acc >>= 32;
+            self.n -= 32;
+        }
+    }
+
+    /// Flushes the partial byte (zero padded).
+    fn align(&mut self) {
+        while self.n > 0 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n = self.n.saturating_sub(8);
+        }
+    }
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in data.chunks(5552) {
+        for &x in chunk {
+            a += x as u32;
+            b += a;
+        }
+        a %= 65521;
+        b %= 65521;
+    }
+    (b << 16) | a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::testutil::Rng;
+
+    const DEFAULT: Effort = Effort {
+        depth: 16,
+        nice: 128,
+        passes: 2,
+        block: 1 << 17,
+    };
+
+    fn inflate(z: &[u8]) -> Vec<u8> {
+        miniz_oxide::inflate::decompress_to_vec_zlib(z).expect("valid zlib stream")
+    }
+
+    #[test]
+    fn round_trips() {
+        let mut rng = Rng::new(7);
+        let mut cases: Vec<Vec<u8>> = vec![vec![], vec![0], vec![5; 1], vec![9; 100_000]];
+        for n in [1usize, 2, 3, 4, 10, 300, 5000, 70_000, 200_000] {
+            for alphabet in [1u32, 2, 4, 256] {
+                cases.push((0..n).map(|_| rng.below(alphabet) as u8).collect());
+            }
+            // Repetitive with noise.
+            cases.push(
+                (0..n)
+                    .map(|i| ((i % 37) as u8) ^ (rng.below(50) == 0) as u8)
+                    .collect(),
+            );
+        }
+        for c in &cases {
+            for e in [
+                DEFAULT,
+                Effort {
+                    depth: 1,
+                    nice: 3,
+                    passes: 1,
+                    block: 1,
+                },
+            ] {
+                let z = zlib_compress(c, 37, &e);
+                assert_eq!(inflate(&z), *c, "{} bytes", c.len());
+                assert_eq!(&z[z.len() - 4..], &adler32(c).to_be_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn dist_slots() {
+        for d in 1..=32768usize {
+            let s = dist_slot(d);
+            assert!(DIST_BASE[s] as usize <= d);
+            assert!(d < DIST_BASE[s] as usize + (1 << DIST_EXTRA[s]));
+        }
+        for (l, &s) in LEN_SLOT.iter().enumerate().skip(3) {
+            let s = s as usize;
+            assert!(LEN_BASE[s] as usize <= l);
+            assert!(l < LEN_BASE[s] as usize + (1 << LEN_EXTRA[s]) || l == 258);
+        }
+    }
+
+    #[test]
+    fn adler_matches_reference() {
+        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
+        let big = vec![0xFFu8; 1 << 20];
+        let z = miniz_oxide::deflate::compress_to_vec_zlib(&big, 1);
+        assert_eq!(&z[z.len() - 4..], &adler32(&big).to_be_bytes());
+    }
+
+    /// Size and time on the raw (filtered) rows of an A4 page dumped to /tmp/pngx (`--ignored`).
+    #[test]
+    #[ignore]
+    fn deflate_size_experiment() {
+        for f in ["raw_none.bin", "raw_ent02.bin"] {
+            let Ok(raw) = std::fs::read(format!("/tmp/pngx/{f}")) else {
+                continue;
+            };
+            let mut runs = vec![];
+            for &(depth, nice, passes, block) in &[
+                (0, 32, 1, 1 << 18),
+                (2, 32, 1, 1 << 18),
+                (4, 32, 2, 1 << 18),
+                (4, 64, 2, 1 << 18),
+                (8, 64, 2, 1 << 18),
+                (16, 128, 2, 1 << 18),
+                (16, 128, 3, 1 << 18),
+                (32, 258, 3, 1 << 18),
+                (64, 258, 4, 1 << 18),
+                (16, 128, 2, 1 << 17),
+                (16, 128, 2, 1 << 20),
+            ] {
+                runs.push(Effort {
+                    depth,
+                    nice,
+                    passes,
+                    block,
+                });
+            }
+            for e in runs {
+                let mut best = f64::MAX;
+                let mut z = vec![];
+                for _ in 0..3 {
+                    let t = std::time::Instant::now();
+                    z = zlib_compress(&raw, 311, &e);
+                    best = best.min(t.elapsed().as_secs_f64() * 1e3);
+                }
+                assert_eq!(inflate(&z), raw);
+                println!("{f} {e:?}: {} bytes, {best:.1} ms", z.len());
+            }
+            for level in [6u8, 9, 10] {
+                let t = std::time::Instant::now();
+                let z = miniz_oxide::deflate::compress_to_vec_zlib(&raw, level);
+                println!(
+                    "{f} miniz {level}: {} bytes, {:.1} ms",
+                    z.len(),
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+            }
+        }
+    }
+}
