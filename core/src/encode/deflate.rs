@@ -4,10 +4,12 @@
 //! text pages that leaves 10-15% on the table next to libdeflate's near-optimal parser or
 //! zopfli. This encoder does what libdeflate's levels 10-12 do, in a small form:
 //!
-//! 1. One pass of hash-chain match finding over the whole input collects, for every
-//!    position, the matches of strictly increasing length found within `depth` chain steps
-//!    (the shortest distance for each length). After a match of `nice` bytes or more, the
-//!    positions it covers are only inserted, not searched (long blank runs cost nothing).
+//! 1. Hash-chain match finding collects, for every position of a block, the matches of
+//!    strictly increasing length found within `depth` chain steps (the shortest distance for
+//!    each length), after first trying the distances 1, one row and two rows. After a match
+//!    of `nice` bytes or more, the positions it covers are only inserted, not searched (long
+//!    blank runs cost nothing). The chains carry over from block to block, so only one
+//!    block's matches are held at a time.
 //! 2. Per block of `block` input bytes, a backward shortest-path pass picks literals and
 //!    match lengths that minimise the bits under a cost model (Huffman code lengths plus
 //!    extra bits); the model comes from the previous parse (first a greedy one) and the
@@ -106,7 +108,12 @@ pub(crate) fn zlib_compress(data: &[u8], row: usize, effort: &Effort) -> Vec<u8>
 type Sym = (u16, u16);
 
 fn deflate(data: &[u8], row: usize, e: &Effort, w: &mut BitWriter) {
-    let m = find_matches(data, row, e);
+    let mut finder = MatchFinder::new(row, e);
+    let mut m = Matches {
+        base: 0,
+        start: Vec::new(),
+        list: Vec::new(),
+    };
     let block = e.block.max(1024);
     let mut cost = Vec::new();
     let mut choice = Vec::new();
@@ -115,6 +122,8 @@ fn deflate(data: &[u8], row: usize, e: &Effort, w: &mut BitWriter) {
     let mut from = 0;
     loop {
         let to = data.len().min(from + block);
+        // Matches one block at a time, so their memory is bounded by the block, not the image.
+        finder.find(data, from, to, &mut m);
         let mut costs = match model.take() {
             Some(c) => c,
             None => {
@@ -137,8 +146,10 @@ fn deflate(data: &[u8], row: usize, e: &Effort, w: &mut BitWriter) {
     }
 }
 
-/// Matches of every position: `list[start[i]..start[i + 1]]`, lengths strictly increasing.
+/// Matches of every position `i` of one block from `base`: `list[start[i - base]..start[i -
+/// base + 1]]`, lengths strictly increasing.
 struct Matches {
+    base: usize,
     start: Vec<u32>,
     list: Vec<Sym>,
 }
@@ -146,8 +157,9 @@ struct Matches {
 impl Matches {
     #[inline]
     fn at(&self, i: usize) -> &[Sym] {
-        let a = self.start.get(i).copied().unwrap_or(0) as usize;
-        let b = self.start.get(i + 1).copied().unwrap_or(0) as usize;
+        let k = i.wrapping_sub(self.base);
+        let a = self.start.get(k).copied().unwrap_or(0) as usize;
+        let b = self.start.get(k + 1).copied().unwrap_or(0) as usize;
         self.list.get(a..b).unwrap_or(&[])
     }
 }
@@ -187,92 +199,128 @@ fn match_len(d: &[u8], a: usize, b: usize, max: usize) -> usize {
     l
 }
 
-fn find_matches(data: &[u8], row: usize, e: &Effort) -> Matches {
-    let n = data.len();
-    let mut head = vec![NIL; 1 << HASH_BITS];
-    let mut prev = vec![NIL; WINDOW];
-    let mut start = Vec::with_capacity(n + 1);
-    let mut list = Vec::with_capacity(n / 2);
-    let nice = e.nice.clamp(MIN_MATCH, MAX_MATCH);
-    // Distances tried before the hash chain: the previous byte (runs) and the same column of
-    // the previous rows, which a chain through long runs of equal bytes reaches too late.
-    let mut extra = vec![1usize];
-    if row > 1 {
-        extra.extend([row, 2 * row].iter().filter(|&&d| d <= WINDOW));
-    }
-    let mut ext_len = vec![0usize; extra.len()];
-    let mut ext_pos = usize::MAX - 1;
-    let mut cands: Vec<(usize, usize)> = Vec::new();
-    let mut skip = 0usize;
-    for i in 0..n {
-        start.push(list.len() as u32);
-        if i + MIN_MATCH > n {
-            continue;
+/// The hash chains and the state of the fixed-distance probes, carried from block to block.
+struct MatchFinder {
+    head: Vec<u32>,
+    prev: Vec<u32>,
+    /// Distances tried before the hash chain: the previous byte (runs) and the same column of
+    /// the previous rows, which a chain through long runs of equal bytes reaches too late.
+    extra: Vec<usize>,
+    ext_len: Vec<usize>,
+    ext_pos: usize,
+    cands: Vec<(usize, usize)>,
+    skip: usize,
+    depth: u32,
+    nice: usize,
+}
+
+impl MatchFinder {
+    fn new(row: usize, e: &Effort) -> MatchFinder {
+        let mut extra = vec![1usize];
+        if row > 1 {
+            extra.extend([row, 2 * row].iter().filter(|&&d| d <= WINDOW));
         }
-        let h = hash3(data, i);
-        let first = head[h];
-        if skip > 0 {
-            skip -= 1;
-        } else {
-            let max = (n - i).min(MAX_MATCH);
-            let mut best = MIN_MATCH - 1;
-            cands.clear();
-            // A match at distance d that ended on a mismatch at i - 1 is one byte shorter here.
-            let prev_max = (n - i + 1).min(MAX_MATCH);
-            for (&d, last) in extra.iter().zip(ext_len.iter_mut()) {
-                if d <= i {
-                    let len = if ext_pos + 1 == i && *last > 1 && *last < prev_max {
-                        *last - 1
-                    } else {
-                        match_len(data, i - d, i, max)
-                    };
-                    *last = len;
-                    if len > best {
-                        best = len;
-                        cands.push((d, len));
+        MatchFinder {
+            head: vec![NIL; 1 << HASH_BITS],
+            prev: vec![NIL; WINDOW],
+            ext_len: vec![0usize; extra.len()],
+            extra,
+            ext_pos: usize::MAX - 1,
+            cands: Vec::new(),
+            skip: 0,
+            depth: e.depth,
+            nice: e.nice.clamp(MIN_MATCH, MAX_MATCH),
+        }
+    }
+
+    /// The matches of positions `from..to` of `data` (they may reach past `to`) into `m`.
+    fn find(&mut self, data: &[u8], from: usize, to: usize, m: &mut Matches) {
+        let n = data.len();
+        let MatchFinder {
+            head,
+            prev,
+            extra,
+            ext_len,
+            ext_pos,
+            cands,
+            skip,
+            depth,
+            nice,
+        } = self;
+        let (depth, nice) = (*depth, *nice);
+        m.base = from;
+        m.start.clear();
+        m.list.clear();
+        let list = &mut m.list;
+        for i in from..to.min(n) {
+            m.start.push(list.len() as u32);
+            if i + MIN_MATCH > n {
+                continue;
+            }
+            let h = hash3(data, i);
+            let first = head[h];
+            if *skip > 0 {
+                *skip -= 1;
+            } else {
+                let max = (n - i).min(MAX_MATCH);
+                let mut best = MIN_MATCH - 1;
+                cands.clear();
+                // A match at distance d that ended on a mismatch at i - 1 is one byte shorter here.
+                let prev_max = (n - i + 1).min(MAX_MATCH);
+                for (&d, last) in extra.iter().zip(ext_len.iter_mut()) {
+                    if d <= i {
+                        let len = if *ext_pos + 1 == i && *last > 1 && *last < prev_max {
+                            *last - 1
+                        } else {
+                            match_len(data, i - d, i, max)
+                        };
+                        *last = len;
+                        if len > best {
+                            best = len;
+                            cands.push((d, len));
+                        }
                     }
                 }
-            }
-            ext_pos = i;
-            let mut j = first;
-            let mut steps = e.depth;
-            while j != NIL && steps > 0 && best < max && best < nice {
-                let jj = j as usize;
-                if jj >= i || i - jj > WINDOW {
-                    break;
+                *ext_pos = i;
+                let mut j = first;
+                let mut steps = depth;
+                while j != NIL && steps > 0 && best < max && best < nice {
+                    let jj = j as usize;
+                    if jj >= i || i - jj > WINDOW {
+                        break;
+                    }
+                    steps -= 1;
+                    if data[jj + best] == data[i + best] {
+                        let len = match_len(data, jj, i, max);
+                        if len > best {
+                            best = len;
+                            cands.push((i - jj, len));
+                        }
+                    }
+                    let next = prev[jj & (WINDOW - 1)];
+                    if next != NIL && next as usize >= jj {
+                        break;
+                    }
+                    j = next;
                 }
-                steps -= 1;
-                if data[jj + best] == data[i + best] {
-                    let len = match_len(data, jj, i, max);
-                    if len > best {
-                        best = len;
-                        cands.push((i - jj, len));
+                // Keep, nearest first, only matches longer than every nearer one.
+                sort_small(cands);
+                let mut longest = MIN_MATCH - 1;
+                for &(d, len) in cands.iter() {
+                    if len > longest {
+                        longest = len;
+                        list.push((len as u16, d as u16));
                     }
                 }
-                let next = prev[jj & (WINDOW - 1)];
-                if next != NIL && next as usize >= jj {
-                    break;
-                }
-                j = next;
-            }
-            // Keep, nearest first, only matches longer than every nearer one.
-            cands.sort_unstable();
-            let mut longest = MIN_MATCH - 1;
-            for &(d, len) in &cands {
-                if len > longest {
-                    longest = len;
-                    list.push((len as u16, d as u16));
+                if best >= nice || best == max {
+                    *skip = best - 1;
                 }
             }
-            if best >= nice || best == max {
-                skip = best - 1;
-            }
+            prev[i & (WINDOW - 1)] = first;
+            head[h] = i as u32;
         }
-        prev[i & (WINDOW - 1)] = first;
-        head[h] = i as u32;
+        m.start.push(list.len() as u32);
     }
-    start.push(list.len() as u32);
-    Matches { start, list }
 }
 
 /// Bit costs of literals, match lengths (3..=258) and distance slots, extra bits included.
@@ -399,6 +447,20 @@ fn frequencies(seq: &[Sym]) -> ([u32; 286], [u32; 30]) {
     (lit, dist)
 }
 
+/// Sorts a short slice (insertion sort). The slices here hold a few hundred items at most,
+/// and each std sort of another element type adds kilobytes of code to the WebAssembly.
+fn sort_small<T: PartialOrd + Copy>(v: &mut [T]) {
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+    }
+}
+
 /// Huffman code lengths of at most `limit` bits for `freq`. Always at least two codes (a
 /// complete code every inflater accepts), adding unused symbols when fewer are used.
 fn code_lengths(freq: &[u32], limit: u32) -> Vec<u8> {
@@ -420,7 +482,7 @@ fn code_lengths(freq: &[u32], limit: u32) -> Vec<u8> {
     if leaves.len() < 2 {
         return lens;
     }
-    leaves.sort_unstable();
+    sort_small(&mut leaves);
     let m = leaves.len();
     // Two-queue Huffman: leaves in order, internal nodes created in non-decreasing weight.
     let mut weight: Vec<u64> = leaves.iter().map(|&(w, _)| w).collect();
