@@ -7,12 +7,14 @@
 //! horizontal shear, a vertical one, and the horizontal one again. Each pass moves a whole row
 //! (or column) by one sub-pixel offset, so the four weights are constant along it and the inner
 //! loop is a plain 16-bit multiply-add that SSE2 and wasm simd128 run eight pixels at a time.
-//! It is sharper than one bilinear pass (a cubic kernel) and several times faster.
+//! It is sharper than one bilinear pass (a cubic kernel) and, on an A4 page, about twice as fast
+//! as the bilinear rotation it replaced (13 ms against 24 ms).
 //!
-//! The passes stream: rows of the first shear go into a ring of `|sin θ|·width + 4` rows that the
-//! vertical shear reads, and each row of the vertical shear is sheared again straight into the
-//! output. Beyond the output, an A4 page at 3° needs about half a megabyte. Angles beyond 45°
-//! start with an exact quarter turn, so the shears stay within ±45°.
+//! The passes stream: each row of the first shear is cut into runs of columns that share the
+//! vertical shear's whole-row offset, and each run is stored at that offset in a ring of
+//! `|sin θ|·width + 4` rows, so that the vertical shear reads four plain rows; each of its rows
+//! is sheared again straight into the output. Beyond the output, an A4 page at 3° needs about
+//! 0.4 MB. Angles beyond 45° start with an exact quarter turn, so the shears stay within ±45°.
 //!
 //! The canvas grows to hold the whole rotated page, so no content is cut at the corners. The
 //! offsets come from IEEE-754 `+ * /` only and the weights are integers, so every target computes
