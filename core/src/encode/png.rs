@@ -1,14 +1,15 @@
-//! PNG writer (PNG specification, W3C/ISO 15948): 1-bit and 8-bit grayscale, non-interlaced,
-//! zlib-compressed with `miniz_oxide` (pure Rust, deterministic across targets).
+//! PNG writer (PNG specification, W3C/ISO 15948): 1-bit and 8-bit grayscale, non-interlaced.
 //!
-//! Bilevel rows are stored inverted (PNG gray 0 is black, our set bit is ink) with filter
-//! type None, and compressed with our own near-optimal deflate ([`super::deflate`]), which
-//! also tries the same column of the rows above as match distance. On an A4 300 dpi rendered
-//! text page: 103.1 kB with miniz_oxide level 6, 95.0 kB now, in about the same time.
-//! Choosing None or Up per row by byte entropy (oxipng's "Entropy" strategy) gains 3.5% more
-//! on that page but loses 7-18% on pages of exactly repeated glyphs, so it stays a size
-//! experiment in the tests (with a slow maximum effort: 88.0 kB). Gray rows use the usual
-//! minimum-sum-of-absolute-differences heuristic to pick a filter per row, and miniz_oxide.
+//! Bilevel rows are stored inverted (PNG gray 0 is black, our set bit is ink) and compressed
+//! with our own near-optimal deflate ([`super::deflate`]), which also tries the same column of
+//! the rows above as match distance. The row filters are chosen per page from three
+//! strategies (None, Up, or None/Up per row by byte entropy, as oxipng's "Entropy") by trial
+//! compression of three sample strips ([`pick_filter`]). On an A4 300 dpi rendered text page:
+//! 103.1 kB with miniz_oxide level 6 and filter None, 95.0 kB with our deflate, 91.7 kB with
+//! the sampled filter choice, in ~35 ms. oxipng -o4 reaches 84.6 kB in ~2.3 s: with the same
+//! filters, libdeflate level 12 is 2-4% smaller than our slowest setting ([`MAX_EFFORT`]) and
+//! ours at the default effort another 4%. Gray rows use the usual minimum sum of absolute
+//! differences to pick a filter per row, and miniz_oxide level 6.
 
 use super::deflate::{zlib_compress, Effort};
 use crate::{BitImage, Error, GrayImage};
@@ -18,9 +19,9 @@ const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 /// Largest chunk payload the PNG spec allows (2^31 - 1 bytes).
 const MAX_CHUNK: usize = 0x7FFF_FFFF;
 /// Deflate effort for bilevel pages. On the A4 300 dpi rendered text page
-/// (`png_bilevel_size_experiment`, filter None; oxipng -o4 reaches 84.6 kB in ~3 s): this
-/// 95.0 kB in ~35 ms; depth 4, nice 64, 2 passes 93.2 kB in ~60 ms; [`MAX_EFFORT`] 91.5 kB in
-/// ~450 ms; miniz_oxide level 6 103.1 kB (~28 ms), level 9 98.4 kB (~55 ms).
+/// (`png_bilevel_size_experiment`, filter None): this 95.0 kB in ~30 ms; depth 4, nice 64,
+/// 2 passes 93.2 kB in ~60 ms; [`MAX_EFFORT`] 91.5 kB in ~450 ms; miniz_oxide level 6
+/// 103.1 kB (~28 ms), level 9 98.4 kB (~55 ms). With the Entropy filters 91.7 / 90.1 / 88.0 kB.
 const BILEVEL_EFFORT: Effort = Effort {
     depth: 2,
     nice: 32,
@@ -39,27 +40,29 @@ const MAX_EFFORT: Effort = Effort {
 const GRAY_LEVEL: u8 = 6;
 
 /// Encodes a bilevel image as a 1-bit grayscale PNG (ink black, paper white), with a pHYs
-/// chunk (pixels per metre) when `dpi` is given and non-zero.
+/// chunk (pixels per metre) when `dpi` is given and non-zero. The row filters are chosen per
+/// page by [`pick_filter`].
 ///
 /// Errors: [`Error::EmptyImage`] for a 0-pixel side (PNG needs ≥ 1), [`Error::Encode`] for a
 /// side over 2^31 - 1.
 pub fn encode_png_bilevel(img: &BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
-    encode_bilevel_with(
-        img,
-        dpi,
-        BilevelFilter::None,
-        Deflater::Near(BILEVEL_EFFORT),
-    )
+    check_size(img.width(), img.height())?;
+    encode_bilevel_with(img, dpi, pick_filter(img), Deflater::Near(BILEVEL_EFFORT))
 }
 
-/// [`encode_png_bilevel`] at maximum effort (about 15x slower than the default): both filter
-/// strategies at [`MAX_EFFORT`], the smaller kept. On the A4 rendered text page 88.0 kB
-/// (default 95.0 kB, oxipng -o4 84.6 kB). A measurement, not offered: still short of oxipng.
+/// [`encode_png_bilevel`] at maximum effort (about 15x slower than the default): every filter
+/// strategy at [`MAX_EFFORT`], the smallest kept. A measurement, not offered: still short of
+/// oxipng.
 #[cfg(test)]
 fn encode_png_bilevel_max(img: &BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
-    let none = encode_bilevel_with(img, dpi, BilevelFilter::None, Deflater::Near(MAX_EFFORT))?;
-    let ent = encode_bilevel_with(img, dpi, BilevelFilter::Entropy, Deflater::Near(MAX_EFFORT))?;
-    Ok(if ent.len() < none.len() { ent } else { none })
+    let mut best: Option<Vec<u8>> = None;
+    for f in STRATEGIES {
+        let png = encode_bilevel_with(img, dpi, f, Deflater::Near(MAX_EFFORT))?;
+        if best.as_ref().is_none_or(|b| png.len() < b.len()) {
+            best = Some(png);
+        }
+    }
+    Ok(best.unwrap_or_default())
 }
 
 /// Encodes an 8-bit grayscale image as an 8-bit grayscale PNG, with a pHYs chunk when `dpi`
@@ -68,18 +71,62 @@ pub fn encode_png_gray(img: &GrayImage, dpi: Option<u32>) -> Result<Vec<u8>, Err
     encode_gray_with(img, dpi, GRAY_LEVEL)
 }
 
-/// How bilevel rows are filtered (selectable for the size experiments in the tests).
+/// How bilevel rows are filtered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum BilevelFilter {
-    /// Filter type 0 on every row.
+    /// Filter type 0 on every row: best where glyphs repeat exactly along a row.
     None,
-    /// None or Up per row, the one whose bytes have the lower entropy: 3.5% smaller than None
-    /// on the rendered A4 page, 7-18% larger on the synthetic ones (exactly repeated glyphs).
-    #[cfg(test)]
-    Entropy,
-    /// Filter type 2 (Up) on every row: 5-10% larger than None on text pages.
-    #[cfg(test)]
+    /// Filter type 2 on every row: best where rows repeat with small changes.
     Up,
+    /// None or Up per row, the one whose bytes have the lower entropy (oxipng's "Entropy"
+    /// strategy, restricted to the two filters that suit 1-bit rows).
+    Entropy,
+}
+
+/// The filter strategies [`pick_filter`] tries, in order of preference on a tie.
+const STRATEGIES: [BilevelFilter; 3] = [
+    BilevelFilter::None,
+    BilevelFilter::Up,
+    BilevelFilter::Entropy,
+];
+/// Rows per sample strip of [`pick_filter`].
+const SAMPLE_ROWS: u32 = 64;
+/// Sample strips of [`pick_filter`], spread evenly down the page.
+const SAMPLES: u32 = 3;
+
+/// Picks the filter strategy of a page by compressing three strips of 64 rows (at a quarter,
+/// a half and three quarters of the height; the whole image when it is shorter) with each
+/// strategy and keeping the smallest. No one strategy wins everywhere: on an A4 page of
+/// rendered text Entropy is 3.5% smaller than None, on exactly repeated glyphs 7-18% larger,
+/// and Up wins on a third of the binarized DIBCO pages. The trials cost about 16% of an
+/// encode of an A4 page.
+fn pick_filter(img: &BitImage) -> BilevelFilter {
+    let h = img.height();
+    let strips: Vec<std::ops::Range<u32>> = if h <= SAMPLES * SAMPLE_ROWS {
+        std::iter::once(0..h).collect()
+    } else {
+        (1..=SAMPLES)
+            .map(|k| {
+                let mid = (h as u64 * k as u64 / (SAMPLES as u64 + 1)) as u32;
+                let start = mid.saturating_sub(SAMPLE_ROWS / 2).min(h - SAMPLE_ROWS);
+                start..start + SAMPLE_ROWS
+            })
+            .collect()
+    };
+    let mut raw = Vec::new();
+    let mut best = (usize::MAX, BilevelFilter::None);
+    for f in STRATEGIES {
+        let mut size = 0;
+        for rows in &strips {
+            raw.clear();
+            filter_rows(img, rows.clone(), f, &mut raw);
+            size += zlib_compress(&raw, img.stride() + 1, &BILEVEL_EFFORT).len();
+        }
+        if size < best.0 {
+            best = (size, f);
+        }
+    }
+    best.1
 }
 
 /// The deflate encoder of the bilevel image data.
@@ -94,7 +141,6 @@ enum Deflater {
 
 /// `Σ c·log2(c)` over a histogram, in 1/65536 bits: the larger, the lower the entropy (for
 /// a fixed total). Integer only, so every target picks the same filters.
-#[cfg(test)]
 fn neg_entropy(hist: &[u32; 256], log2: &[u64]) -> u64 {
     hist.iter()
         .filter(|&&c| c > 1)
@@ -109,7 +155,6 @@ fn neg_entropy(hist: &[u32; 256], log2: &[u64]) -> u64 {
 }
 
 /// log2(x) for x ≥ 1 in 16.16 fixed point, by repeated squaring (exact to the last bit).
-#[cfg(test)]
 fn log2_q16(x: u64) -> u64 {
     let x = x.max(1);
     let ip = 63 - x.leading_zeros() as u64;
@@ -139,34 +184,60 @@ fn encode_bilevel_with(
     deflater: Deflater,
 ) -> Result<Vec<u8>, Error> {
     check_size(img.width(), img.height())?;
+    let mut raw = Vec::with_capacity((img.stride() + 1) * img.height() as usize);
+    filter_rows(img, 0..img.height(), filter, &mut raw);
+    let idat = match deflater {
+        Deflater::Near(e) => zlib_compress(&raw, img.stride() + 1, &e),
+        #[cfg(test)]
+        Deflater::Miniz(level) => miniz_oxide::deflate::compress_to_vec_zlib(&raw, level),
+    };
+    Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
+}
+
+/// Appends rows `rows` of `img` as PNG stores them (inverted: PNG gray 0 is black, our set bit
+/// is ink), each after its filter type byte, filtered with `filter`.
+fn filter_rows(
+    img: &BitImage,
+    rows: std::ops::Range<u32>,
+    filter: BilevelFilter,
+    raw: &mut Vec<u8>,
+) {
     let stride = img.stride();
     // Padding bits become paper (1) like the pixels around them, so blank rows are all 0xFF.
     let pad = match img.width() % 8 {
         0 => 0,
         r => 0xFFu8 >> r,
     };
-    let mut raw = Vec::with_capacity((stride + 1) * img.height() as usize);
-    // The current and previous rows as stored: inverted, padding set; the Up-filtered row.
-    let mut cur = vec![0u8; stride];
-    let mut prev = vec![0xFFu8; stride];
-    let mut up = vec![0u8; stride];
-    #[cfg(test)]
-    let log2: Vec<u64> = (0..=stride.min(4096) as u64).map(log2_q16).collect();
-    for y in 0..img.height() {
-        for (d, &s) in cur.iter_mut().zip(img.row(y)) {
+    let stored = |y: u32, out: &mut [u8]| {
+        for (d, &s) in out.iter_mut().zip(img.row(y)) {
             *d = !s;
         }
-        if let Some(last) = cur.last_mut() {
+        if let Some(last) = out.last_mut() {
             *last |= pad;
         }
-        if filter != BilevelFilter::None {
+    };
+    // The current and previous rows as stored; the Up-filtered row.
+    let mut cur = vec![0u8; stride];
+    let mut prev = vec![0u8; stride];
+    if rows.start > 0 {
+        stored(rows.start - 1, &mut prev);
+    }
+    let mut up = vec![0u8; stride];
+    let log2: Vec<u64> = match filter {
+        BilevelFilter::Entropy => (0..=stride.min(4096) as u64).map(log2_q16).collect(),
+        _ => Vec::new(),
+    };
+    for y in rows {
+        stored(y, &mut cur);
+        if y > 0 && filter != BilevelFilter::None {
             for ((u, &a), &b) in up.iter_mut().zip(&cur).zip(&prev) {
                 *u = a.wrapping_sub(b);
             }
         }
         let use_up = y > 0
             && match filter {
-                #[cfg(test)]
+                BilevelFilter::None => false,
+                BilevelFilter::Up => true,
                 BilevelFilter::Entropy => {
                     let (mut hn, mut hu) = ([0u32; 256], [0u32; 256]);
                     for (&a, &u) in cur.iter().zip(&up) {
@@ -175,9 +246,6 @@ fn encode_bilevel_with(
                     }
                     neg_entropy(&hu, &log2) > neg_entropy(&hn, &log2)
                 }
-                BilevelFilter::None => false,
-                #[cfg(test)]
-                BilevelFilter::Up => true,
             };
         if use_up {
             raw.push(2);
@@ -188,12 +256,6 @@ fn encode_bilevel_with(
         }
         std::mem::swap(&mut cur, &mut prev);
     }
-    let idat = match deflater {
-        Deflater::Near(e) => zlib_compress(&raw, stride + 1, &e),
-        #[cfg(test)]
-        Deflater::Miniz(level) => miniz_oxide::deflate::compress_to_vec_zlib(&raw, level),
-    };
-    Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
 }
 
 /// [`encode_png_gray`] with an explicit deflate level.
@@ -418,20 +480,61 @@ mod tests {
         }
         let page = text_page(1240, 1754, 4);
         assert!(decode_bilevel(&encode_png_bilevel(&page, Some(150)).unwrap()) == page);
-        // The other filter strategies decode too (they are only used for size experiments).
-        let img = random_bitmap(77, 23, 60, 5);
+        // Every strategy decodes, with either deflater, also on images too short to sample.
+        for img in [random_bitmap(77, 23, 60, 5), random_bitmap(40, 500, 30, 6)] {
+            for f in STRATEGIES {
+                for d in [Deflater::Near(BILEVEL_EFFORT), Deflater::Miniz(6)] {
+                    let png = encode_bilevel_with(&img, None, f, d).unwrap();
+                    assert!(decode_bilevel(&png) == img, "{f:?} {d:?}");
+                }
+            }
+        }
         assert!(decode_bilevel(&encode_png_bilevel_max(&page, None).unwrap()) == page);
-        assert!(
-            decode_bilevel(
-                &encode_bilevel_with(&img, None, BilevelFilter::Entropy, Deflater::Miniz(6))
-                    .unwrap()
-            ) == img
-        );
-        assert!(
-            decode_bilevel(
-                &encode_bilevel_with(&img, None, BilevelFilter::Up, Deflater::Miniz(6)).unwrap()
-            ) == img
-        );
+    }
+
+    /// A page whose rows repeat with a few changes (a slowly drifting texture): Up wins.
+    fn drifting_page(width: u32, height: u32, seed: u64) -> BitImage {
+        let mut rng = Rng::new(seed);
+        let mut row: Vec<bool> = (0..width).map(|_| rng.below(3) == 0).collect();
+        let mut img = BitImage::new(width, height);
+        for y in 0..height {
+            for _ in 0..width / 64 {
+                let x = rng.below(width) as usize;
+                row[x] = !row[x];
+            }
+            for (x, &b) in row.iter().enumerate() {
+                img.set(x as u32, y, b);
+            }
+        }
+        img
+    }
+
+    /// The sampled choice of filters follows the page: None on exactly repeated glyphs (where
+    /// Up and Entropy are larger), a row-to-row filter on a drifting texture, and the page
+    /// comes out no larger than with the worst strategy and within 1% of the best.
+    #[test]
+    fn filter_choice_follows_the_page() {
+        for (page, want) in [
+            (text_page(1240, 1754, 4), BilevelFilter::None),
+            (drifting_page(800, 900, 2), BilevelFilter::Up),
+        ] {
+            assert_eq!(pick_filter(&page), want);
+            let sizes: Vec<usize> = STRATEGIES
+                .iter()
+                .map(|&f| {
+                    encode_bilevel_with(&page, None, f, Deflater::Near(BILEVEL_EFFORT))
+                        .unwrap()
+                        .len()
+                })
+                .collect();
+            let best = *sizes.iter().min().unwrap();
+            let ours = encode_png_bilevel(&page, None).unwrap().len();
+            assert!(ours * 100 <= best * 101, "{ours} vs {sizes:?}");
+            assert!(
+                sizes.iter().any(|&s| s > ours * 103 / 100),
+                "{ours} vs {sizes:?}"
+            );
+        }
     }
 
     #[test]
@@ -555,7 +658,7 @@ mod tests {
                     runs.push((f, Deflater::Miniz(level)));
                 }
             }
-            for f in [BilevelFilter::None, BilevelFilter::Entropy] {
+            for f in STRATEGIES {
                 for e in [
                     BILEVEL_EFFORT,
                     Effort {
@@ -580,6 +683,14 @@ mod tests {
                 assert!(decode_bilevel(&png) == *page);
                 println!("{name} {f:?} {d:?}: {} bytes, {best:.1} ms", png.len());
             }
+            let t = std::time::Instant::now();
+            let png = encode_png_bilevel(page, None).unwrap();
+            println!(
+                "{name} default: picks {:?}, {} bytes, {:.1} ms",
+                pick_filter(page),
+                png.len(),
+                t.elapsed().as_secs_f64() * 1e3
+            );
             std::fs::write(
                 format!("/tmp/scanprep_g4/{name}_ours.png"),
                 encode_png_bilevel(page, None).unwrap(),
@@ -592,6 +703,48 @@ mod tests {
         println!(
             "gray PNG of the synthetic page: {len} bytes, {:.1} ms",
             t.elapsed().as_secs_f64() * 1e3
+        );
+    }
+
+    /// The filter choice on real documents: the DIBCO 2009-2013 inputs binarized with the
+    /// default method, each strategy against the sampled choice (`--ignored`, release mode;
+    /// skipped without `../shared`).
+    #[test]
+    #[ignore]
+    fn png_filter_choice_on_dibco() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/data/dibco-2009-2013");
+        let Ok(years) = std::fs::read_dir(&root) else {
+            return;
+        };
+        let mut files: Vec<_> = years
+            .flat_map(|y| std::fs::read_dir(y.unwrap().path()).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with("_in.png"))
+            .collect();
+        files.sort();
+        let (mut each, mut oracle, mut ours) = ([0usize; 3], 0, 0);
+        for f in &files {
+            let g = image::open(f).unwrap().to_luma8();
+            let g = GrayImage::from_raw(g.width(), g.height(), g.into_raw()).unwrap();
+            let (b, _) = crate::binarize::binarize(&g, &Default::default());
+            let sizes: Vec<usize> = STRATEGIES
+                .iter()
+                .map(|&s| {
+                    encode_bilevel_with(&b, None, s, Deflater::Near(BILEVEL_EFFORT))
+                        .unwrap()
+                        .len()
+                })
+                .collect();
+            for (t, s) in each.iter_mut().zip(&sizes) {
+                *t += s;
+            }
+            oracle += sizes.iter().min().unwrap();
+            ours += encode_png_bilevel(&b, None).unwrap().len();
+        }
+        println!(
+            "{} pages: None/Up/Entropy {each:?}, best per page {oracle}, sampled choice {ours}",
+            files.len()
         );
     }
 }
