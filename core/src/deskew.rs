@@ -2,9 +2,10 @@
 //!
 //! Method, in two steps on a copy reduced to about 1200 px and thresholded (Otsu):
 //! 1. Coarse: the centroids of character-sized connected components are projected at every
-//!    0.25° of the range (a Hough transform restricted to one family of parallel lines, in the
-//!    spirit of O'Gorman's docstrum, 1993); Σ P² of the binned projection peaks when the
-//!    centroids of each text line fall into one bin. Using points rather than pixels makes the
+//!    1° of the range, then at every 0.25° near the three best local maxima (a Hough transform
+//!    restricted to one family of parallel lines, in the spirit of O'Gorman's docstrum, 1993);
+//!    Σ P² of the binned projection peaks when the centroids of each text line fall into one
+//!    bin. Using points rather than pixels makes the
 //!    sweep cheap and immune to the diagonal alignments of monospaced or multi-column text.
 //! 2. Fine: the centroids are grouped into text lines (per vertical band, so that the columns
 //!    of a multi-column page need not line up) and a straight line is fitted through each by
@@ -209,44 +210,107 @@ impl Centroids {
     }
 
     /// Σ P² of the centroids projected on the normal of lines rising by `deg`, per band.
-    fn projection_score(&self, deg: f64, bin: f64, bins: &mut Vec<u32>) -> f64 {
+    /// `bins` is scratch, zero on entry and on return, `idx` scratch; `reach` is the largest
+    /// |x| + |y|.
+    fn projection_score(
+        &self,
+        deg: f64,
+        reach: f64,
+        bins: &mut Vec<u32>,
+        idx: &mut Vec<u32>,
+    ) -> f64 {
+        let bin = self.bin;
+        let offset = (reach / bin).ceil() + 1.0;
+        let per_band = (2.0 * offset) as usize + 2;
+        let len = per_band * self.bands;
+        // Four interleaved histograms: the points of one text line come one after another
+        // and fall into the same bin, and one histogram would wait on each increment.
+        bins.resize(4 * len, 0);
+        let inv = 1.0 / bin;
+        let (s, c) = sin_cos(to_radians(deg));
+        // First the bin of every point (a loop the compiler vectorises), then the counts.
+        idx.clear();
+        idx.extend(self.points.iter().map(|&(x, y, band)| {
+            // Distance along the normal of lines rising to the right by `deg`.
+            let r = (y * c + x * s) * inv + offset;
+            (band * per_band) as u32 + r as u32
+        }));
+        let (h0, rest) = bins.split_at_mut(len);
+        let (h1, rest) = rest.split_at_mut(len);
+        let (h2, h3) = rest.split_at_mut(len);
+        let mut quads = idx.chunks_exact(4);
+        for q in &mut quads {
+            for (h, &i) in [&mut *h0, &mut *h1, &mut *h2, &mut *h3].into_iter().zip(q) {
+                if let Some(b) = h.get_mut(i as usize) {
+                    *b += 1;
+                }
+            }
+        }
+        for &i in quads.remainder() {
+            if let Some(b) = h0.get_mut(i as usize) {
+                *b += 1;
+            }
+        }
+        let mut sum = 0u64;
+        for (((a, b), c), d) in h0
+            .iter_mut()
+            .zip(h1.iter_mut())
+            .zip(h2.iter_mut())
+            .zip(h3.iter_mut())
+        {
+            let p = (*a + *b + *c + *d) as u64;
+            sum += p * p;
+            (*a, *b, *c, *d) = (0, 0, 0, 0);
+        }
+        sum as f64
+    }
+
+    /// Sweeps the range at 1°, at 0.25° around the three best local maxima, then at 0.1°
+    /// around the best angle (the same angles as a full 0.25° sweep on 300 test pages, in a
+    /// third of the time); returns the best angle and a confidence: how far the peak stands
+    /// above the median of the 1° scores, damped when there are few components.
+    fn sweep(&self, max_deg: f64) -> (f64, f64) {
+        let (mut bins, mut idx) = (Vec::new(), Vec::new());
         let reach = self
             .points
             .iter()
             .map(|p| p.0.abs() + p.1.abs())
             .fold(0.0, f64::max);
-        let offset = (reach / bin).ceil() + 1.0;
-        let per_band = (2.0 * offset) as usize + 2;
-        bins.clear();
-        bins.resize(per_band * self.bands, 0);
-        let inv = 1.0 / bin;
-        let (s, c) = sin_cos(to_radians(deg));
-        for &(x, y, band) in &self.points {
-            // Distance along the normal of lines rising to the right by `deg`.
-            let r = (y * c + x * s) * inv + offset;
-            bins[band * per_band + r as usize] += 1;
-        }
-        bins.iter().map(|&b| b as u64 * b as u64).sum::<u64>() as f64
-    }
-
-    /// Sweeps the range at 0.25°, then at 0.1° around the best angle; returns the best angle and a confidence: how far the
-    /// peak stands above the median angle, damped when there are few components.
-    fn sweep(&self, max_deg: f64) -> (f64, f64) {
-        let mut bins = Vec::new();
         const STEP: f64 = 0.25;
+        // Every 1° first; then every 0.25° step within 0.75° of the three best local maxima.
+        const COARSE: i64 = 4;
         let n = (max_deg / STEP).floor() as i64;
-        let wide = self.bin;
-        let scores: Vec<(f64, f64)> = (-n..=n)
-            .map(|k| {
-                (
-                    k as f64 * STEP,
-                    self.projection_score(k as f64 * STEP, wide, &mut bins),
-                )
-            })
+        let mut score = |k: i64| self.projection_score(k as f64 * STEP, reach, &mut bins, &mut idx);
+        let coarse: Vec<(i64, f64)> = (-n..=n)
+            .filter(|k| k % COARSE == 0)
+            .map(|k| (k, score(k)))
             .collect();
-        let Some(&(best, peak)) = scores.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        let mut peaks: Vec<(i64, f64)> = coarse
+            .iter()
+            .enumerate()
+            .filter(|&(i, &(_, v))| {
+                (i == 0 || coarse[i - 1].1 <= v) && coarse.get(i + 1).is_none_or(|c| c.1 <= v)
+            })
+            .map(|(_, &c)| c)
+            .collect();
+        peaks.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut scores: Vec<(i64, f64)> = coarse.clone();
+        for &(k, _) in peaks.iter().take(3) {
+            for j in (k - COARSE + 1).max(-n)..=(k + COARSE - 1).min(n) {
+                if j % COARSE != 0 && !scores.iter().any(|s| s.0 == j) {
+                    scores.push((j, score(j)));
+                }
+            }
+        }
+        scores.sort_by_key(|s| s.0);
+        let Some((best, peak)) = scores
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|&(k, v)| (k as f64 * STEP, v))
+        else {
             return (0.0, 0.0);
         };
+        let scores = coarse;
         let mut sorted: Vec<f64> = scores.iter().map(|s| s.1).collect();
         sorted.sort_unstable_by(|a, b| a.total_cmp(b));
         let median = sorted[sorted.len() / 2];
@@ -255,7 +319,7 @@ impl Centroids {
         let fine = (-4..=4)
             .map(|k| best + k as f64 * 0.1)
             .filter(|a| a.abs() <= max_deg)
-            .map(|a| (a, self.projection_score(a, self.bin, &mut bins)))
+            .map(|a| (a, self.projection_score(a, reach, &mut bins, &mut idx)))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map_or(best, |f| f.0);
         (fine, (contrast * amount).clamp(0.0, 1.0))
@@ -326,38 +390,51 @@ pub(crate) fn reduce_box(img: &GrayImage, f: u32) -> GrayImage {
         return img.clone();
     }
     let mut out = GrayImage::new(w, h, 255);
-    let mut acc = vec![0u32; img.width() as usize];
+    // Column sums of f rows fit 16 bits up to f = 257 (twice the lanes of 32-bit sums).
+    if f <= 257 {
+        reduce_rows::<u16>(img, f, &mut out);
+    } else {
+        reduce_rows::<u32>(img, f, &mut out);
+    }
+    out
+}
+
+/// The rows of [`reduce_box`], with column sums of type `T`.
+fn reduce_rows<T>(img: &GrayImage, f: u32, out: &mut GrayImage)
+where
+    T: Copy + Default + From<u8> + Into<u32> + std::ops::AddAssign,
+{
+    let mut acc = vec![T::default(); img.width() as usize];
     // Division by f² as a multiplication: (sum * m) >> 24 with m = round(2^24 / f²) is exact
     // to within one level for the sums that occur (at most 255 f²).
     let div = f * f;
     let m = ((1u64 << 24) + div as u64 / 2) / div as u64;
-    for oy in 0..h {
-        acc.iter_mut().for_each(|a| *a = 0);
+    for oy in 0..out.height() {
+        acc.iter_mut().for_each(|a| *a = T::default());
         for y in oy * f..(oy + 1) * f {
             for (a, &p) in acc.iter_mut().zip(img.row(y)) {
-                *a += p as u32;
+                *a += T::from(p);
             }
         }
         let row = out.row_mut(oy);
         match f {
-            2 => block_means::<2>(&acc, row, div, m),
-            3 => block_means::<3>(&acc, row, div, m),
-            4 => block_means::<4>(&acc, row, div, m),
+            2 => block_means::<2, T>(&acc, row, div, m),
+            3 => block_means::<3, T>(&acc, row, div, m),
+            4 => block_means::<4, T>(&acc, row, div, m),
             _ => {
                 for (o, block) in row.iter_mut().zip(acc.chunks_exact(f as usize)) {
-                    let sum = block.iter().sum::<u32>() as u64 + div as u64 / 2;
+                    let sum = block.iter().map(|&v| v.into()).sum::<u32>() as u64 + div as u64 / 2;
                     *o = ((sum * m) >> 24).min(255) as u8;
                 }
             }
         }
     }
-    out
 }
 
 /// Means of `F`-wide blocks of column sums (the common factors, unrolled by the compiler).
-fn block_means<const F: usize>(acc: &[u32], row: &mut [u8], div: u32, m: u64) {
+fn block_means<const F: usize, T: Copy + Into<u32>>(acc: &[T], row: &mut [u8], div: u32, m: u64) {
     for (o, block) in row.iter_mut().zip(acc.chunks_exact(F)) {
-        let sum = block.iter().sum::<u32>() as u64 + div as u64 / 2;
+        let sum = block.iter().map(|&v| v.into()).sum::<u32>() as u64 + div as u64 / 2;
         *o = ((sum * m) >> 24).min(255) as u8;
     }
 }
