@@ -285,28 +285,44 @@ impl Centroids {
             .filter(|k| k % COARSE == 0)
             .map(|k| (k, score(k)))
             .collect();
-        let mut peaks: Vec<(i64, f64)> = coarse
-            .iter()
-            .enumerate()
-            .filter(|&(i, &(_, v))| {
-                (i == 0 || coarse[i - 1].1 <= v) && coarse.get(i + 1).is_none_or(|c| c.1 <= v)
-            })
-            .map(|(_, &c)| c)
-            .collect();
-        peaks.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // The three best local maxima of the 1° scores (no sort: each std sort instance
+        // costs kilobytes of WebAssembly).
+        let mut peaks: [Option<(i64, f64)>; 3] = [None; 3];
+        for (i, &(k, v)) in coarse.iter().enumerate() {
+            let left = i == 0 || coarse[i - 1].1 <= v;
+            let right = coarse.get(i + 1).is_none_or(|c| c.1 <= v);
+            if !(left && right) {
+                continue;
+            }
+            // Insert into the best three (score descending; on a tie the smaller angle first).
+            let mut item = (k, v);
+            for slot in peaks.iter_mut() {
+                match *slot {
+                    Some(s) if s.1 >= item.1 => {}
+                    _ => match slot.replace(item) {
+                        Some(old) => item = old,
+                        None => break,
+                    },
+                }
+            }
+        }
         let mut scores: Vec<(i64, f64)> = coarse.clone();
-        for &(k, _) in peaks.iter().take(3) {
+        for &(k, _) in peaks.iter().flatten() {
             for j in (k - COARSE + 1).max(-n)..=(k + COARSE - 1).min(n) {
                 if j % COARSE != 0 && !scores.iter().any(|s| s.0 == j) {
                     scores.push((j, score(j)));
                 }
             }
         }
-        scores.sort_by_key(|s| s.0);
+        // The best score; on a tie the larger angle, as a sweep in increasing angle finds it.
         let Some((best, peak)) = scores
             .iter()
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|&(k, v)| (k as f64 * STEP, v))
+            .copied()
+            .reduce(|a, b| match b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)) {
+                std::cmp::Ordering::Greater => b,
+                _ => a,
+            })
+            .map(|(k, v)| (k as f64 * STEP, v))
         else {
             return (0.0, 0.0);
         };
