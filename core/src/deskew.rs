@@ -5,8 +5,8 @@
 //!    1° of the range, then at every 0.25° near the three best local maxima (a Hough transform
 //!    restricted to one family of parallel lines, in the spirit of O'Gorman's docstrum, 1993);
 //!    Σ P² of the binned projection peaks when the centroids of each text line fall into one
-//!    bin. Using points rather than pixels makes the
-//!    sweep cheap and immune to the diagonal alignments of monospaced or multi-column text.
+//!    bin. Using points rather than pixels makes the sweep cheap and immune to the diagonal
+//!    alignments of monospaced or multi-column text.
 //! 2. Fine: the centroids are grouped into text lines (per vertical band, so that the columns
 //!    of a multi-column page need not line up) and a straight line is fitted through each by
 //!    least squares; the weighted mean slope corrects the coarse angle, repeated until stable.
@@ -326,8 +326,7 @@ impl Centroids {
         else {
             return (0.0, 0.0);
         };
-        let scores = coarse;
-        let mut sorted: Vec<f64> = scores.iter().map(|s| s.1).collect();
+        let mut sorted: Vec<f64> = coarse.iter().map(|s| s.1).collect();
         sorted.sort_unstable_by(|a, b| a.total_cmp(b));
         let median = sorted[sorted.len() / 2];
         let contrast = if peak > 0.0 { 1.0 - median / peak } else { 0.0 };

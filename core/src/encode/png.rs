@@ -509,6 +509,18 @@ mod tests {
         img
     }
 
+    /// The size of `page` with each of [`STRATEGIES`], at the default effort.
+    fn strategy_sizes(page: &BitImage) -> Vec<usize> {
+        STRATEGIES
+            .iter()
+            .map(|&f| {
+                encode_bilevel_with(page, None, f, Deflater::Near(BILEVEL_EFFORT))
+                    .unwrap()
+                    .len()
+            })
+            .collect()
+    }
+
     /// The sampled choice of filters follows the page: None on exactly repeated glyphs (where
     /// Up and Entropy are larger), a row-to-row filter on a drifting texture, and the page
     /// comes out no larger than with the worst strategy and within 1% of the best.
@@ -519,14 +531,7 @@ mod tests {
             (drifting_page(800, 900, 2), BilevelFilter::Up),
         ] {
             assert_eq!(pick_filter(&page), want);
-            let sizes: Vec<usize> = STRATEGIES
-                .iter()
-                .map(|&f| {
-                    encode_bilevel_with(&page, None, f, Deflater::Near(BILEVEL_EFFORT))
-                        .unwrap()
-                        .len()
-                })
-                .collect();
+            let sizes = strategy_sizes(&page);
             let best = *sizes.iter().min().unwrap();
             let ours = encode_png_bilevel(&page, None).unwrap().len();
             assert!(ours * 100 <= best * 101, "{ours} vs {sizes:?}");
@@ -728,14 +733,7 @@ mod tests {
             let g = image::open(f).unwrap().to_luma8();
             let g = GrayImage::from_raw(g.width(), g.height(), g.into_raw()).unwrap();
             let (b, _) = crate::binarize::binarize(&g, &Default::default());
-            let sizes: Vec<usize> = STRATEGIES
-                .iter()
-                .map(|&s| {
-                    encode_bilevel_with(&b, None, s, Deflater::Near(BILEVEL_EFFORT))
-                        .unwrap()
-                        .len()
-                })
-                .collect();
+            let sizes = strategy_sizes(&b);
             for (t, s) in each.iter_mut().zip(&sizes) {
                 *t += s;
             }
