@@ -47,7 +47,12 @@ const GRAY_LEVEL: u8 = 6;
 /// side over 2^31 - 1.
 pub fn encode_png_bilevel(img: &BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
     check_size(img.width(), img.height())?;
-    encode_bilevel_with(img, dpi, pick_filter(img), Deflater::Near(BILEVEL_EFFORT))
+    let idat = match pick_filter(img) {
+        // The one sample was the whole image: its trial is the page's data.
+        (_, Some(idat)) => idat,
+        (filter, None) => bilevel_idat(img, filter, Deflater::Near(BILEVEL_EFFORT)),
+    };
+    Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
 }
 
 /// [`encode_png_bilevel`] at maximum effort (about 15x slower than the default): every filter
@@ -99,10 +104,12 @@ const SAMPLES: u32 = 3;
 /// strategy and keeping the smallest. No one strategy wins everywhere: on an A4 page of
 /// rendered text Entropy is 3.5% smaller than None, on exactly repeated glyphs 7-18% larger,
 /// and Up wins on a third of the binarized DIBCO pages. The trials cost about 16% of an
-/// encode of an A4 page.
-fn pick_filter(img: &BitImage) -> BilevelFilter {
+/// encode of an A4 page. When the image is short enough to be its own sample, the winning
+/// trial's zlib data is returned too, so that the page is not compressed again.
+fn pick_filter(img: &BitImage) -> (BilevelFilter, Option<Vec<u8>>) {
     let h = img.height();
-    let strips: Vec<std::ops::Range<u32>> = if h <= SAMPLES * SAMPLE_ROWS {
+    let whole = h <= SAMPLES * SAMPLE_ROWS;
+    let strips: Vec<std::ops::Range<u32>> = if whole {
         std::iter::once(0..h).collect()
     } else {
         (1..=SAMPLES)
@@ -114,19 +121,21 @@ fn pick_filter(img: &BitImage) -> BilevelFilter {
             .collect()
     };
     let mut raw = Vec::new();
-    let mut best = (usize::MAX, BilevelFilter::None);
+    let mut best: (usize, BilevelFilter, Vec<u8>) = (usize::MAX, BilevelFilter::None, Vec::new());
     for f in STRATEGIES {
         let mut size = 0;
+        let mut last = Vec::new();
         for rows in &strips {
             raw.clear();
             filter_rows(img, rows.clone(), f, &mut raw);
-            size += zlib_compress(&raw, img.stride() + 1, &BILEVEL_EFFORT).len();
+            last = zlib_compress(&raw, img.stride() + 1, &BILEVEL_EFFORT);
+            size += last.len();
         }
         if size < best.0 {
-            best = (size, f);
+            best = (size, f, last);
         }
     }
-    best.1
+    (best.1, whole.then_some(best.2))
 }
 
 /// The deflate encoder of the bilevel image data.
@@ -177,6 +186,7 @@ fn log2_q16(x: u64) -> u64 {
 }
 
 /// [`encode_png_bilevel`] with an explicit filter strategy and deflater.
+#[cfg(test)]
 fn encode_bilevel_with(
     img: &BitImage,
     dpi: Option<u32>,
@@ -184,14 +194,19 @@ fn encode_bilevel_with(
     deflater: Deflater,
 ) -> Result<Vec<u8>, Error> {
     check_size(img.width(), img.height())?;
+    let idat = bilevel_idat(img, filter, deflater);
+    Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
+}
+
+/// The zlib-compressed image data of a bilevel image, filtered with `filter`.
+fn bilevel_idat(img: &BitImage, filter: BilevelFilter, deflater: Deflater) -> Vec<u8> {
     let mut raw = Vec::with_capacity((img.stride() + 1) * img.height() as usize);
     filter_rows(img, 0..img.height(), filter, &mut raw);
-    let idat = match deflater {
+    match deflater {
         Deflater::Near(e) => zlib_compress(&raw, img.stride() + 1, &e),
         #[cfg(test)]
         Deflater::Miniz(level) => miniz_oxide::deflate::compress_to_vec_zlib(&raw, level),
-    };
-    Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
+    }
 }
 
 /// Appends rows `rows` of `img` as PNG stores them (inverted: PNG gray 0 is black, our set bit
@@ -509,6 +524,21 @@ mod tests {
         img
     }
 
+    /// An image short enough to be its own sample reuses the winning trial: the same bytes
+    /// as encoding it again with the chosen filter.
+    #[test]
+    fn short_images_reuse_the_trial() {
+        for (w, h, density) in [(200, 150, 40), (64, 192, 128), (300, 1, 20)] {
+            let img = random_bitmap(w, h, density, 11);
+            let (filter, trial) = pick_filter(&img);
+            assert!(trial.is_some(), "{w}x{h}");
+            let again =
+                encode_bilevel_with(&img, Some(300), filter, Deflater::Near(BILEVEL_EFFORT));
+            assert_eq!(encode_png_bilevel(&img, Some(300)).unwrap(), again.unwrap());
+        }
+        assert!(pick_filter(&random_bitmap(50, 193, 40, 12)).1.is_none());
+    }
+
     /// The size of `page` with each of [`STRATEGIES`], at the default effort.
     fn strategy_sizes(page: &BitImage) -> Vec<usize> {
         STRATEGIES
@@ -530,7 +560,7 @@ mod tests {
             (text_page(1240, 1754, 4), BilevelFilter::None),
             (drifting_page(800, 900, 2), BilevelFilter::Up),
         ] {
-            assert_eq!(pick_filter(&page), want);
+            assert_eq!(pick_filter(&page).0, want);
             let sizes = strategy_sizes(&page);
             let best = *sizes.iter().min().unwrap();
             let ours = encode_png_bilevel(&page, None).unwrap().len();
@@ -692,7 +722,7 @@ mod tests {
             let png = encode_png_bilevel(page, None).unwrap();
             println!(
                 "{name} default: picks {:?}, {} bytes, {:.1} ms",
-                pick_filter(page),
+                pick_filter(page).0,
                 png.len(),
                 t.elapsed().as_secs_f64() * 1e3
             );
