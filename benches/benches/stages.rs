@@ -44,7 +44,7 @@ fn stages(c: &mut Criterion, name: &str, page: &scanprep::GrayImage) {
         b.iter(|| encode_g4_tiff(black_box(&bits), Some(300)))
     });
     g.bench_function("encode_png", |b| {
-        b.iter(|| encode_png_bilevel(black_box(&bits), Some(300)))
+        b.iter(|| encode_png_bilevel(black_box(&bits), Some(300), scanprep::PngEffort::Fast))
     });
     g.finish();
 }

@@ -140,3 +140,35 @@ fn binarize_keeps_the_size() {
         1273
     );
 }
+
+/// `--png-effort max` writes the same page as a smaller 1-bit PNG than the default; a wrong
+/// value is a usage error (exit 2) that names the choices.
+#[test]
+fn png_effort_max_is_smaller() {
+    let size = |effort: &str| {
+        let out = tmp(&format!("effort-{effort}.png"));
+        let o = bin()
+            .args(["process", "--png-effort", effort])
+            .arg(fixture("two-column.png"))
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let bytes = std::fs::read(&out).expect("written");
+        // A 1-bit palette PNG.
+        assert_eq!((&bytes[1..4], bytes[24], bytes[25]), (&b"PNG"[..], 1, 3));
+        bytes.len()
+    };
+    let (fast, max) = (size("fast"), size("max"));
+    assert!(max < fast, "max {max} bytes, fast {fast}");
+    let o = bin()
+        .args(["process", "--png-effort", "tiny"])
+        .arg(fixture("two-column.png"))
+        .arg("-o")
+        .arg(tmp("never.png"))
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("fast, max"));
+}

@@ -48,7 +48,7 @@ pub use encode::{
 };
 pub use error::Error;
 pub use image::{BitImage, GrayImage};
-pub use options::{Binarization, Format, Options};
+pub use options::{Binarization, Format, Options, PngEffort};
 pub use pipeline::{
     process, process_gray, process_owned, process_rgba, process_with_clock, Clock, Processed,
 };

@@ -193,7 +193,7 @@ fn run(
         report.border_pixels_removed = crep.border_pixels_removed;
         t.clean_ms = timer.lap("clean");
         let bytes = match format {
-            Format::Png => encode_png_bilevel(&bits, dpi)?,
+            Format::Png => encode_png_bilevel(&bits, dpi, o.png_effort)?,
             Format::GrayPng => encode_png_gray(&bits.to_gray(), dpi)?,
             Format::Jpeg => encode_jpeg_gray(&bits.to_gray(), o.jpeg_quality, dpi)?,
             _ => encode_g4_tiff(&bits, dpi),

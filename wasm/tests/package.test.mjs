@@ -31,6 +31,15 @@ test("every fixture gives the native CLI's bytes, in TIFF and PNG", async () => 
   }
 });
 
+test("pngEffort max gives the native CLI's --png-effort max bytes, smaller than fast", async () => {
+  const file = join(fixtures, "two-column.png");
+  const bytes = readFileSync(file);
+  const fast = await scanprep.preprocess(bytes, { format: "png" });
+  const max = await scanprep.preprocess(bytes, { format: "png", pngEffort: "max" });
+  assert.deepEqual(Buffer.from(max.bytes), nativeOutput(file, "png", ["--png-effort", "max"]));
+  assert.ok(max.bytes.length < fast.bytes.length, `${max.bytes.length} < ${fast.bytes.length}`);
+});
+
 test("options in camelCase reach the engine, and the report comes back in camelCase", async () => {
   const bytes = readFileSync(join(fixtures, "page-skew-plus3.png"));
   const out = await scanprep.preprocess(bytes, {

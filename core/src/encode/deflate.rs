@@ -768,11 +768,17 @@ mod tests {
         assert_eq!(&z[z.len() - 4..], &adler32(&big).to_be_bytes());
     }
 
-    /// Size and time on the raw (filtered) rows of an A4 page dumped to /tmp/pngx (`--ignored`).
+    /// Size and time on the raw (filtered) rows of an A4 page dumped to /tmp/pngx (`--ignored`):
+    /// `raw_*` with paper as 1 bits (gray PNG), `inv_*` as 0 bits (the palette PNG we write).
     #[test]
     #[ignore]
     fn deflate_size_experiment() {
-        for f in ["raw_none.bin", "raw_ent02.bin"] {
+        for f in [
+            "raw_none.bin",
+            "raw_ent02.bin",
+            "inv_none.bin",
+            "inv_ent02.bin",
+        ] {
             let Ok(raw) = std::fs::read(format!("/tmp/pngx/{f}")) else {
                 continue;
             };
@@ -789,6 +795,8 @@ mod tests {
                 (64, 258, 4, 1 << 18),
                 (16, 128, 2, 1 << 17),
                 (16, 128, 2, 1 << 20),
+                (64, 258, 4, 1 << 19),
+                (64, 258, 4, 1 << 20),
             ] {
                 runs.push(Effort {
                     depth,

@@ -1,73 +1,75 @@
-//! PNG writer (PNG specification, W3C/ISO 15948): 1-bit and 8-bit grayscale, non-interlaced.
+//! PNG writer (PNG specification, W3C/ISO 15948): 1-bit palette and 8-bit grayscale,
+//! non-interlaced.
 //!
-//! Bilevel rows are stored inverted (PNG gray 0 is black, our set bit is ink) and compressed
-//! with our own near-optimal deflate ([`super::deflate`]), which also tries the same column of
-//! the rows above as match distance. The row filters are chosen per page from three
-//! strategies (None, Up, or None/Up per row by byte entropy, as oxipng's "Entropy") by trial
-//! compression of three sample strips ([`pick_filter`]). On an A4 300 dpi rendered text page:
-//! 103.1 kB with miniz_oxide level 6 and filter None, 95.0 kB with our deflate, 91.7 kB with
-//! the sampled filter choice, in ~35 ms. oxipng -o4 reaches 84.6 kB in ~2.3 s: with the same
-//! filters, libdeflate level 12 is 2-4% smaller than our slowest setting ([`MAX_EFFORT`]) and
-//! ours at the default effort another 4%. Gray rows use the usual minimum sum of absolute
-//! differences to pick a filter per row, and miniz_oxide level 6.
+//! Bilevel pages are written as 1-bit palette images (white, black), so that ink is a 1 bit
+//! as in [`BitImage`] and paper a 0 bit: blank bytes are then 0x00 whatever the row filter
+//! (None or Up), so mixing filters does not split the page's most common byte in two. (1-bit
+//! grayscale forces paper to be 1 bits: 0xFF unfiltered, 0x00 after Up. oxipng makes the same
+//! move.) The rows are compressed with our own near-optimal deflate ([`super::deflate`]),
+//! which also tries the same column of the rows above as match distance, and the row filters
+//! are chosen per page from three strategies (None, Up, or None/Up per row by byte entropy, as
+//! oxipng's "Entropy") by trial compression of three sample strips ([`pick_filter`]).
+//!
+//! On the A4 300 dpi rendered text page (`png_bilevel_size_experiment`): miniz_oxide level 6
+//! 103.1 kB; our deflate, 1-bit gray, filter None 95.0 kB; with the sampled filters 91.7 kB;
+//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 83.9 kB in ~0.5 s
+//! ([`PngEffort::Max`]), where oxipng -o4 makes 84.7 kB in ~2.3 s. Gray rows use the usual
+//! minimum sum of absolute differences to pick a filter per row, and miniz_oxide level 6.
 
 use super::deflate::{zlib_compress, Effort};
-use crate::{BitImage, Error, GrayImage};
+use crate::{BitImage, Error, GrayImage, PngEffort};
 
 /// PNG file signature.
 const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 /// Largest chunk payload the PNG spec allows (2^31 - 1 bytes).
 const MAX_CHUNK: usize = 0x7FFF_FFFF;
-/// Deflate effort for bilevel pages. On the A4 300 dpi rendered text page
-/// (`png_bilevel_size_experiment`, filter None): this 95.0 kB in ~30 ms; depth 4, nice 64,
-/// 2 passes 93.2 kB in ~60 ms; [`MAX_EFFORT`] 91.5 kB in ~450 ms; miniz_oxide level 6
-/// 103.1 kB (~28 ms), level 9 98.4 kB (~55 ms). With the Entropy filters 91.7 / 90.1 / 88.0 kB.
-const BILEVEL_EFFORT: Effort = Effort {
+/// The palette of bilevel pages: index 0 paper (white), index 1 ink (black).
+const BILEVEL_PALETTE: [u8; 6] = [0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00];
+/// Deflate effort of [`PngEffort::Fast`]. On the A4 300 dpi rendered text page with the
+/// Entropy filters, as a palette image (`deflate_size_experiment`): this 88.8 kB in ~38 ms;
+/// depth 4, nice 64, 2 passes 87.0 kB in ~63 ms; miniz_oxide level 6 97.4 kB, libdeflate
+/// level 9 91.4 kB (~33 ms), level 12 84.2 kB (~640 ms).
+const FAST_EFFORT: Effort = Effort {
     depth: 2,
     nice: 32,
     passes: 1,
     block: 1 << 18,
 };
-/// The slow setting of `encode_png_bilevel_max` (a size experiment in the tests).
-#[cfg(test)]
+/// Deflate effort of [`PngEffort::Max`]: on the same page 83.9 kB in ~0.5 s (depth 64:
+/// 84.2 kB in ~0.4 s). Cutting blocks where the statistics change (zopfli's block splitter,
+/// each part parsed again) was tried: 0.4-0.8% smaller on these pages, but 2.2 KB more gzipped
+/// WebAssembly, over the npm package's budget.
 const MAX_EFFORT: Effort = Effort {
-    depth: 64,
+    depth: 128,
     nice: 258,
     passes: 4,
-    block: 1 << 18,
+    block: 1 << 19,
 };
 /// miniz_oxide level for gray images: 6 (zlib's default), a size/time balance for 8 MP pages.
 const GRAY_LEVEL: u8 = 6;
 
-/// Encodes a bilevel image as a 1-bit grayscale PNG (ink black, paper white), with a pHYs
+/// Encodes a bilevel image as a 1-bit palette PNG (ink black, paper white), with a pHYs
 /// chunk (pixels per metre) when `dpi` is given and non-zero. The row filters are chosen per
-/// page by [`pick_filter`].
+/// page by [`pick_filter`]; `effort` trades time for size (see [`PngEffort`]).
 ///
 /// Errors: [`Error::EmptyImage`] for a 0-pixel side (PNG needs ≥ 1), [`Error::Encode`] for a
 /// side over 2^31 - 1.
-pub fn encode_png_bilevel(img: &BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
+pub fn encode_png_bilevel(
+    img: &BitImage,
+    dpi: Option<u32>,
+    effort: PngEffort,
+) -> Result<Vec<u8>, Error> {
     check_size(img.width(), img.height())?;
+    let e = match effort {
+        PngEffort::Fast => FAST_EFFORT,
+        PngEffort::Max => MAX_EFFORT,
+    };
     let idat = match pick_filter(img) {
-        // The one sample was the whole image: its trial is the page's data.
-        (_, Some(idat)) => idat,
-        (filter, None) => bilevel_idat(img, filter, Deflater::Near(BILEVEL_EFFORT)),
+        // The one sample was the whole image, compressed at this effort: it is the page's data.
+        (_, Some(idat)) if effort == PngEffort::Fast => idat,
+        (filter, _) => bilevel_idat(img, filter, Deflater::Near(e)),
     };
     Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
-}
-
-/// [`encode_png_bilevel`] at maximum effort (about 15x slower than the default): every filter
-/// strategy at [`MAX_EFFORT`], the smallest kept. A measurement, not offered: still short of
-/// oxipng.
-#[cfg(test)]
-fn encode_png_bilevel_max(img: &BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
-    let mut best: Option<Vec<u8>> = None;
-    for f in STRATEGIES {
-        let png = encode_bilevel_with(img, dpi, f, Deflater::Near(MAX_EFFORT))?;
-        if best.as_ref().is_none_or(|b| png.len() < b.len()) {
-            best = Some(png);
-        }
-    }
-    Ok(best.unwrap_or_default())
 }
 
 /// Encodes an 8-bit grayscale image as an 8-bit grayscale PNG, with a pHYs chunk when `dpi`
@@ -128,7 +130,7 @@ fn pick_filter(img: &BitImage) -> (BilevelFilter, Option<Vec<u8>>) {
         for rows in &strips {
             raw.clear();
             filter_rows(img, rows.clone(), f, &mut raw);
-            last = zlib_compress(&raw, img.stride() + 1, &BILEVEL_EFFORT);
+            last = zlib_compress(&raw, img.stride() + 1, &FAST_EFFORT);
             size += last.len();
         }
         if size < best.0 {
@@ -209,8 +211,8 @@ fn bilevel_idat(img: &BitImage, filter: BilevelFilter, deflater: Deflater) -> Ve
     }
 }
 
-/// Appends rows `rows` of `img` as PNG stores them (inverted: PNG gray 0 is black, our set bit
-/// is ink), each after its filter type byte, filtered with `filter`.
+/// Appends rows `rows` of `img` as the palette PNG stores them (ink 1, paper 0, as in
+/// [`BitImage`]), each after its filter type byte, filtered with `filter`.
 fn filter_rows(
     img: &BitImage,
     rows: std::ops::Range<u32>,
@@ -218,17 +220,15 @@ fn filter_rows(
     raw: &mut Vec<u8>,
 ) {
     let stride = img.stride();
-    // Padding bits become paper (1) like the pixels around them, so blank rows are all 0xFF.
-    let pad = match img.width() % 8 {
-        0 => 0,
-        r => 0xFFu8 >> r,
+    // Padding bits become paper (0) like the pixels around them, so blank rows are all 0x00.
+    let keep = match img.width() % 8 {
+        0 => 0xFF,
+        r => !(0xFFu8 >> r),
     };
     let stored = |y: u32, out: &mut [u8]| {
-        for (d, &s) in out.iter_mut().zip(img.row(y)) {
-            *d = !s;
-        }
+        out.copy_from_slice(img.row(y));
         if let Some(last) = out.last_mut() {
-            *last |= pad;
+            *last &= keep;
         }
     };
     // The current and previous rows as stored; the Up-filtered row.
@@ -353,7 +353,8 @@ fn check_size(width: u32, height: u32) -> Result<(), Error> {
     Ok(())
 }
 
-/// Assembles signature, IHDR (grayscale, `depth` bits), optional pHYs, IDAT chunk(s) and IEND.
+/// Assembles signature, IHDR (`depth` bits: 1 is a palette image with [`BILEVEL_PALETTE`], 8
+/// grayscale), PLTE for 1 bit, optional pHYs, IDAT chunk(s) and IEND.
 fn write_png(width: u32, height: u32, depth: u8, zdata: &[u8], dpi: Option<u32>) -> Vec<u8> {
     let mut out = Vec::with_capacity(zdata.len() + 64);
     out.extend_from_slice(&SIGNATURE);
@@ -361,8 +362,13 @@ fn write_png(width: u32, height: u32, depth: u8, zdata: &[u8], dpi: Option<u32>)
     ihdr[0..4].copy_from_slice(&width.to_be_bytes());
     ihdr[4..8].copy_from_slice(&height.to_be_bytes());
     ihdr[8] = depth;
-    // colour type 0 (gray), compression 0, filter method 0, interlace 0: already zero.
+    // Colour type 3 (palette) for 1 bit, 0 (gray) for 8; compression 0, filter method 0,
+    // interlace 0.
+    ihdr[9] = if depth == 1 { 3 } else { 0 };
     chunk(&mut out, b"IHDR", &ihdr);
+    if depth == 1 {
+        chunk(&mut out, b"PLTE", &BILEVEL_PALETTE);
+    }
     if let Some(dpi) = dpi.filter(|&d| d > 0) {
         // Pixels per metre, rounded: 1 inch = 0.0254 m.
         let ppm = u32::try_from((dpi as u64 * 10_000 + 127) / 254).unwrap_or(u32::MAX);
@@ -464,13 +470,10 @@ mod tests {
     }
 
     fn decode_bilevel(png: &[u8]) -> BitImage {
+        // IHDR: bit depth 1, colour type 3 (palette).
+        assert_eq!(&png[24..26], &[1, 3]);
         let dec = image::load_from_memory_with_format(png, image::ImageFormat::Png)
             .expect("image decodes our PNG");
-        assert_eq!(
-            dec.color(),
-            image::ColorType::L8,
-            "1-bit gray expands to L8"
-        );
         let gray = dec.to_luma8();
         let mut out = BitImage::new(gray.width(), gray.height());
         for (x, y, p) in gray.enumerate_pixels() {
@@ -488,23 +491,33 @@ mod tests {
                 let img = random_bitmap(w, h, density, seed);
                 seed += 1;
                 assert!(
-                    decode_bilevel(&encode_png_bilevel(&img, None).unwrap()) == img,
+                    decode_bilevel(&encode_png_bilevel(&img, None, PngEffort::Fast).unwrap())
+                        == img,
                     "{w}x{h}"
                 );
             }
         }
         let page = text_page(1240, 1754, 4);
-        assert!(decode_bilevel(&encode_png_bilevel(&page, Some(150)).unwrap()) == page);
+        assert!(
+            decode_bilevel(&encode_png_bilevel(&page, Some(150), PngEffort::Fast).unwrap()) == page
+        );
         // Every strategy decodes, with either deflater, also on images too short to sample.
         for img in [random_bitmap(77, 23, 60, 5), random_bitmap(40, 500, 30, 6)] {
             for f in STRATEGIES {
-                for d in [Deflater::Near(BILEVEL_EFFORT), Deflater::Miniz(6)] {
+                for d in [Deflater::Near(FAST_EFFORT), Deflater::Miniz(6)] {
                     let png = encode_bilevel_with(&img, None, f, d).unwrap();
                     assert!(decode_bilevel(&png) == img, "{f:?} {d:?}");
                 }
             }
         }
-        assert!(decode_bilevel(&encode_png_bilevel_max(&page, None).unwrap()) == page);
+        let max = encode_png_bilevel(&page, None, PngEffort::Max).unwrap();
+        assert!(decode_bilevel(&max) == page);
+        assert!(
+            max.len()
+                < encode_png_bilevel(&page, None, PngEffort::Fast)
+                    .unwrap()
+                    .len()
+        );
     }
 
     /// A page whose rows repeat with a few changes (a slowly drifting texture): Up wins.
@@ -532,9 +545,11 @@ mod tests {
             let img = random_bitmap(w, h, density, 11);
             let (filter, trial) = pick_filter(&img);
             assert!(trial.is_some(), "{w}x{h}");
-            let again =
-                encode_bilevel_with(&img, Some(300), filter, Deflater::Near(BILEVEL_EFFORT));
-            assert_eq!(encode_png_bilevel(&img, Some(300)).unwrap(), again.unwrap());
+            let again = encode_bilevel_with(&img, Some(300), filter, Deflater::Near(FAST_EFFORT));
+            assert_eq!(
+                encode_png_bilevel(&img, Some(300), PngEffort::Fast).unwrap(),
+                again.unwrap()
+            );
         }
         assert!(pick_filter(&random_bitmap(50, 193, 40, 12)).1.is_none());
     }
@@ -544,7 +559,7 @@ mod tests {
         STRATEGIES
             .iter()
             .map(|&f| {
-                encode_bilevel_with(page, None, f, Deflater::Near(BILEVEL_EFFORT))
+                encode_bilevel_with(page, None, f, Deflater::Near(FAST_EFFORT))
                     .unwrap()
                     .len()
             })
@@ -563,7 +578,9 @@ mod tests {
             assert_eq!(pick_filter(&page).0, want);
             let sizes = strategy_sizes(&page);
             let best = *sizes.iter().min().unwrap();
-            let ours = encode_png_bilevel(&page, None).unwrap().len();
+            let ours = encode_png_bilevel(&page, None, PngEffort::Fast)
+                .unwrap()
+                .len();
             assert!(ours * 100 <= best * 101, "{ours} vs {sizes:?}");
             assert!(
                 sizes.iter().any(|&s| s > ours * 103 / 100),
@@ -619,22 +636,25 @@ mod tests {
 
     #[test]
     fn chunks_and_phys() {
-        let png = encode_png_bilevel(&BitImage::new(10, 2), Some(300)).unwrap();
+        let png = encode_png_bilevel(&BitImage::new(10, 2), Some(300), PngEffort::Fast).unwrap();
         assert_eq!(&png[..8], &SIGNATURE);
-        // IHDR: 13 bytes, 10x2, depth 1, colour type 0.
+        // IHDR: 13 bytes, 10x2, depth 1, colour type 3 (palette).
         assert_eq!(&png[8..16], &[0, 0, 0, 13, b'I', b'H', b'D', b'R']);
-        assert_eq!(&png[16..29], &[0, 0, 0, 10, 0, 0, 0, 2, 1, 0, 0, 0, 0]);
-        // pHYs right after IHDR: 300 dpi = 11811 px/m, unit 1.
-        assert_eq!(&png[33..41], &[0, 0, 0, 9, b'p', b'H', b'Y', b's']);
-        assert_eq!(&png[41..50], &[0, 0, 0x2E, 0x23, 0, 0, 0x2E, 0x23, 1]);
+        assert_eq!(&png[16..29], &[0, 0, 0, 10, 0, 0, 0, 2, 1, 3, 0, 0, 0]);
+        // PLTE: white (index 0, paper), black (index 1, ink).
+        assert_eq!(&png[33..41], &[0, 0, 0, 6, b'P', b'L', b'T', b'E']);
+        assert_eq!(&png[41..47], &[255, 255, 255, 0, 0, 0]);
+        // pHYs after PLTE: 300 dpi = 11811 px/m, unit 1.
+        assert_eq!(&png[51..59], &[0, 0, 0, 9, b'p', b'H', b'Y', b's']);
+        assert_eq!(&png[59..68], &[0, 0, 0x2E, 0x23, 0, 0, 0x2E, 0x23, 1]);
         assert_eq!(
             &png[png.len() - 12..],
             &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]
         );
-        let plain = encode_png_bilevel(&BitImage::new(10, 2), None).unwrap();
+        let plain = encode_png_bilevel(&BitImage::new(10, 2), None, PngEffort::Fast).unwrap();
         assert_eq!(plain.len(), png.len() - 21);
         assert_eq!(
-            encode_png_bilevel(&BitImage::new(10, 2), Some(0)).unwrap(),
+            encode_png_bilevel(&BitImage::new(10, 2), Some(0), PngEffort::Fast).unwrap(),
             plain
         );
     }
@@ -642,7 +662,7 @@ mod tests {
     #[test]
     fn empty_images_are_errors() {
         assert_eq!(
-            encode_png_bilevel(&BitImage::new(0, 3), None),
+            encode_png_bilevel(&BitImage::new(0, 3), None, PngEffort::Fast),
             Err(Error::EmptyImage {
                 width: 0,
                 height: 3
@@ -661,8 +681,8 @@ mod tests {
     /// deflate encoder's choices that alters bytes (and so size) shows up here.
     #[test]
     fn golden_bilevel_png_bytes() {
-        let png = encode_png_bilevel(&text_page(600, 400, 5), Some(300)).unwrap();
-        assert_eq!((png.len(), fnv1a(&png)), (1157, 8170851870120264616));
+        let png = encode_png_bilevel(&text_page(600, 400, 5), Some(300), PngEffort::Fast).unwrap();
+        assert_eq!((png.len(), fnv1a(&png)), (1153, 9420478098014254718));
     }
 
     /// Size and time of the filter/level choices on A4 text pages (`--ignored`, release mode).
@@ -695,7 +715,7 @@ mod tests {
             }
             for f in STRATEGIES {
                 for e in [
-                    BILEVEL_EFFORT,
+                    FAST_EFFORT,
                     Effort {
                         depth: 4,
                         nice: 64,
@@ -718,17 +738,19 @@ mod tests {
                 assert!(decode_bilevel(&png) == *page);
                 println!("{name} {f:?} {d:?}: {} bytes, {best:.1} ms", png.len());
             }
-            let t = std::time::Instant::now();
-            let png = encode_png_bilevel(page, None).unwrap();
-            println!(
-                "{name} default: picks {:?}, {} bytes, {:.1} ms",
-                pick_filter(page).0,
-                png.len(),
-                t.elapsed().as_secs_f64() * 1e3
-            );
+            for effort in [PngEffort::Fast, PngEffort::Max] {
+                let t = std::time::Instant::now();
+                let png = encode_png_bilevel(page, None, effort).unwrap();
+                println!(
+                    "{name} {effort:?}: picks {:?}, {} bytes, {:.1} ms",
+                    pick_filter(page).0,
+                    png.len(),
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+            }
             std::fs::write(
                 format!("/tmp/scanprep_g4/{name}_ours.png"),
-                encode_png_bilevel(page, None).unwrap(),
+                encode_png_bilevel(page, None, PngEffort::Fast).unwrap(),
             )
             .ok();
         }
@@ -742,8 +764,9 @@ mod tests {
     }
 
     /// The filter choice on real documents: the DIBCO 2009-2013 inputs binarized with the
-    /// default method, each strategy against the sampled choice (`--ignored`, release mode;
-    /// skipped without `../shared`).
+    /// default method, each strategy against the sampled choice, and the total at
+    /// [`PngEffort::Max`] (`--ignored`, release mode; skipped without `../shared`). The pages
+    /// are left in /tmp/scanprep_dibco_png for `benches/peers/png_size.py`.
     #[test]
     #[ignore]
     fn png_filter_choice_on_dibco() {
@@ -758,7 +781,10 @@ mod tests {
             .filter(|p| p.to_string_lossy().ends_with("_in.png"))
             .collect();
         files.sort();
-        let (mut each, mut oracle, mut ours) = ([0usize; 3], 0, 0);
+        let (mut each, mut oracle, mut ours, mut max) = ([0usize; 3], 0, 0, 0);
+        // The pages as written, for a comparison with oxipng (benches/peers/png_size.py).
+        let dump = std::path::Path::new("/tmp/scanprep_dibco_png");
+        std::fs::create_dir_all(dump).ok();
         for f in &files {
             let g = image::open(f).unwrap().to_luma8();
             let g = GrayImage::from_raw(g.width(), g.height(), g.into_raw()).unwrap();
@@ -768,10 +794,21 @@ mod tests {
                 *t += s;
             }
             oracle += sizes.iter().min().unwrap();
-            ours += encode_png_bilevel(&b, None).unwrap().len();
+            let fast = encode_png_bilevel(&b, None, PngEffort::Fast).unwrap();
+            ours += fast.len();
+            let slow = encode_png_bilevel(&b, None, PngEffort::Max).unwrap();
+            max += slow.len();
+            let name = f
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .replace("_in.png", "");
+            let year = f.parent().unwrap().file_name().unwrap().to_string_lossy();
+            std::fs::write(dump.join(format!("{year}_{name}.fast.png")), fast).ok();
+            std::fs::write(dump.join(format!("{year}_{name}.max.png")), slow).ok();
         }
         println!(
-            "{} pages: None/Up/Entropy {each:?}, best per page {oracle}, sampled choice {ours}",
+            "{} pages: None/Up/Entropy {each:?}, best per page {oracle}, sampled choice {ours}, max effort {max}",
             files.len()
         );
     }

@@ -248,7 +248,7 @@ mod tests {
             let ms = t.elapsed().as_secs_f64() * 1e3;
             std::fs::write(
                 dir.join(format!("{stem}.png")),
-                crate::encode::encode_png_bilevel(&img, Some(300)).unwrap(),
+                crate::encode::encode_png_bilevel(&img, Some(300), crate::PngEffort::Fast).unwrap(),
             )
             .unwrap();
             println!(
