@@ -95,7 +95,7 @@ fn estimate_grid(img: &GrayImage, c: usize, gw: usize, gh: usize) -> Vec<u16> {
 /// neighbours (repeatedly, so large dark areas fill from their edges).
 fn fill_dark_cells(grid: &mut [u16], gw: usize, gh: usize) {
     let mut sorted = grid.to_vec();
-    sorted.sort_unstable();
+    crate::sort::sort_by(&mut sorted, |a, b| a < b);
     // The page's paper: the 3/4 quantile of the cells' levels.
     let paper = sorted[(sorted.len() * 3) / 4];
     let cutoff = paper * 2 / 5;

@@ -251,13 +251,11 @@ pub fn clean(img: &mut BitImage, params: &CleanParams) -> CleanReport {
 
 /// The median ink run length, ignoring long runs (rules, borders), at least 1.
 fn median_stroke(lengths: &mut [u32]) -> u32 {
-    let mut short: Vec<u32> = lengths.iter().copied().filter(|&l| l <= 64).collect();
+    let short: Vec<u32> = lengths.iter().copied().filter(|&l| l <= 64).collect();
     if short.is_empty() {
         return 1;
     }
-    let mid = short.len() / 2;
-    let (_, m, _) = short.select_nth_unstable(mid);
-    (*m).max(1)
+    crate::sort::median_u32(&short).map_or(1, |m| m.max(1))
 }
 
 fn clear_run(row: &mut [u8], x0: u32, x1: u32) {

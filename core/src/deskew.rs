@@ -24,6 +24,7 @@ use crate::binarize::otsu::{class_means, histogram};
 use crate::binarize::MIN_INK_CONTRAST;
 use crate::clean::Components;
 use crate::math::{sin_cos, tan, to_radians};
+use crate::sort::{median_u32, sort_f64, stable_sort_by};
 use crate::{BitImage, GrayImage};
 
 /// A skew estimate.
@@ -120,7 +121,7 @@ struct Centroids {
 impl Centroids {
     fn new(bits: &BitImage) -> Option<Centroids> {
         let comps = Components::label(bits);
-        let mut heights: Vec<u32> = comps
+        let heights: Vec<u32> = comps
             .iter()
             .filter(|(_, c)| c.area >= 4)
             .map(|(_, c)| c.y1 - c.y0)
@@ -128,8 +129,7 @@ impl Centroids {
         if heights.len() < 10 {
             return None;
         }
-        let mid = heights.len() / 2;
-        let mh = (*heights.select_nth_unstable(mid).1).max(2) as f64;
+        let mh = median_u32(&heights).unwrap_or(2).max(2) as f64;
         let (w, h) = (bits.width() as f64, bits.height() as f64);
         let (cx, cy) = (w / 2.0, h / 2.0);
         let bands = band_count(bits.width());
@@ -173,7 +173,7 @@ impl Centroids {
                     .filter(|p| p.2 == band)
                     .map(|&(x, y, _)| (x * c - y * s, y * c + x * s)),
             );
-            band_pts.sort_by(|a, b| a.1.total_cmp(&b.1));
+            stable_sort_by(&mut band_pts, |a, b| a.1.total_cmp(&b.1).is_lt());
             let mut start = 0;
             for i in 1..=band_pts.len() {
                 if i == band_pts.len() || band_pts[i].1 - band_pts[i - 1].1 > gap {
@@ -189,10 +189,10 @@ impl Centroids {
         }
         // Discard lines far from the median slope (merged lines, headings, pictures).
         let mut sorted: Vec<f64> = slopes.iter().map(|s| s.0).collect();
-        sorted.sort_unstable_by(|a, b| a.total_cmp(b));
+        sort_f64(&mut sorted);
         let med = sorted[sorted.len() / 2];
         let mut dev: Vec<f64> = sorted.iter().map(|v| (v - med).abs()).collect();
-        dev.sort_unstable_by(|a, b| a.total_cmp(b));
+        sort_f64(&mut dev);
         let mad = dev[dev.len() / 2].max(1e-4);
         let (mut num, mut den) = (0.0, 0.0);
         for &(b, w) in &slopes {
@@ -327,7 +327,7 @@ impl Centroids {
             return (0.0, 0.0);
         };
         let mut sorted: Vec<f64> = coarse.iter().map(|s| s.1).collect();
-        sorted.sort_unstable_by(|a, b| a.total_cmp(b));
+        sort_f64(&mut sorted);
         let median = sorted[sorted.len() / 2];
         let contrast = if peak > 0.0 { 1.0 - median / peak } else { 0.0 };
         let amount = (self.points.len() as f64 / 60.0).min(1.0);

@@ -35,6 +35,7 @@ mod pipeline;
 mod report;
 mod resize;
 mod rotate;
+mod sort;
 
 pub use background::normalize_background;
 pub use binarize::{binarize, BinarizationReport, BinarizeParams};
