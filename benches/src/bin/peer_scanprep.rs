@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use scanprep::{
-    binarize, clean, decode_image, detect_skew, encode_g4_tiff, process, process_gray, rotate,
-    Binarization, BinarizeParams, CleanParams, Limits, Options,
+    binarize, clean, decode_image, detect_skew, encode_g4_tiff, encode_png_bilevel, process,
+    process_gray, rotate, Binarization, BinarizeParams, CleanParams, Limits, Options, PngEffort,
 };
 use scanprep_fixtures::fixtures::{png_bilevel, png_gray};
 use scanprep_fixtures::{render_page, skew_test_page};
@@ -97,6 +97,15 @@ fn main() {
     write(dir, "a4_clean_1bit.png", &png_bilevel(&cleaned));
     let (g4_ms, g4) = median_ms(runs, || encode_g4_tiff(&cleaned, Some(300)));
     write(dir, "a4_clean_scanprep.tiff", &g4);
+    // The 1-bit PNG at both efforts (max takes ~0.8 s: at most 3 runs).
+    let png = |effort| {
+        median_ms(runs.min(3), || {
+            encode_png_bilevel(&cleaned, Some(300), effort).expect("encodes")
+        })
+    };
+    let (png_ms, png_fast) = png(PngEffort::Fast);
+    let (png_max_ms, png_max) = png(PngEffort::Max);
+    write(dir, "a4_clean_scanprep.png", &png_fast);
     let budget = scanprep_benches::budget_options();
     let (chain_ms, chain) = median_ms(runs, || {
         process_gray(page.clone(), &budget, None).expect("pipeline runs")
@@ -129,6 +138,8 @@ fn main() {
             "binarize": binarize_ms,
             "clean": {"ms": round3((clean_ms - clone_ms).max(0.0))},
             "encode_g4": {"ms": round3(g4_ms), "bytes": g4.len()},
+            "encode_png": {"ms": round3(png_ms), "bytes": png_fast.len()},
+            "encode_png_max": {"ms": round3(png_max_ms), "bytes": png_max.len()},
             "chain": {"ms": round3((chain_ms - page_clone_ms).max(0.0)), "bytes": chain.bytes.len()},
             "defaults_after_decoding": {"ms": round3((a4_defaults_ms - page_clone_ms).max(0.0))},
         },

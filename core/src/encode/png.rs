@@ -12,7 +12,7 @@
 //!
 //! On the A4 300 dpi rendered text page (`png_bilevel_size_experiment`): miniz_oxide level 6
 //! 103.1 kB; our deflate, 1-bit gray, filter None 95.0 kB; with the sampled filters 91.7 kB;
-//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 83.9 kB in ~0.5 s
+//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 83.3 kB in ~0.8 s
 //! ([`PngEffort::Max`]), where oxipng -o4 makes 84.7 kB in ~2.3 s. Gray rows use the usual
 //! minimum sum of absolute differences to pick a filter per row, and miniz_oxide level 6.
 
@@ -34,16 +34,17 @@ const FAST_EFFORT: Effort = Effort {
     nice: 32,
     passes: 1,
     block: 1 << 18,
+    split: false,
 };
-/// Deflate effort of [`PngEffort::Max`]: on the same page 83.9 kB in ~0.5 s (depth 64:
-/// 84.2 kB in ~0.4 s). Cutting blocks where the statistics change (zopfli's block splitter,
-/// each part parsed again) was tried: 0.4-0.8% smaller on these pages, but 2.2 KB more gzipped
-/// WebAssembly, over the npm package's budget.
+/// Deflate effort of [`PngEffort::Max`]: on the same page 83.3 kB in ~0.8 s (depth 64: 83.6 kB
+/// in ~0.63 s; without the block splitter: 83.9 kB). The filters stay the sampled choice:
+/// trying every strategy on the whole page gains 0.17% on the DIBCO pages.
 const MAX_EFFORT: Effort = Effort {
     depth: 128,
     nice: 258,
     passes: 4,
     block: 1 << 19,
+    split: true,
 };
 /// miniz_oxide level for gray images: 6 (zlib's default), a size/time balance for 8 MP pages.
 const GRAY_LEVEL: u8 = 6;
@@ -721,6 +722,7 @@ mod tests {
                         nice: 64,
                         passes: 2,
                         block: 1 << 18,
+                        split: false,
                     },
                     MAX_EFFORT,
                 ] {
