@@ -118,16 +118,21 @@ fn skew_prints_angle_and_confidence() {
     assert!(v["confidence"].as_f64().unwrap_or(0.0) > 0.3);
 }
 
+/// Runs `scanprep ARGS.. two-column.png -o OUT`.
+fn run_on_two_column(args: &[&str], out: &std::path::Path) -> std::process::Output {
+    bin()
+        .args(args)
+        .arg(fixture("two-column.png"))
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("runs")
+}
+
 #[test]
 fn binarize_keeps_the_size() {
     let out = tmp("bin.png");
-    let o = bin()
-        .args(["binarize", "--method", "otsu"])
-        .arg(fixture("two-column.png"))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("runs");
+    let o = run_on_two_column(&["binarize", "--method", "otsu"], &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let bytes = std::fs::read(&out).expect("written");
     // PNG IHDR: width and height at bytes 16..24.
@@ -147,13 +152,7 @@ fn binarize_keeps_the_size() {
 fn png_effort_max_is_smaller() {
     let size = |effort: &str| {
         let out = tmp(&format!("effort-{effort}.png"));
-        let o = bin()
-            .args(["process", "--png-effort", effort])
-            .arg(fixture("two-column.png"))
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .expect("runs");
+        let o = run_on_two_column(&["process", "--png-effort", effort], &out);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let bytes = std::fs::read(&out).expect("written");
         // A 1-bit palette PNG.
@@ -162,13 +161,7 @@ fn png_effort_max_is_smaller() {
     };
     let (fast, max) = (size("fast"), size("max"));
     assert!(max < fast, "max {max} bytes, fast {fast}");
-    let o = bin()
-        .args(["process", "--png-effort", "tiny"])
-        .arg(fixture("two-column.png"))
-        .arg("-o")
-        .arg(tmp("never.png"))
-        .output()
-        .expect("runs");
+    let o = run_on_two_column(&["process", "--png-effort", "tiny"], &tmp("never.png"));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("fast, max"));
 }

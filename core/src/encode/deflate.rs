@@ -775,15 +775,7 @@ impl Header {
         let rle: u64 = self
             .rle
             .iter()
-            .map(|&(s, _)| {
-                self.cl_lens[s as usize] as u64
-                    + match s {
-                        16 => 2,
-                        17 => 3,
-                        18 => 7,
-                        _ => 0,
-                    }
-            })
+            .map(|&(s, _)| (self.cl_lens[s as usize] as u32 + rle_extra_bits(s)) as u64)
             .sum();
         let sym = |f: &[u32], l: &[u8]| -> u64 {
             f.iter().zip(l).map(|(&f, &l)| f as u64 * l as u64).sum()
@@ -793,6 +785,16 @@ impl Header {
             + rle
             + sym(lit_f, &self.lit_lens)
             + sym(dist_f, &self.dist_lens)
+    }
+}
+
+/// Extra bits after a code-length symbol: the repeat counts of 16, 17 and 18.
+fn rle_extra_bits(s: u8) -> u32 {
+    match s {
+        16 => 2,
+        17 => 3,
+        18 => 7,
+        _ => 0,
     }
 }
 
@@ -820,12 +822,7 @@ fn write_block(w: &mut BitWriter, seq: &[Sym], last: bool) {
     for &(s, x) in &rle {
         let s = s as usize;
         w.put(cl_codes[s] as u32, cl_lens[s] as u32);
-        match s {
-            16 => w.put(x as u32, 2),
-            17 => w.put(x as u32, 3),
-            18 => w.put(x as u32, 7),
-            _ => {}
-        }
+        w.put(x as u32, rle_extra_bits(s as u8));
     }
     let lit_codes = canonical(&lit_lens);
     let dist_codes = canonical(&dist_lens);
