@@ -7,7 +7,7 @@ export type Binarization = "none" | "otsu" | "sauvola" | "edge" | "auto";
 /** The encoded output: Group 4 TIFF, 1-bit PNG, 8-bit gray PNG or gray JPEG. */
 export type Format = "tiff" | "png" | "gray-png" | "jpeg";
 /** Time against size for the 1-bit PNG: "fast" (~40 ms for an A4 page natively) or "max"
- * (3-8% smaller, smaller than oxipng -o4; ~20x the time). */
+ * (4-8% smaller, smaller than oxipng -o4; ~3 s for an A4 page natively). */
 export type PngEffort = "fast" | "max";
 
 /** Options of the pipeline; every field is optional and defaults as in the engine. */

@@ -12,8 +12,8 @@
 //!
 //! On the A4 300 dpi rendered text page (`png_bilevel_size_experiment`): miniz_oxide level 6
 //! 103.1 kB; our deflate, 1-bit gray, filter None 95.0 kB; with the sampled filters 91.7 kB;
-//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 83.3 kB in ~0.8 s
-//! ([`PngEffort::Max`]), where oxipng -o4 makes 84.7 kB in ~2.3 s. Gray rows use the usual
+//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 82.8 kB in ~3 s
+//! ([`PngEffort::Max`]), where oxipng -o4 makes 84.7 kB in ~2.2 s. Gray rows use the usual
 //! minimum sum of absolute differences to pick a filter per row, and miniz_oxide level 6.
 
 use super::deflate::{zlib_compress, Effort};
@@ -35,16 +35,19 @@ const FAST_EFFORT: Effort = Effort {
     passes: 1,
     block: 1 << 18,
     split: false,
+    tree: false,
 };
-/// Deflate effort of [`PngEffort::Max`]: on the same page 83.3 kB in ~0.8 s (depth 64: 83.6 kB
-/// in ~0.63 s; without the block splitter: 83.9 kB). The filters stay the sampled choice:
-/// trying every strategy on the whole page gains 0.17% on the DIBCO pages.
+/// Deflate effort of [`PngEffort::Max`], run once per filter strategy. With the Entropy filters
+/// on the rendered page (`deflate_size_experiment`, `inv_ent02`): 82.8 kB in ~1 s; hash chains
+/// of depth 128 instead of the trees 83.2 kB; without the block splitter 83.9 kB; libdeflate
+/// level 12 84.2 kB.
 const MAX_EFFORT: Effort = Effort {
-    depth: 128,
+    depth: 64,
     nice: 258,
     passes: 4,
     block: 1 << 19,
     split: true,
+    tree: true,
 };
 /// miniz_oxide level for gray images: 6 (zlib's default), a size/time balance for 8 MP pages.
 const GRAY_LEVEL: u8 = 6;
@@ -65,10 +68,25 @@ pub fn encode_png_bilevel(
         PngEffort::Fast => FAST_EFFORT,
         PngEffort::Max => MAX_EFFORT,
     };
-    let idat = match pick_filter(img) {
-        // The one sample was the whole image, compressed at this effort: it is the page's data.
-        (_, Some(idat)) if effort == PngEffort::Fast => idat,
-        (filter, _) => bilevel_idat(img, filter, Deflater::Near(e)),
+    let idat = match effort {
+        PngEffort::Fast => match pick_filter(img) {
+            // The one sample was the whole image: its trial is the page's data.
+            (_, Some(idat)) => idat,
+            (filter, None) => bilevel_idat(img, filter, Deflater::Near(e)),
+        },
+        // Every strategy compressed whole at this effort, the smallest kept: the fast
+        // effort ranks them differently on a sixth of the DIBCO pages, and the samples miss
+        // pages whose parts differ.
+        PngEffort::Max => {
+            let mut best = bilevel_idat(img, BilevelFilter::None, Deflater::Near(e));
+            for f in [BilevelFilter::Up, BilevelFilter::Entropy] {
+                let idat = bilevel_idat(img, f, Deflater::Near(e));
+                if idat.len() < best.len() {
+                    best = idat;
+                }
+            }
+            best
+        }
     };
     Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
 }
@@ -723,6 +741,7 @@ mod tests {
                         passes: 2,
                         block: 1 << 18,
                         split: false,
+                        tree: false,
                     },
                     MAX_EFFORT,
                 ] {
