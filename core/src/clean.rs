@@ -228,7 +228,7 @@ pub fn clean(img: &mut BitImage, params: &CleanParams) -> CleanReport {
     if comps.runs.is_empty() {
         return report;
     }
-    let stroke = median_stroke(&mut comps.run_lengths());
+    let stroke = median_stroke(&comps.run_lengths());
     let max_speck = params
         .max_speckle_pixels
         .unwrap_or_else(|| ((stroke * stroke) as f64 * 0.25).round().max(1.0) as u32);
@@ -250,12 +250,8 @@ pub fn clean(img: &mut BitImage, params: &CleanParams) -> CleanReport {
 }
 
 /// The median ink run length, ignoring long runs (rules, borders), at least 1.
-fn median_stroke(lengths: &mut [u32]) -> u32 {
-    let short: Vec<u32> = lengths.iter().copied().filter(|&l| l <= 64).collect();
-    if short.is_empty() {
-        return 1;
-    }
-    crate::sort::median_u32(&short).map_or(1, |m| m.max(1))
+fn median_stroke(lengths: &[u32]) -> u32 {
+    crate::sort::median_u32(lengths.iter().copied().filter(|&l| l <= 64)).map_or(1, |m| m.max(1))
 }
 
 fn clear_run(row: &mut [u8], x0: u32, x1: u32) {

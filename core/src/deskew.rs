@@ -129,7 +129,7 @@ impl Centroids {
         if heights.len() < 10 {
             return None;
         }
-        let mh = median_u32(&heights).unwrap_or(2).max(2) as f64;
+        let mh = median_u32(heights.iter().copied()).unwrap_or(2).max(2) as f64;
         let (w, h) = (bits.width() as f64, bits.height() as f64);
         let (cx, cy) = (w / 2.0, h / 2.0);
         let bands = band_count(bits.width());

@@ -67,16 +67,21 @@ pub(crate) fn stable_sort_by<T: Copy>(v: &mut [T], less: impl Fn(&T, &T) -> bool
     }
 }
 
-/// The element at index `len / 2` of `v` sorted (the upper median), by counting: O(n + max),
-/// and the same value any sort or selection would give. `None` for an empty slice.
-pub(crate) fn median_u32(v: &[u32]) -> Option<u32> {
-    let max = *v.iter().max()? as usize;
+/// The element at index `len / 2` of the values sorted (the upper median), by counting in two
+/// passes: O(n + max), and the same value any sort or selection would give. `None` when there
+/// are none.
+pub(crate) fn median_u32(v: impl Iterator<Item = u32> + Clone) -> Option<u32> {
+    let max = v.clone().max()? as usize;
     let mut count = vec![0u32; max + 1];
-    for &x in v {
-        count[x as usize] += 1;
+    let mut n = 0usize;
+    for x in v {
+        if let Some(c) = count.get_mut(x as usize) {
+            *c += 1;
+        }
+        n += 1;
     }
     let mut seen = 0usize;
-    let want = v.len() / 2;
+    let want = n / 2;
     for (x, &c) in count.iter().enumerate() {
         seen += c as usize;
         if seen > want {
@@ -121,7 +126,7 @@ mod tests {
             let mut sorted = firsts.clone();
             sorted.sort_unstable();
             assert_eq!(
-                median_u32(&firsts),
+                median_u32(firsts.iter().copied()),
                 sorted.get(n / 2).copied(),
                 "{n} values"
             );

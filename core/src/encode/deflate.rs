@@ -143,13 +143,13 @@ fn deflate(data: &[u8], row: usize, e: &Effort, w: &mut BitWriter) {
         };
         let mut costs = passes(data, from, to, &m, costs, e, &mut scratch, &mut seq);
         if e.split {
-            let mut a = from;
-            for b in split(&seq, from).into_iter().chain(Some(to)) {
+            let (mut a, mut ia) = (from, 0);
+            for (b, ib) in split(&seq, from).into_iter().chain(Some((to, seq.len()))) {
                 // Each block parsed again under a model of its own statistics.
-                let own = Costs::of(symbols_over(&seq, from, a, b));
+                let own = Costs::of(seq.get(ia..ib).unwrap_or(&[]));
                 costs = passes(data, a, b, &m, own, e, &mut scratch, &mut sub);
                 write_block(w, &sub, b == data.len());
-                a = b;
+                (a, ia) = (b, ib);
             }
         } else {
             write_block(w, &seq, to == data.len());
@@ -269,7 +269,11 @@ impl MatchFinder {
         }
         MatchFinder {
             head: vec![NIL; 1 << HASH_BITS],
-            prev: vec![NIL; WINDOW],
+            prev: if e.tree {
+                Vec::new()
+            } else {
+                vec![NIL; WINDOW]
+            },
             ext_len: vec![0usize; extra.len()],
             extra,
             ext_pos: usize::MAX - 1,
@@ -386,7 +390,9 @@ impl MatchFinder {
                     *skip = best - 1;
                 }
             }
-            prev[i & (WINDOW - 1)] = first;
+            if !tree {
+                prev[i & (WINDOW - 1)] = first;
+            }
             head[h] = i as u32;
         }
         m.start.push(list.len() as u32);
@@ -571,27 +577,22 @@ const SEGMENT: usize = 4096;
 /// Symbols of a histogram: 286 literal/length codes, then 30 distance codes.
 const NSYM: usize = 286 + 30;
 
-/// Where to end blocks inside a parsed chunk that starts at input position `from`: input
-/// positions, ascending. Recursive bisection on a grid of [`SEGMENT`] input bytes, as zopfli's
+/// Where to end blocks inside a parsed chunk that starts at input position `from`: (input
+/// position, index in `seq` of the first symbol after the cut), ascending. Recursive bisection on a grid of [`SEGMENT`] input bytes, as zopfli's
 /// block splitter: a range is cut where its two halves, each with its own Huffman codes and
 /// header, take the fewest bits, if that is fewer than the range as one block.
-fn split(seq: &[Sym], from: usize) -> Vec<usize> {
+fn split(seq: &[Sym], from: usize) -> Vec<(usize, usize)> {
     // Segment boundaries (input positions) and the histograms of the symbols before them.
-    let mut pos = vec![from];
+    let mut pos = vec![(from, 0)];
     let mut prefix: Vec<u32> = vec![0; NSYM];
-    let mut h = vec![0u32; NSYM];
+    let mut h = [0u32; NSYM];
     let mut p = from;
-    for (k, &(l, v)) in seq.iter().enumerate() {
-        if l == 0 {
-            h[v as usize & 0xFF] += 1;
-            p += 1;
-        } else {
-            h[257 + LEN_SLOT[l as usize] as usize] += 1;
-            h[286 + dist_slot(v as usize)] += 1;
-            p += l as usize;
-        }
-        if p - pos[pos.len() - 1] >= SEGMENT || k + 1 == seq.len() {
-            pos.push(p);
+    for (k, &sym) in seq.iter().enumerate() {
+        let (lit, dist) = h.split_at_mut(286);
+        count(lit, dist, sym);
+        p += covers(sym);
+        if p - pos[pos.len() - 1].0 >= SEGMENT || k + 1 == seq.len() {
+            pos.push((p, k + 1));
             prefix.extend_from_slice(&h);
         }
     }
@@ -632,21 +633,27 @@ fn split(seq: &[Sym], from: usize) -> Vec<usize> {
         .collect()
 }
 
-/// The symbols of `seq` (parsed from input position `from`) that cover the input positions
-/// `a..b` (block boundaries fall between symbols).
-fn symbols_over(seq: &[Sym], from: usize, a: usize, b: usize) -> &[Sym] {
-    let (mut p, mut i) = (from, 0);
-    let mut j = 0;
-    for (k, &(l, _)) in seq.iter().enumerate() {
-        if p < a {
-            i = k + 1;
+/// Input bytes a symbol covers.
+#[inline]
+fn covers((l, _): Sym) -> usize {
+    (l as usize).max(1)
+}
+
+/// Counts one symbol into literal/length and distance histograms.
+#[inline]
+fn count(lit: &mut [u32], dist: &mut [u32], (l, v): Sym) {
+    if l == 0 {
+        if let Some(c) = lit.get_mut(v as usize & 0xFF) {
+            *c += 1;
         }
-        if p < b {
-            j = k + 1;
+    } else {
+        if let Some(c) = lit.get_mut(257 + LEN_SLOT[l as usize] as usize) {
+            *c += 1;
         }
-        p += (l as usize).max(1);
+        if let Some(c) = dist.get_mut(dist_slot(v as usize)) {
+            *c += 1;
+        }
     }
-    seq.get(i..j).unwrap_or(&[])
 }
 
 /// Literal/length (286, end-of-block counted once) and distance (30) symbol counts.
@@ -654,13 +661,8 @@ fn frequencies(seq: &[Sym]) -> ([u32; 286], [u32; 30]) {
     let mut lit = [0u32; 286];
     let mut dist = [0u32; 30];
     lit[256] = 1;
-    for &(l, v) in seq {
-        if l == 0 {
-            lit[v as usize & 0xFF] += 1;
-        } else {
-            lit[257 + LEN_SLOT[l as usize] as usize] += 1;
-            dist[dist_slot(v as usize)] += 1;
-        }
+    for &sym in seq {
+        count(&mut lit, &mut dist, sym);
     }
     (lit, dist)
 }
@@ -889,32 +891,25 @@ fn rle_extra_bits(s: u8) -> u32 {
 
 fn write_block(w: &mut BitWriter, seq: &[Sym], last: bool) {
     let (lit_f, dist_f) = frequencies(seq);
-    let Header {
-        lit_lens,
-        dist_lens,
-        hlit,
-        hdist,
-        rle,
-        cl_lens,
-        hclen,
-    } = Header::new(&lit_f, &dist_f);
-    let cl_codes = canonical(&cl_lens);
+    let h = Header::new(&lit_f, &dist_f);
+    let (lit_lens, dist_lens, cl_lens) = (&h.lit_lens, &h.dist_lens, &h.cl_lens);
+    let cl_codes = canonical(cl_lens);
 
     w.put(last as u32, 1);
     w.put(2, 2);
-    w.put((hlit - 257) as u32, 5);
-    w.put((hdist - 1) as u32, 5);
-    w.put((hclen - 4) as u32, 4);
-    for &s in &CL_ORDER[..hclen] {
+    w.put((h.hlit - 257) as u32, 5);
+    w.put((h.hdist - 1) as u32, 5);
+    w.put((h.hclen - 4) as u32, 4);
+    for &s in &CL_ORDER[..h.hclen] {
         w.put(cl_lens[s] as u32, 3);
     }
-    for &(s, x) in &rle {
+    for &(s, x) in &h.rle {
         let s = s as usize;
         w.put(cl_codes[s] as u32, cl_lens[s] as u32);
         w.put(x as u32, rle_extra_bits(s as u8));
     }
-    let lit_codes = canonical(&lit_lens);
-    let dist_codes = canonical(&dist_lens);
+    let lit_codes = canonical(lit_lens);
+    let dist_codes = canonical(dist_lens);
     for &(l, v) in seq {
         if l == 0 {
             let s = v as usize & 0xFF;
@@ -987,6 +982,16 @@ mod tests {
         tree: false,
     };
 
+    /// The least work: one chain step, one pass, the shortest blocks.
+    const SMALLEST: Effort = Effort {
+        depth: 1,
+        nice: 3,
+        passes: 1,
+        block: 1,
+        split: false,
+        tree: false,
+    };
+
     fn inflate(z: &[u8]) -> Vec<u8> {
         miniz_oxide::inflate::decompress_to_vec_zlib(z).expect("valid zlib stream")
     }
@@ -1009,21 +1014,10 @@ mod tests {
         for c in &cases {
             for e in [
                 DEFAULT,
+                SMALLEST,
                 Effort {
-                    depth: 1,
-                    nice: 3,
-                    passes: 1,
-                    block: 1,
-                    split: false,
-                    tree: false,
-                },
-                Effort {
-                    depth: 1,
-                    nice: 3,
-                    passes: 1,
-                    block: 1,
-                    split: false,
                     tree: true,
+                    ..SMALLEST
                 },
                 Effort {
                     depth: 16,
