@@ -378,12 +378,12 @@ BEHIND_NOTES = {
             "Folding the sub-histograms once per image (u32 counters cannot overflow below 4 G pixels) "
             "and a SIMD compare-and-pack would close most of it. Otsu is not the default method "
             "(`auto` chose the edge method on this page); the default path is ahead of every peer.",
-    "JPEG decoding": "OpenCV decodes with libjpeg-turbo (hand-written SIMD IDCT, colour conversion and "
-            "Huffman decoding); scanprep uses zune-jpeg, pure Rust so that it builds for WebAssembly, and "
-            "already asks it for luma only. The gap is the entropy decoding and IDCT; what would close "
-            "it: a faster Huffman path in zune-jpeg (upstream work), or for photos far above the "
-            "working resolution, DCT-domain downscaling (decode at 1/2 or 1/4 size directly), which "
-            "does not apply to 12 → 9 Mpx.",
+    "JPEG decoding": "OpenCV decodes with libjpeg-turbo: hand-written SIMD (AVX2 here) for the IDCT. "
+            "scanprep decodes baseline JPEG with its own pure-Rust decoder (core/src/decode/jpeg/), which "
+            "gives libjpeg-turbo's pixels exactly and skips the chroma IDCT; its IDCT is plain integer code "
+            "that the compiler vectorises for SSE2 only (the crate has no unsafe code, so no AVX2 dispatch). "
+            "What would widen the lead: reading the entropy-coded data in place instead of unstuffing it "
+            "into a copy, and an IDCT pass structure with fewer register spills.",
 }
 
 WASM_NOTE = os.environ.get("SCANPREP_WASM_PEERS_NOTE", "Not run in this table: see `benches/peers/run.sh` (the hook for "

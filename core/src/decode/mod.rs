@@ -3,8 +3,9 @@
 //!
 //! One file per format. Size limits are checked from the header, before any pixel buffer is
 //! allocated. JPEG is decoded straight to luma (the Y channel, no colour conversion or chroma
-//! upsampling) with `zune-jpeg` (`jpeg.rs`); PNG (`png.rs`) and TIFF (`tiff.rs`) are our own
-//! readers, which reduce each row to gray as soon as it is decoded; WebP (`webp.rs`) decodes
+//! upsampling; `jpeg/`: baseline files by our own decoder, others by `zune-jpeg`); PNG
+//! (`png.rs`) and TIFF (`tiff.rs`) are our own readers, which reduce each row to gray as soon
+//! as it is decoded; WebP (`webp.rs`) decodes
 //! with `image-webp` into RGB(A), reduced to luma in place. Luma uses ITU-R BT.601 weights in
 //! integer arithmetic, so every target gives the same bytes.
 

@@ -3,7 +3,7 @@
 //!
 //! Compression: none, PackBits, LZW (with the horizontal predictor), Deflate, CCITT Group 3
 //! (one-dimensional) and Group 4 (with the `fax` crate), and JPEG (TIFF technote 2, JPEG
-//! tables included), decoded with the same `zune-jpeg` as plain JPEG files. Photometric:
+//! tables included), decoded by the same JPEG decoder as plain JPEG files. Photometric:
 //! WhiteIsZero, BlackIsZero, RGB, palette, CMYK, and YCbCr inside JPEG; 1, 2, 4, 8 or 16 bits
 //! per sample, with an alpha channel composited over white.
 //!
@@ -324,7 +324,7 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
         return Err(bad(format_args!("{samples} samples per pixel")));
     }
     let bits_list = ifd.uints(258, 16)?.unwrap_or_else(|| vec![1]);
-    let bits = bits_list[0];
+    let bits = *bits_list.first().ok_or_else(|| bad("tag 258 is empty"))?;
     if bits_list.iter().any(|&b| b != bits) {
         return Err(unsupported("samples of different bit depths"));
     }
@@ -1521,6 +1521,11 @@ mod tests {
             let _ = decode(&good[..cut]);
         }
         assert!(decode(&good[..good.len() - 20]).is_err());
+        // A tag with no values where one is needed (found by `cargo fuzz run decode`).
+        let mut f = basic(w, h, 8, 1, 1, 1);
+        f[2] = Field(258, SHORT, vec![]);
+        let empty = write_tiff(true, false, f, 273, std::slice::from_ref(&px));
+        assert!(matches!(decode(&empty), Err(Error::Decode { .. })));
         // Every single-byte change decodes or fails, without a panic.
         let mut state = 0x2545_f491u32;
         for _ in 0..4000 {

@@ -14,6 +14,7 @@ pub(crate) use self::png::paeth;
 
 pub use self::g4::encode_g4;
 pub use self::jpeg::encode_jpeg_gray;
+pub(crate) use self::jpeg::ZIGZAG;
 pub use self::png::{encode_png_bilevel, encode_png_gray};
 pub use self::tiff::encode_g4_tiff;
 
