@@ -37,6 +37,9 @@ struct Frame {
     width: usize,
     height: usize,
     comps: Vec<Component>,
+    /// The largest sampling factors: an interleaved MCU's size in luma blocks.
+    hmax: usize,
+    vmax: usize,
 }
 
 /// What the marker reader learnt before the scan that holds the luma.
@@ -216,6 +219,8 @@ fn read_sof(seg: &[u8]) -> Result<Option<Frame>, Corrupt> {
         width,
         height,
         comps,
+        hmax,
+        vmax,
     }))
 }
 
@@ -285,14 +290,14 @@ fn scan(
     };
     let mut bits = Bits::new(bytes, *pos);
     let mut preds = [0i32; 4];
+    // Where the blocks that are read past land (never read back).
+    let mut skipped = [0i16; 64];
     // The blocks of one MCU, in the order they are coded: a non-interleaved scan codes one
     // luma block per MCU; an interleaved one codes each component's h × v blocks in turn.
     let (mcu_w, mcu_h) = if ns == 1 {
         (1, 1)
     } else {
-        let hmax = frame.comps.iter().map(|c| c.h).max().unwrap_or(1);
-        let vmax = frame.comps.iter().map(|c| c.v).max().unwrap_or(1);
-        (hmax, vmax)
+        (frame.hmax, frame.vmax)
     };
     let mut plan = Vec::new();
     for (si, &(ci, dc, ac)) in comps.iter().enumerate() {
@@ -328,7 +333,7 @@ fn scan(
                         let pred = &mut preds[job.pred & 3];
                         out.block(&mut bits, job.dc, job.ac, pred, &q, bx, by)?;
                     }
-                    None => bits.skip_block(job.dc, job.ac)?,
+                    None => bits.skip_block(job.dc, job.ac, &mut skipped)?,
                 }
             }
         }

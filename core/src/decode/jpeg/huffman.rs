@@ -342,11 +342,16 @@ impl<'a> Bits<'a> {
     }
 
     /// Reads past one block of a component that is not kept (chroma, for luma output): the
-    /// same decoding into a scratch block, which keeps one copy of the loop in the .wasm.
+    /// same decoding, with zero quantisers, into the caller's `scratch`, which keeps one copy
+    /// of the loop in the .wasm.
     #[inline(always)]
-    pub(super) fn skip_block(&mut self, dc: &Table, ac: &Table) -> Result<(), BadScan> {
-        self.block(dc, ac, &mut 0, &[0; 80], &mut [0; 64])
-            .map(|_| ())
+    pub(super) fn skip_block(
+        &mut self,
+        dc: &Table,
+        ac: &Table,
+        scratch: &mut [i16; 64],
+    ) -> Result<(), BadScan> {
+        self.block(dc, ac, &mut 0, &[0; 80], scratch).map(|_| ())
     }
 }
 
@@ -442,7 +447,7 @@ mod tests {
         .unwrap();
         let mut bits = Bits::new(&[0xFF, 0xD9], 0);
         for _ in 0..100 {
-            bits.skip_block(&dc, &ac).unwrap();
+            bits.skip_block(&dc, &ac, &mut [0; 64]).unwrap();
         }
     }
 }
