@@ -3,7 +3,7 @@
 Usage: python benches/peers/png_size.py DIR [LEVEL]
 DIR holds NAME.fast.png and NAME.max.png pairs, scanprep's 1-bit PNG of one bitmap at
 `png_effort` fast and max (`png_filter_choice_on_dibco` in core/src/encode/png.rs writes the
-65 DIBCO 2009-2013 pages binarized by the default method to /tmp/scanprep_dibco_png). Each
+65 DIBCO 2009-2013 pages, binarized as the pipeline does, to /tmp/scanprep_dibco_png). Each
 fast file is optimised by oxipng (pyoxipng, requirements.txt) at LEVEL (default 4, oxipng's
 own default is 2); prints the per-page sizes and the totals, and how many pages oxipng made
 smaller than scanprep's max effort.

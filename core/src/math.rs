@@ -1,6 +1,7 @@
-//! Deterministic trigonometry: the platform `sin`/`cos` may differ in the last bit between
-//! targets (glibc natively, a Rust port on wasm32), which could change output bytes. These use
-//! only IEEE-754 `+`, `*` and `/`, so every target computes the same values.
+//! Deterministic arithmetic. Trigonometry: the platform `sin`/`cos` may differ in the last bit
+//! between targets (glibc natively, a Rust port on wasm32), which could change output bytes.
+//! These use only IEEE-754 `+`, `*` and `/`, so every target computes the same values; the
+//! binary logarithm of the encoders' cost models is in integers.
 
 /// Degrees to radians.
 pub(crate) fn to_radians(deg: f64) -> f64 {
@@ -88,5 +89,45 @@ mod fmt_tests {
             }
         }
         assert_eq!(fmt_fixed(f64::NAN, 2), "NaN");
+    }
+}
+
+/// log2(x) for x ≥ 1 in 16.16 fixed point, by repeated squaring (exact to the last bit).
+#[inline(never)]
+pub(crate) fn log2_q16(x: u64) -> u64 {
+    let x = x.max(1);
+    let ip = 63 - x.leading_zeros() as u64;
+    // Mantissa in [1, 2) as Q31.
+    let mut y = if ip >= 31 {
+        x >> (ip - 31)
+    } else {
+        x << (31 - ip)
+    };
+    let mut frac = 0u64;
+    for _ in 0..16 {
+        y = (y * y) >> 31;
+        frac <<= 1;
+        if y >= 1 << 32 {
+            y >>= 1;
+            frac |= 1;
+        }
+    }
+    (ip << 16) | frac
+}
+
+#[cfg(test)]
+mod log2_tests {
+    use super::log2_q16;
+
+    #[test]
+    fn binary_logarithm_within_a_step_of_the_float_one() {
+        assert_eq!(log2_q16(0), 0);
+        assert_eq!(log2_q16(1), 0);
+        assert_eq!(log2_q16(2), 1 << 16);
+        assert_eq!(log2_q16(1 << 40), 40 << 16);
+        for x in (1..200_000u64).chain([u32::MAX as u64, u64::MAX]) {
+            let want = ((x as f64).log2() * 65536.0).floor() as u64;
+            assert!(log2_q16(x).abs_diff(want) <= 1, "{x}");
+        }
     }
 }

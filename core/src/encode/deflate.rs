@@ -12,14 +12,18 @@
 //!    block's matches are held at a time.
 //! 2. Per block of `block` input bytes, a backward shortest-path pass picks literals and
 //!    match lengths that minimise the bits under a cost model (Huffman code lengths plus
-//!    extra bits); the model comes from the previous parse (first a greedy one) and the
-//!    parse is redone `passes` times with the refined model.
+//!    extra bits, in 1/16 bit); the model comes from the previous parse (first a greedy one)
+//!    and the parse is redone up to `passes` times with the refined model, until a pass
+//!    gains nothing. The parse with the fewest bits (header included) is kept.
 //!    Optionally ([`Effort::tree`]) binary trees replace the hash chains (libdeflate's
 //!    bt_matchfinder, LZMA's bt4): every position is inserted into a tree sorted by the bytes
 //!    that follow, and a walk down it meets the longest matches in far fewer steps.
 //! 3. Optionally ([`Effort::split`]), the parsed block is cut where its statistics change
 //!    (recursive bisection on the exact bit cost of each part, header included, as zopfli's
-//!    block splitter) and each part is parsed again under a model of its own statistics.
+//!    block splitter) and each part is parsed again, from [`Effort::starts`] models: its own
+//!    statistics, libdeflate's statistics-free model, zopfli's entropy model and zopfli's
+//!    randomly perturbed statistics. Iterated parsing ends in a local minimum that depends
+//!    on where it starts; the cheapest of several is kept.
 //! 4. Each block gets its own length-limited Huffman codes (dynamic block, BTYPE 2).
 //!
 //! Integer arithmetic throughout, so output bytes are the same on every target.
@@ -31,7 +35,8 @@ pub(crate) struct Effort {
     pub depth: u32,
     /// A match this long ends the search and skips the positions it covers.
     pub nice: usize,
-    /// Shortest-path passes per block (the first uses a cost model from a greedy parse).
+    /// Most shortest-path passes per block and start model (the first uses a cost model from
+    /// a greedy parse); the passes stop early when one gains nothing.
     pub passes: u32,
     /// Input bytes per parse (and per deflate block unless split).
     pub block: usize,
@@ -40,6 +45,9 @@ pub(crate) struct Effort {
     /// Cut each parsed block where its statistics change and parse the parts again: 0.5-1%
     /// smaller at the slow settings, about 60% more time (nothing gained at the fast ones).
     pub split: bool,
+    /// With `split`: how many models each part's parse starts from ([`start_models`]), the
+    /// cheapest parse kept; 1 is the part's own statistics only.
+    pub starts: u32,
 }
 
 const WINDOW: usize = 32768;
@@ -126,7 +134,7 @@ fn deflate(data: &[u8], row: usize, e: &Effort, w: &mut BitWriter) {
         list: Vec::new(),
     };
     let block = e.block.max(1024);
-    let mut scratch = (Vec::new(), Vec::new());
+    let mut scratch = (Vec::new(), Vec::new(), Vec::new());
     let (mut seq, mut sub) = (Vec::new(), Vec::new());
     let mut model: Option<Costs> = None;
     let mut from = 0;
@@ -134,20 +142,21 @@ fn deflate(data: &[u8], row: usize, e: &Effort, w: &mut BitWriter) {
         let to = data.len().min(from + block);
         // Matches one block at a time, so their memory is bounded by the block, not the image.
         finder.find(data, from, to, &mut m);
-        let costs = match model.take() {
+        let first = match model.take() {
             Some(c) => c,
             None => {
                 greedy(data, from, to, &m, &mut seq);
                 Costs::of(&seq)
             }
         };
-        let mut costs = passes(data, from, to, &m, costs, e, &mut scratch, &mut seq);
+        let mut costs = passes(data, from, to, &m, &[first], e, &mut scratch, &mut seq);
         if e.split {
             let (mut a, mut ia) = (from, 0);
             for (b, ib) in split(&seq, from).into_iter().chain(Some((to, seq.len()))) {
-                // Each block parsed again under a model of its own statistics.
-                let own = Costs::of(seq.get(ia..ib).unwrap_or(&[]));
-                costs = passes(data, a, b, &m, own, e, &mut scratch, &mut sub);
+                // Each block parsed again, from a model of its own statistics and others.
+                let own = seq.get(ia..ib).unwrap_or(&[]);
+                let starts = start_models(data.get(a..b).unwrap_or(&[]), own, e.starts);
+                costs = passes(data, a, b, &m, &starts, e, &mut scratch, &mut sub);
                 write_block(w, &sub, b == data.len());
                 (a, ia) = (b, ib);
             }
@@ -162,33 +171,116 @@ fn deflate(data: &[u8], row: usize, e: &Effort, w: &mut BitWriter) {
     }
 }
 
-/// `e.passes` minimum-cost parses of `data[from..to]` into `seq`, the first under `costs`, each
-/// next under the model of the one before; returns the model of the last.
+/// Minimum-cost parses of `data[from..to]`: a chain of up to `e.passes` from each model of
+/// `starts`, each parse under the model of the one before, a chain ending when a parse
+/// gains nothing. The cheapest parse (exact bits) lands in `seq`; returns its model.
 #[allow(clippy::too_many_arguments)]
 fn passes(
     data: &[u8],
     from: usize,
     to: usize,
     m: &Matches,
-    mut costs: Costs,
+    starts: &[Costs],
     e: &Effort,
-    scratch: &mut (Vec<u32>, Vec<Sym>),
+    scratch: &mut (Vec<u32>, Vec<Sym>, Vec<Sym>),
     seq: &mut Vec<Sym>,
 ) -> Costs {
-    for _ in 0..e.passes.max(1) {
-        parse(
-            data,
-            from,
-            to,
-            m,
-            &costs,
-            &mut scratch.0,
-            &mut scratch.1,
-            seq,
-        );
-        costs = Costs::of(seq);
+    let mut best = u64::MAX;
+    // One parse needs no judging (the fast efforts).
+    let judge = e.passes > 1 || starts.len() > 1;
+    for start in starts {
+        let mut costs = start.clone();
+        let mut last = u64::MAX;
+        for _ in 0..e.passes.max(1) {
+            parse(
+                data,
+                from,
+                to,
+                m,
+                &costs,
+                &mut scratch.0,
+                &mut scratch.1,
+                &mut scratch.2,
+            );
+            costs = Costs::of(&scratch.2);
+            let bits = if judge { seq_bits(&scratch.2) } else { 0 };
+            if bits < best || best == u64::MAX {
+                best = bits;
+                std::mem::swap(seq, &mut scratch.2);
+            }
+            if bits >= last {
+                break;
+            }
+            last = bits;
+        }
     }
-    costs
+    Costs::of(seq)
+}
+
+/// The first `n` models a block part's parse chains start from, in this order: the Huffman
+/// codes of its own statistics (`seq`, its symbols in the parse before splitting),
+/// libdeflate's statistics-free model of its bytes (`data`), zopfli's entropy model of its
+/// statistics, then its statistics perturbed as zopfli does (each count, with chance 1/3,
+/// replaced by another symbol's), each with its own seed. The parses from the others end in
+/// other local minima; on small pages the best of them is often a few bytes smaller.
+#[inline(never)]
+fn start_models(data: &[u8], seq: &[Sym], n: u32) -> Vec<Costs> {
+    let (lit, dist) = frequencies(seq);
+    let mut out = Vec::new();
+    for k in 0..n {
+        out.push(match k {
+            0 => Costs::huffman(&lit, &dist),
+            1 => Costs::default_for(data),
+            2 => Costs::from_bits(&entropy(&lit), &entropy(&dist)),
+            _ => {
+                let mut rng =
+                    XorShift(0x2545_F491_4F6C_DD1D ^ (k as u64).wrapping_mul(0x9E37_79B9));
+                let (mut lit, mut dist) = (lit, dist);
+                rng.perturb(&mut lit);
+                rng.perturb(&mut dist);
+                Costs::huffman(&lit, &dist)
+            }
+        });
+    }
+    out
+}
+
+/// Marsaglia's xorshift64: a fixed sequence, so the output is the same on every run and target.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// zopfli's RandomizeFreqs: each count, with chance 1/3, becomes a random symbol's.
+    #[inline(never)]
+    fn perturb(&mut self, freq: &mut [u32]) {
+        let n = freq.len() as u64;
+        for i in 0..freq.len() {
+            if self.next().is_multiple_of(3) {
+                let j = (self.next() % n.max(1)) as usize;
+                freq[i] = freq.get(j).copied().unwrap_or(0);
+            }
+        }
+    }
+}
+
+/// Exact bits of `seq` as one dynamic block: header, codes, extra bits, end of block.
+#[inline(never)]
+fn seq_bits(seq: &[Sym]) -> u64 {
+    let (lit, dist) = frequencies(seq);
+    let extra: u64 = seq
+        .iter()
+        .filter(|s| s.0 != 0)
+        .map(|&(l, d)| {
+            (LEN_EXTRA[LEN_SLOT[l as usize] as usize] + DIST_EXTRA[dist_slot(d as usize)]) as u64
+        })
+        .sum();
+    Header::new(&lit, &dist).block_bits(&lit, &dist) + extra
 }
 
 /// Matches of every position `i` of one block from `base`: `list[start[i - base]..start[i -
@@ -459,6 +551,7 @@ fn bt_walk(
 }
 
 /// Bit costs of literals, match lengths (3..=258) and distance slots, extra bits included.
+#[derive(Clone)]
 struct Costs {
     lit: [u32; 256],
     len: [u32; 259],
@@ -469,29 +562,82 @@ impl Costs {
     /// The model of a parse: the Huffman code lengths its symbol counts give.
     fn of(seq: &[Sym]) -> Costs {
         let (lit, dist) = frequencies(seq);
-        Costs::new(&code_lengths(&lit, 15), &code_lengths(&dist, 15))
+        Costs::huffman(&lit, &dist)
     }
 
-    fn new(lit_lens: &[u8], dist_lens: &[u8]) -> Costs {
-        let c = |l: Option<&u8>| match l.copied().unwrap_or(0) {
-            0 => UNUSED_COST,
-            l => l as u32,
-        };
+    /// The model of symbol counts: the Huffman code lengths they give.
+    fn huffman(lit: &[u32], dist: &[u32]) -> Costs {
+        Costs::from_bits(&huffman_bits(lit), &huffman_bits(dist))
+    }
+
+    /// A model without statistics (libdeflate's first model): every byte that occurs costs
+    /// the same, as does every length slot and every distance slot, a match as likely as a
+    /// literal.
+    fn default_for(data: &[u8]) -> Costs {
+        let mut seen = [false; 256];
+        for &b in data {
+            seen[b as usize] = true;
+        }
+        let used = seen.iter().filter(|&&s| s).count().max(1) as u64;
+        // -log2(1/2 / used) and -log2(1/2 / 29).
+        let lit: Vec<u32> = (0..286)
+            .map(|s| match s {
+                0..=255 if seen[s] => BIT + log2_16(used),
+                0..=255 => BIT * UNUSED_COST,
+                _ => BIT + log2_16(29),
+            })
+            .collect();
+        Costs::from_bits(&lit, &[log2_16(30); 30])
+    }
+
+    /// The model of per-symbol costs (in 1/[`BIT`] bits): literal/length symbols, distance
+    /// slots.
+    fn from_bits(lit_sym: &[u32], dist_sym: &[u32]) -> Costs {
+        let c = |v: Option<&u32>| v.copied().unwrap_or(BIT * UNUSED_COST);
         let mut lit = [0u32; 256];
         for (s, v) in lit.iter_mut().enumerate() {
-            *v = c(lit_lens.get(s));
+            *v = c(lit_sym.get(s));
         }
         let mut len = [0u32; 259];
         for (l, v) in len.iter_mut().enumerate().skip(MIN_MATCH) {
             let s = LEN_SLOT[l] as usize;
-            *v = c(lit_lens.get(257 + s)) + LEN_EXTRA[s] as u32;
+            *v = c(lit_sym.get(257 + s)) + BIT * LEN_EXTRA[s] as u32;
         }
         let mut dist = [0u32; 30];
         for (s, v) in dist.iter_mut().enumerate() {
-            *v = c(dist_lens.get(s)) + DIST_EXTRA[s] as u32;
+            *v = c(dist_sym.get(s)) + BIT * DIST_EXTRA[s] as u32;
         }
         Costs { lit, len, dist }
     }
+}
+
+/// Per-symbol costs in 1/[`BIT`] bits: the lengths of the Huffman code of `freq`, an unused
+/// symbol [`UNUSED_COST`] bits.
+#[inline(never)]
+fn huffman_bits(freq: &[u32]) -> Vec<u32> {
+    code_lengths(freq, 15)
+        .iter()
+        .map(|&l| BIT * if l == 0 { UNUSED_COST } else { l as u32 })
+        .collect()
+}
+
+/// Cost resolution of a model: 1/16 bit.
+const BIT: u32 = 16;
+
+/// Per-symbol costs -log2(f / total) in 1/[`BIT`] bits (zopfli's entropy model); an unused
+/// symbol costs as if it occurred once.
+#[inline(never)]
+fn entropy(freq: &[u32]) -> Vec<u32> {
+    let total: u64 = freq.iter().map(|&f| f as u64).sum();
+    let t = log2_16(total.max(1));
+    freq.iter()
+        .map(|&f| t.saturating_sub(log2_16(f.max(1) as u64)))
+        .collect()
+}
+
+/// 16·log2(x) rounded down, for x ≥ 1: model costs in 1/[`BIT`] bits.
+fn log2_16(x: u64) -> u32 {
+    (crate::math::log2_q16(x) >> 12) as u32
 }
 
 /// Longest match at each position, else a literal (the first cost model's parse).
@@ -572,8 +718,10 @@ fn parse(
     }
 }
 
-/// Input bytes per segment of [`split`]: the finest block boundary it considers.
-const SEGMENT: usize = 4096;
+/// Input bytes per segment of [`split`]: the finest block boundary it considers. 512 rather
+/// than 4096 puts the cuts of small pages nearer where their statistics change (0.02% smaller
+/// on the DIBCO pages, a few bytes on each small one).
+const SEGMENT: usize = 512;
 /// Symbols of a histogram: 286 literal/length codes, then 30 distance codes.
 const NSYM: usize = 286 + 30;
 
@@ -980,6 +1128,7 @@ mod tests {
         block: 1 << 17,
         split: false,
         tree: false,
+        starts: 1,
     };
 
     /// The least work: one chain step, one pass, the shortest blocks.
@@ -990,6 +1139,7 @@ mod tests {
         block: 1,
         split: false,
         tree: false,
+        starts: 1,
     };
 
     fn inflate(z: &[u8]) -> Vec<u8> {
@@ -1017,6 +1167,7 @@ mod tests {
                 SMALLEST,
                 Effort {
                     tree: true,
+                    starts: 1,
                     ..SMALLEST
                 },
                 Effort {
@@ -1026,6 +1177,17 @@ mod tests {
                     block: 4096,
                     split: true,
                     tree: true,
+                    starts: 1,
+                },
+                // Every start model, on blocks small enough to carry models across.
+                Effort {
+                    depth: 16,
+                    nice: 258,
+                    passes: 3,
+                    block: 4096,
+                    split: true,
+                    tree: true,
+                    starts: 6,
                 },
             ] {
                 let z = zlib_compress(c, 37, &e);
@@ -1033,6 +1195,45 @@ mod tests {
                 assert_eq!(&z[z.len() - 4..], &adler32(c).to_be_bytes());
             }
         }
+    }
+
+    /// The parse from each further start model is kept only when it is cheaper, so on an
+    /// input of one block more models never make the stream longer, and on these pages of
+    /// text they make it shorter.
+    #[test]
+    fn more_start_models_are_never_larger() {
+        let e = Effort {
+            depth: 32,
+            nice: 258,
+            passes: 4,
+            block: 1 << 19,
+            split: true,
+            tree: true,
+            starts: 1,
+        };
+        let mut gained = 0;
+        for seed in 1..=3 {
+            let page = crate::encode::testutil::text_page(400, 300, seed);
+            let row = page.stride();
+            let data = page.data();
+            let one = zlib_compress(data, row, &e).len();
+            let six = zlib_compress(data, row, &Effort { starts: 6, ..e });
+            assert_eq!(inflate(&six), data);
+            assert!(six.len() <= one, "seed {seed}: {} > {one}", six.len());
+            gained += one - six.len();
+        }
+        assert!(gained > 0);
+    }
+
+    #[test]
+    fn model_costs() {
+        // 1/16 bit: log2(2) = 16, log2(3) = 25.36 -> 25.
+        assert_eq!(
+            (log2_16(1), log2_16(2), log2_16(3), log2_16(1 << 20)),
+            (0, 16, 25, 320)
+        );
+        // Counts 2, 1, 1 of 4: 1 bit, then 2 bits each; unused as if seen once.
+        assert_eq!(entropy(&[2, 1, 1, 0]), vec![16, 32, 32, 32]);
     }
 
     #[test]
@@ -1055,6 +1256,56 @@ mod tests {
         let big = vec![0xFFu8; 1 << 20];
         let z = miniz_oxide::deflate::compress_to_vec_zlib(&big, 1);
         assert_eq!(&z[z.len() - 4..], &adler32(&big).to_be_bytes());
+    }
+
+    /// Our deflate against libdeflate level 12 (as oxipng -o4 runs it) on the same filtered
+    /// rows (`--ignored`, release mode): `$SP_DIR/index.txt` (default /tmp/defl) lists
+    /// `NAME ROW OXIPNG_IDAT` per line, `$SP_DIR/NAME.oxi.bin` holds oxipng's filtered rows
+    /// (both written by `benches/peers/oxipng_rows.py`).
+    /// `SP_EFFORT=depth,nice,passes,block,split,tree,starts` replaces [`MAX_EFFORT`].
+    ///
+    /// [`MAX_EFFORT`]: crate::encode::png::MAX_EFFORT
+    #[test]
+    #[ignore]
+    fn deflate_vs_libdeflate_experiment() {
+        let dir = std::env::var("SP_DIR").unwrap_or("/tmp/defl".into());
+        let Ok(index) = std::fs::read_to_string(format!("{dir}/index.txt")) else {
+            return;
+        };
+        let mut e = crate::encode::png::MAX_EFFORT;
+        if let Ok(v) = std::env::var("SP_EFFORT") {
+            let v: Vec<usize> = v.split(',').map(|x| x.parse().unwrap()).collect();
+            e = Effort {
+                depth: v[0] as u32,
+                nice: v[1],
+                passes: v[2] as u32,
+                block: v[3],
+                split: v[4] == 1,
+                tree: v[5] == 1,
+                starts: v[6] as u32,
+            };
+        }
+        let (mut ours, mut theirs, mut worse) = (0usize, 0usize, vec![]);
+        let t = std::time::Instant::now();
+        for line in index.lines() {
+            let f: Vec<&str> = line.split(' ').collect();
+            let row: usize = f[1].parse().unwrap();
+            let oxi: usize = f[2].parse().unwrap();
+            let raw = std::fs::read(format!("{dir}/{}.oxi.bin", f[0])).unwrap();
+            let z = zlib_compress(&raw, row, &e);
+            assert_eq!(inflate(&z), raw);
+            // oxipng's IDAT is its zlib stream.
+            ours += z.len();
+            theirs += oxi;
+            if z.len() > oxi {
+                worse.push((f[0].to_string(), z.len() - oxi));
+            }
+        }
+        println!(
+            "{e:?}: ours {ours}, libdeflate {theirs}, {:.1} s; worse on {}: {worse:?}",
+            t.elapsed().as_secs_f64(),
+            worse.len()
+        );
     }
 
     /// Size and time on the raw (filtered) rows of an A4 page dumped to /tmp/pngx (`--ignored`):
@@ -1088,6 +1339,7 @@ mod tests {
                     block,
                     split,
                     tree,
+                    starts: 1,
                 });
             }
             for e in runs {

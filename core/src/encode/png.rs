@@ -12,11 +12,13 @@
 //!
 //! On the A4 300 dpi rendered text page (`png_bilevel_size_experiment`): miniz_oxide level 6
 //! 103.1 kB; our deflate, 1-bit gray, filter None 95.0 kB; with the sampled filters 91.7 kB;
-//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 82.8 kB in ~3 s
-//! ([`PngEffort::Max`]), where oxipng -o4 makes 84.7 kB in ~2.2 s. Gray rows use the usual
-//! minimum sum of absolute differences to pick a filter per row, and miniz_oxide level 6.
+//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 82.3 kB in ~5.3 s
+//! ([`PngEffort::Max`], `png_efforts_on_rendered_page`), where oxipng -o4 makes 84.7 kB in
+//! ~2.2 s. Gray rows use the usual minimum sum of absolute differences to pick a filter per
+//! row, and our deflate at the fast effort.
 
 use super::deflate::{zlib_compress, Effort};
+use crate::math::log2_q16;
 use crate::{BitImage, Error, GrayImage, PngEffort};
 
 /// PNG file signature.
@@ -36,21 +38,31 @@ const FAST_EFFORT: Effort = Effort {
     block: 1 << 18,
     split: false,
     tree: false,
+    starts: 1,
 };
-/// Deflate effort of [`PngEffort::Max`], run once per filter strategy. With the Entropy filters
-/// on the rendered page (`deflate_size_experiment`, `inv_ent02`): 82.8 kB in ~1 s; hash chains
-/// of depth 128 instead of the trees 83.2 kB; without the block splitter 83.9 kB; libdeflate
-/// level 12 84.2 kB.
-const MAX_EFFORT: Effort = Effort {
-    depth: 64,
+/// Deflate effort at which [`PngEffort::Max`] ranks its filter strategies, each compressed
+/// whole: libdeflate level 12's search depth (300) in binary trees, up to 10 passes, the
+/// block splitter, and each block part parsed from three start models. On the rendered page
+/// with the Entropy filters (`png_efforts_on_rendered_page`): 82.5 kB in ~1.2 s; the former
+/// single-model effort (depth 64, 4 passes) 82.8 kB in ~1 s; libdeflate level 12 84.2 kB.
+const RANK_EFFORT: Effort = Effort {
+    depth: 300,
     nice: 258,
-    passes: 4,
+    passes: 10,
     block: 1 << 19,
     split: true,
     tree: true,
+    starts: 3,
 };
-/// miniz_oxide level for gray images: 6 (zlib's default), a size/time balance for 8 MP pages.
-const GRAY_LEVEL: u8 = 6;
+/// Deflate effort of [`PngEffort::Max`]'s last run, on the strategy ranked first: six start
+/// models per block part, the last three zopfli's perturbed statistics. Entropy filters on
+/// the rendered page: 82.3 kB in ~1.9 s. With it, max is no larger than oxipng -o4 on each
+/// of the 65 DIBCO pages (binarized with and without background normalisation); with the
+/// three models of [`RANK_EFFORT`] alone, oxipng was 2 bytes smaller on one of those pages.
+pub(crate) const MAX_EFFORT: Effort = Effort {
+    starts: 6,
+    ..RANK_EFFORT
+};
 
 /// Encodes a bilevel image as a 1-bit palette PNG (ink black, paper white), with a pHYs
 /// chunk (pixels per metre) when `dpi` is given and non-zero. The row filters are chosen per
@@ -70,23 +82,32 @@ pub fn encode_png_bilevel(
             (_, Some(idat)) => idat,
             (filter, None) => bilevel_idat(img, filter, Deflater::Near(FAST_EFFORT)),
         },
-        // Every strategy compressed whole at this effort, the smallest kept: the fast
-        // effort ranks them differently on a sixth of the DIBCO pages, and the samples miss
-        // pages whose parts differ.
-        // (On a tie the first, in the order of STRATEGIES.)
-        PngEffort::Max => STRATEGIES
-            .iter()
-            .map(|&f| bilevel_idat(img, f, Deflater::Near(MAX_EFFORT)))
-            .min_by_key(|idat| idat.len())
-            .unwrap_or_default(),
+        // Every strategy compressed whole at the ranking effort, the smallest kept: the
+        // fast effort ranks them differently on a sixth of the DIBCO pages, and the samples
+        // miss pages whose parts differ. (On a tie the first, in the order of
+        // MAX_STRATEGIES.) Then the winner once more with the wider search of MAX_EFFORT,
+        // kept if smaller.
+        PngEffort::Max => {
+            let (filter, idat) = MAX_STRATEGIES
+                .iter()
+                .map(|&f| (f, bilevel_idat(img, f, Deflater::Near(RANK_EFFORT))))
+                .min_by_key(|(_, idat)| idat.len())
+                .unwrap_or((BilevelFilter::None, Vec::new()));
+            let wider = bilevel_idat(img, filter, Deflater::Near(MAX_EFFORT));
+            if wider.len() < idat.len() {
+                wider
+            } else {
+                idat
+            }
+        }
     };
-    Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
+    Ok(write_bilevel_png(img, &idat, dpi))
 }
 
 /// Encodes an 8-bit grayscale image as an 8-bit grayscale PNG, with a pHYs chunk when `dpi`
 /// is given and non-zero. Errors as for [`encode_png_bilevel`].
 pub fn encode_png_gray(img: &GrayImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
-    encode_gray_with(img, dpi, GRAY_LEVEL)
+    encode_gray_with(img, dpi)
 }
 
 /// How bilevel rows are filtered.
@@ -99,6 +120,11 @@ enum BilevelFilter {
     /// None or Up per row, the one whose bytes have the lower entropy (oxipng's "Entropy"
     /// strategy, restricted to the two filters that suit 1-bit rows).
     Entropy,
+    /// Any of the five filters per row, the one whose bytes hold the fewest distinct pairs
+    /// of neighbours (pngwolf's and oxipng's "Bigrams"): fewer pairs, more repeats for
+    /// deflate to find. Sub, Average and Paeth predict from the byte to the left, which now
+    /// and then suits a row of 1-bit pixels. Tried by [`PngEffort::Max`] only.
+    Bigrams,
 }
 
 /// The filter strategies [`pick_filter`] tries, in order of preference on a tie.
@@ -106,6 +132,14 @@ const STRATEGIES: [BilevelFilter; 3] = [
     BilevelFilter::None,
     BilevelFilter::Up,
     BilevelFilter::Entropy,
+];
+/// The filter strategies [`PngEffort::Max`] tries, in order of preference on a tie. Up is
+/// left out: at this effort it was never the smallest on the 65 DIBCO pages nor on the
+/// rendered page (`max_strategies_on_pages`), while Bigrams was on 3 (35 bytes in all).
+const MAX_STRATEGIES: [BilevelFilter; 3] = [
+    BilevelFilter::None,
+    BilevelFilter::Entropy,
+    BilevelFilter::Bigrams,
 ];
 /// Rows per sample strip of [`pick_filter`].
 const SAMPLE_ROWS: u32 = 64;
@@ -176,28 +210,6 @@ fn neg_entropy(hist: &[u32; 256], log2: &[u64]) -> u64 {
         .sum()
 }
 
-/// log2(x) for x ≥ 1 in 16.16 fixed point, by repeated squaring (exact to the last bit).
-fn log2_q16(x: u64) -> u64 {
-    let x = x.max(1);
-    let ip = 63 - x.leading_zeros() as u64;
-    // Mantissa in [1, 2) as Q31.
-    let mut y = if ip >= 31 {
-        x >> (ip - 31)
-    } else {
-        x << (31 - ip)
-    };
-    let mut frac = 0u64;
-    for _ in 0..16 {
-        y = (y * y) >> 31;
-        frac <<= 1;
-        if y >= 1 << 32 {
-            y >>= 1;
-            frac |= 1;
-        }
-    }
-    (ip << 16) | frac
-}
-
 /// [`encode_png_bilevel`] with an explicit filter strategy and deflater.
 #[cfg(test)]
 fn encode_bilevel_with(
@@ -208,7 +220,7 @@ fn encode_bilevel_with(
 ) -> Result<Vec<u8>, Error> {
     check_size(img.width(), img.height())?;
     let idat = bilevel_idat(img, filter, deflater);
-    Ok(write_png(img.width(), img.height(), 1, &idat, dpi))
+    Ok(write_bilevel_png(img, &idat, dpi))
 }
 
 /// The zlib-compressed image data of a bilevel image, filtered with `filter`.
@@ -253,6 +265,18 @@ fn filter_rows(
         BilevelFilter::Entropy => (0..=stride.min(4096) as u64).map(log2_q16).collect(),
         _ => Vec::new(),
     };
+    if filter == BilevelFilter::Bigrams {
+        let mut scratch = vec![0u8; 5 * stride];
+        let mut seen = vec![0u64; 1 << 10];
+        for y in rows {
+            stored(y, &mut cur);
+            let (kind, row) = fewest_bigrams_filter(&cur, &prev, &mut scratch, &mut seen);
+            raw.push(kind);
+            raw.extend_from_slice(row);
+            std::mem::swap(&mut cur, &mut prev);
+        }
+        return;
+    }
     for y in rows {
         stored(y, &mut cur);
         if y > 0 && filter != BilevelFilter::None {
@@ -263,7 +287,7 @@ fn filter_rows(
         let use_up = y > 0
             && match filter {
                 BilevelFilter::None => false,
-                BilevelFilter::Up => true,
+                BilevelFilter::Up | BilevelFilter::Bigrams => true,
                 BilevelFilter::Entropy => {
                     let (mut hn, mut hu) = ([0u32; 256], [0u32; 256]);
                     for (&a, &u) in cur.iter().zip(&up) {
@@ -284,8 +308,55 @@ fn filter_rows(
     }
 }
 
-/// [`encode_png_gray`] with an explicit deflate level.
-fn encode_gray_with(img: &GrayImage, dpi: Option<u32>, level: u8) -> Result<Vec<u8>, Error> {
+/// The row `cur` (under `prev`, zeros above the first row) filtered by each of the five PNG
+/// filters into `scratch` (five rows), the one whose stored row (filter type byte first)
+/// holds the fewest distinct pairs of neighbouring bytes kept: its filter type and bytes.
+/// `seen` is a 65536-bit set, all clear, and left so.
+#[inline(never)]
+fn fewest_bigrams_filter<'a>(
+    cur: &[u8],
+    prev: &[u8],
+    scratch: &'a mut [u8],
+    seen: &mut [u64],
+) -> (u8, &'a [u8]) {
+    let w = cur.len().max(1);
+    let mut best = (usize::MAX, 0usize);
+    for (t, out) in scratch.chunks_exact_mut(w).enumerate() {
+        filter_row(t as u8, cur, prev, out);
+        // The pairs of the row as stored: its filter type byte, then its bytes.
+        let pairs = || {
+            std::iter::once(t as u8)
+                .chain(out.iter().copied())
+                .zip(out.iter().copied())
+                .map(|(a, b)| (a as usize) << 8 | b as usize)
+        };
+        let mut distinct = 0;
+        for k in pairs() {
+            if let Some(word) = seen.get_mut(k >> 6) {
+                distinct += (*word >> (k & 63) & 1 == 0) as usize;
+                *word |= 1 << (k & 63);
+            }
+        }
+        for k in pairs() {
+            if let Some(word) = seen.get_mut(k >> 6) {
+                *word = 0;
+            }
+        }
+        if distinct < best.0 {
+            best = (distinct, t);
+        }
+    }
+    (
+        best.1 as u8,
+        scratch.get(best.1 * w..(best.1 + 1) * w).unwrap_or(&[]),
+    )
+}
+
+/// [`encode_png_gray`]: filters per row, then our deflate at the fast effort. Against
+/// miniz_oxide level 6, the encoder before (`gray_deflaters`): a gray A4 text page 104 kB
+/// against 250 kB, a noisy gradient 2.16 MB against 2.30 MB, in 1.2-1.5x the time; and
+/// miniz_oxide's compressor no longer weighs on the WebAssembly.
+fn encode_gray_with(img: &GrayImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
     check_size(img.width(), img.height())?;
     let w = img.width() as usize;
     let mut raw = Vec::with_capacity((w + 1) * img.height() as usize);
@@ -310,12 +381,13 @@ fn encode_gray_with(img: &GrayImage, dpi: Option<u32>, level: u8) -> Result<Vec<
         raw.extend_from_slice(&scratch[best.1 * w..(best.1 + 1) * w]);
         prev = row;
     }
-    let idat = miniz_oxide::deflate::compress_to_vec_zlib(&raw, level);
-    Ok(write_png(img.width(), img.height(), 8, &idat, dpi))
+    let idat = zlib_compress(&raw, w + 1, &FAST_EFFORT);
+    Ok(write_png(img.width(), img.height(), 8, &[], &idat, dpi))
 }
 
 /// Applies PNG filter type `t` (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) to an 8-bit,
 /// 1-byte-per-pixel row, given the previous row `up` (zeros for the first row).
+#[inline(never)]
 fn filter_row(t: u8, row: &[u8], up: &[u8], out: &mut [u8]) {
     let mut left = 0u8;
     let mut upleft = 0u8;
@@ -364,9 +436,26 @@ fn check_size(width: u32, height: u32) -> Result<(), Error> {
     Ok(())
 }
 
-/// Assembles signature, IHDR (`depth` bits: 1 is a palette image with [`BILEVEL_PALETTE`], 8
+/// [`write_png`] of a bilevel image's zlib data. The palette is paper and ink, or paper
+/// alone when no pixel is ink (3 bytes less, as oxipng writes a blank page).
+fn write_bilevel_png(img: &BitImage, zdata: &[u8], dpi: Option<u32>) -> Vec<u8> {
+    let plte = match img.count_ink() {
+        0 => &BILEVEL_PALETTE[..3],
+        _ => &BILEVEL_PALETTE[..],
+    };
+    write_png(img.width(), img.height(), 1, plte, zdata, dpi)
+}
+
+/// Assembles signature, IHDR (`depth` bits: 1 is a palette image with the colours `plte`, 8
 /// grayscale), PLTE for 1 bit, optional pHYs, IDAT chunk(s) and IEND.
-fn write_png(width: u32, height: u32, depth: u8, zdata: &[u8], dpi: Option<u32>) -> Vec<u8> {
+fn write_png(
+    width: u32,
+    height: u32,
+    depth: u8,
+    plte: &[u8],
+    zdata: &[u8],
+    dpi: Option<u32>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(zdata.len() + 64);
     out.extend_from_slice(&SIGNATURE);
     let mut ihdr = [0u8; 13];
@@ -378,7 +467,7 @@ fn write_png(width: u32, height: u32, depth: u8, zdata: &[u8], dpi: Option<u32>)
     ihdr[9] = if depth == 1 { 3 } else { 0 };
     chunk(&mut out, b"IHDR", &ihdr);
     if depth == 1 {
-        chunk(&mut out, b"PLTE", &BILEVEL_PALETTE);
+        chunk(&mut out, b"PLTE", plte);
     }
     if let Some(dpi) = dpi.filter(|&d| d > 0) {
         // Pixels per metre, rounded: 1 inch = 0.0254 m.
@@ -514,7 +603,7 @@ mod tests {
         );
         // Every strategy decodes, with either deflater, also on images too short to sample.
         for img in [random_bitmap(77, 23, 60, 5), random_bitmap(40, 500, 30, 6)] {
-            for f in STRATEGIES {
+            for f in MAX_STRATEGIES {
                 for d in [Deflater::Near(FAST_EFFORT), Deflater::Miniz(6)] {
                     let png = encode_bilevel_with(&img, None, f, d).unwrap();
                     assert!(decode_bilevel(&png) == img, "{f:?} {d:?}");
@@ -647,7 +736,9 @@ mod tests {
 
     #[test]
     fn chunks_and_phys() {
-        let png = encode_png_bilevel(&BitImage::new(10, 2), Some(300), PngEffort::Fast).unwrap();
+        let mut img = BitImage::new(10, 2);
+        img.set(3, 1, true);
+        let png = encode_png_bilevel(&img, Some(300), PngEffort::Fast).unwrap();
         assert_eq!(&png[..8], &SIGNATURE);
         // IHDR: 13 bytes, 10x2, depth 1, colour type 3 (palette).
         assert_eq!(&png[8..16], &[0, 0, 0, 13, b'I', b'H', b'D', b'R']);
@@ -662,12 +753,25 @@ mod tests {
             &png[png.len() - 12..],
             &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]
         );
-        let plain = encode_png_bilevel(&BitImage::new(10, 2), None, PngEffort::Fast).unwrap();
+        let plain = encode_png_bilevel(&img, None, PngEffort::Fast).unwrap();
         assert_eq!(plain.len(), png.len() - 21);
         assert_eq!(
-            encode_png_bilevel(&BitImage::new(10, 2), Some(0), PngEffort::Fast).unwrap(),
+            encode_png_bilevel(&img, Some(0), PngEffort::Fast).unwrap(),
             plain
         );
+    }
+
+    #[test]
+    fn a_blank_page_has_a_palette_of_paper_alone() {
+        let blank = BitImage::new(10, 2);
+        for effort in [PngEffort::Fast, PngEffort::Max] {
+            let png = encode_png_bilevel(&blank, None, effort).unwrap();
+            assert_eq!(
+                &png[33..44],
+                &[0, 0, 0, 3, b'P', b'L', b'T', b'E', 255, 255, 255]
+            );
+            assert!(decode_bilevel(&png) == blank, "{effort:?}");
+        }
     }
 
     #[test]
@@ -734,6 +838,7 @@ mod tests {
                         block: 1 << 18,
                         split: false,
                         tree: false,
+                        starts: 1,
                     },
                     MAX_EFFORT,
                 ] {
@@ -776,8 +881,108 @@ mod tests {
         );
     }
 
-    /// The filter choice on real documents: the DIBCO 2009-2013 inputs binarized with the
-    /// default method, each strategy against the sampled choice, and the total at
+    /// Gray PNG data through miniz_oxide level 6 and through our deflate at the fast effort:
+    /// a synthetic A4 text page and a noisy gradient (`--ignored`, release mode).
+    #[test]
+    #[ignore]
+    fn gray_deflaters() {
+        let page = text_page(2480, 3508, 1).to_gray();
+        let w = page.width() as usize;
+        let mut raw = Vec::new();
+        for row in page.rows() {
+            raw.push(0);
+            raw.extend_from_slice(row);
+        }
+        // A photo-like gray: smooth gradient plus noise.
+        let mut g2 = Vec::new();
+        let mut x = 1u32;
+        for y in 0..2000usize {
+            g2.push(1);
+            for i in 0..1500usize {
+                x = x.wrapping_mul(1103515245).wrapping_add(12345);
+                g2.push(((i / 8 + y / 8) as u32 + (x >> 29)) as u8);
+            }
+        }
+        for (name, data, row) in [("text", &raw, w + 1), ("noisy", &g2, 1501)] {
+            let t = std::time::Instant::now();
+            let m = miniz_oxide::deflate::compress_to_vec_zlib(data, 6).len();
+            let tm = t.elapsed().as_secs_f64() * 1e3;
+            let t = std::time::Instant::now();
+            let o = zlib_compress(data, row, &FAST_EFFORT).len();
+            let to = t.elapsed().as_secs_f64() * 1e3;
+            println!("{name}: miniz6 {m} {tm:.0} ms, ours fast {o} {to:.0} ms");
+        }
+    }
+
+    /// Size and time of both efforts on the rendered A4 page of `png_bilevel_size_experiment`
+    /// (`--ignored`, release mode; skipped without the page).
+    #[test]
+    #[ignore]
+    fn png_efforts_on_rendered_page() {
+        let Ok(dec) = image::open("/tmp/scanprep_g4/rendered_a4_src.png") else {
+            return;
+        };
+        let g = dec.to_luma8();
+        let mut page = BitImage::new(g.width(), g.height());
+        for (x, y, p) in g.enumerate_pixels() {
+            page.set(x, y, p.0[0] < 128);
+        }
+        for f in MAX_STRATEGIES {
+            for e in [RANK_EFFORT, MAX_EFFORT] {
+                let t = std::time::Instant::now();
+                let png = encode_bilevel_with(&page, None, f, Deflater::Near(e)).unwrap();
+                println!(
+                    "rendered {f:?} starts {}: {} bytes, {:.0} ms",
+                    e.starts,
+                    png.len(),
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+            }
+        }
+        for effort in [PngEffort::Fast, PngEffort::Max] {
+            let t = std::time::Instant::now();
+            let png = encode_png_bilevel(&page, None, effort).unwrap();
+            println!(
+                "rendered {effort:?}: {} bytes, {:.0} ms",
+                png.len(),
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+
+    /// Each strategy of [`PngEffort::Max`] at the ranking and the final effort on the pages
+    /// of /tmp/scanprep_dibco_png named in `SP_PAGES` (`--ignored`, release mode).
+    #[test]
+    #[ignore]
+    fn max_strategies_on_pages() {
+        let pages = std::env::var("SP_PAGES").unwrap_or_default();
+        let mut names: Vec<String> = pages.split(',').map(String::from).collect();
+        if pages == "all" {
+            names = std::fs::read_dir("/tmp/scanprep_dibco_png")
+                .into_iter()
+                .flatten()
+                .filter_map(|e| {
+                    let n = e.ok()?.file_name().to_string_lossy().to_string();
+                    n.strip_suffix(".max.png").map(String::from)
+                })
+                .collect();
+            names.sort();
+        }
+        for name in names.iter().filter(|n| !n.is_empty()) {
+            let Ok(png) = std::fs::read(format!("/tmp/scanprep_dibco_png/{name}.max.png")) else {
+                continue;
+            };
+            let img = decode_bilevel(&png);
+            for f in MAX_STRATEGIES {
+                let rank = encode_bilevel_with(&img, None, f, Deflater::Near(RANK_EFFORT)).unwrap();
+                let max = encode_bilevel_with(&img, None, f, Deflater::Near(MAX_EFFORT)).unwrap();
+                println!("{name} {f:?}: rank {} max {}", rank.len(), max.len());
+            }
+        }
+    }
+
+    /// The filter choice on real documents: the DIBCO 2009-2013 inputs binarized as the
+    /// pipeline and `scanprep eval` do (background normalised, then the default method), each strategy against the sampled choice, and the total at
     /// [`PngEffort::Max`] (`--ignored`, release mode; skipped without `../shared`). The pages
     /// are left in /tmp/scanprep_dibco_png for `benches/peers/png_size.py`.
     #[test]
@@ -800,7 +1005,8 @@ mod tests {
         std::fs::create_dir_all(dump).ok();
         for f in &files {
             let g = image::open(f).unwrap().to_luma8();
-            let g = GrayImage::from_raw(g.width(), g.height(), g.into_raw()).unwrap();
+            let mut g = GrayImage::from_raw(g.width(), g.height(), g.into_raw()).unwrap();
+            crate::normalize_background(&mut g);
             let (b, _) = crate::binarize::binarize(&g, &Default::default());
             let sizes = strategy_sizes(&b);
             for (t, s) in each.iter_mut().zip(&sizes) {
