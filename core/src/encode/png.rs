@@ -12,7 +12,7 @@
 //!
 //! On the A4 300 dpi rendered text page (`png_bilevel_size_experiment`): miniz_oxide level 6
 //! 103.1 kB; our deflate, 1-bit gray, filter None 95.0 kB; with the sampled filters 91.7 kB;
-//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 82.3 kB in ~5.3 s
+//! as a palette image 88.9 kB in ~40 ms ([`PngEffort::Fast`]), and 82.5 kB in ~2.2 s
 //! ([`PngEffort::Max`], `png_efforts_on_rendered_page`), where oxipng -o4 makes 84.7 kB in
 //! ~2.2 s. Gray rows use the usual minimum sum of absolute differences to pick a filter per
 //! row, and our deflate at the fast effort.
@@ -40,6 +40,13 @@ const FAST_EFFORT: Effort = Effort {
     tree: false,
     starts: 1,
 };
+/// Filtered rows (bytes) up to which [`PngEffort::Max`] searches wide: three start models
+/// per block part when ranking the strategies, six for the winner. Below it a few bytes are
+/// the difference with oxipng and the search costs little time (every DIBCO page, up to
+/// 548 kB); above it (an A4 page at 300 dpi is 1.09 MB) one model ranks and the winner is
+/// kept: on the peers' cleaned A4 bitmap that is 2.2 s instead of 6.2 s for 50 bytes more
+/// (100,015 against 99,965; oxipng -o4 104,105 in 3.4 s).
+const WIDE_SEARCH_BYTES: usize = 1 << 20;
 /// Deflate effort at which [`PngEffort::Max`] ranks its filter strategies, each compressed
 /// whole: libdeflate level 12's search depth (300) in binary trees, up to 10 passes, the
 /// block splitter, and each block part parsed from three start models. On the rendered page
@@ -85,19 +92,32 @@ pub fn encode_png_bilevel(
         // Every strategy compressed whole at the ranking effort, the smallest kept: the
         // fast effort ranks them differently on a sixth of the DIBCO pages, and the samples
         // miss pages whose parts differ. (On a tie the first, in the order of
-        // MAX_STRATEGIES.) Then the winner once more with the wider search of MAX_EFFORT,
-        // kept if smaller.
+        // MAX_STRATEGIES.) Up to WIDE_SEARCH_BYTES of rows, the winner is compressed once
+        // more with the wider search of MAX_EFFORT, kept if smaller.
         PngEffort::Max => {
+            let rows = (img.stride() + 1) * img.height() as usize;
+            let rank = if rows <= WIDE_SEARCH_BYTES {
+                RANK_EFFORT
+            } else {
+                Effort {
+                    starts: 1,
+                    ..RANK_EFFORT
+                }
+            };
             let (filter, idat) = MAX_STRATEGIES
                 .iter()
-                .map(|&f| (f, bilevel_idat(img, f, Deflater::Near(RANK_EFFORT))))
+                .map(|&f| (f, bilevel_idat(img, f, Deflater::Near(rank))))
                 .min_by_key(|(_, idat)| idat.len())
                 .unwrap_or((BilevelFilter::None, Vec::new()));
-            let wider = bilevel_idat(img, filter, Deflater::Near(MAX_EFFORT));
-            if wider.len() < idat.len() {
-                wider
-            } else {
+            if rows > WIDE_SEARCH_BYTES {
                 idat
+            } else {
+                let wider = bilevel_idat(img, filter, Deflater::Near(MAX_EFFORT));
+                if wider.len() < idat.len() {
+                    wider
+                } else {
+                    idat
+                }
             }
         }
     };
@@ -919,7 +939,9 @@ mod tests {
     #[test]
     #[ignore]
     fn png_efforts_on_rendered_page() {
-        let Ok(dec) = image::open("/tmp/scanprep_g4/rendered_a4_src.png") else {
+        let path =
+            std::env::var("SP_PAGE").unwrap_or("/tmp/scanprep_g4/rendered_a4_src.png".into());
+        let Ok(dec) = image::open(path) else {
             return;
         };
         let g = dec.to_luma8();
