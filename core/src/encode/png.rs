@@ -95,39 +95,25 @@ pub fn encode_png_bilevel(
         // MAX_STRATEGIES.) Up to WIDE_SEARCH_BYTES of rows, the winner is compressed once
         // more with the wider search of MAX_EFFORT, kept if smaller.
         PngEffort::Max => {
-            let rows = (img.stride() + 1) * img.height() as usize;
-            let rank = if rows <= WIDE_SEARCH_BYTES {
-                RANK_EFFORT
-            } else {
-                Effort {
-                    starts: 1,
-                    ..RANK_EFFORT
-                }
+            let wide = (img.stride() + 1) * img.height() as usize <= WIDE_SEARCH_BYTES;
+            let starts = if wide { RANK_EFFORT.starts } else { 1 };
+            let rank = Effort {
+                starts,
+                ..RANK_EFFORT
             };
             let (filter, idat) = MAX_STRATEGIES
                 .iter()
                 .map(|&f| (f, bilevel_idat(img, f, Deflater::Near(rank))))
                 .min_by_key(|(_, idat)| idat.len())
                 .unwrap_or((BilevelFilter::None, Vec::new()));
-            if rows > WIDE_SEARCH_BYTES {
-                idat
-            } else {
-                let wider = bilevel_idat(img, filter, Deflater::Near(MAX_EFFORT));
-                if wider.len() < idat.len() {
-                    wider
-                } else {
-                    idat
-                }
+            let wider = wide.then(|| bilevel_idat(img, filter, Deflater::Near(MAX_EFFORT)));
+            match wider {
+                Some(wider) if wider.len() < idat.len() => wider,
+                _ => idat,
             }
         }
     };
     Ok(write_bilevel_png(img, &idat, dpi))
-}
-
-/// Encodes an 8-bit grayscale image as an 8-bit grayscale PNG, with a pHYs chunk when `dpi`
-/// is given and non-zero. Errors as for [`encode_png_bilevel`].
-pub fn encode_png_gray(img: &GrayImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
-    encode_gray_with(img, dpi)
 }
 
 /// How bilevel rows are filtered.
@@ -372,11 +358,14 @@ fn fewest_bigrams_filter<'a>(
     )
 }
 
-/// [`encode_png_gray`]: filters per row, then our deflate at the fast effort. Against
-/// miniz_oxide level 6, the encoder before (`gray_deflaters`): a gray A4 text page 104 kB
-/// against 250 kB, a noisy gradient 2.16 MB against 2.30 MB, in 1.2-1.5x the time; and
-/// miniz_oxide's compressor no longer weighs on the WebAssembly.
-fn encode_gray_with(img: &GrayImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
+/// Encodes an 8-bit grayscale image as an 8-bit grayscale PNG, with a pHYs chunk when `dpi`
+/// is given and non-zero. Errors as for [`encode_png_bilevel`].
+///
+/// Filters per row, then our deflate at the fast effort. Against miniz_oxide level 6, the
+/// encoder before (`gray_deflaters`): a gray A4 text page 104 kB against 250 kB, a noisy
+/// gradient 2.16 MB against 2.30 MB, in 1.2-1.5x the time; and miniz_oxide's compressor no
+/// longer weighs on the WebAssembly.
+pub fn encode_png_gray(img: &GrayImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
     check_size(img.width(), img.height())?;
     let w = img.width() as usize;
     let mut raw = Vec::with_capacity((w + 1) * img.height() as usize);
