@@ -54,6 +54,10 @@ struct OptionFlags {
     /// Longest side accepted, in pixels.
     #[arg(long)]
     max_side: Option<u32>,
+    /// Accept a file cut short (missing rows white, a warning in the report) instead of a
+    /// truncated_image error.
+    #[arg(long)]
+    allow_truncated: bool,
     /// Reduce larger images to this many pixels before processing (0: keep full size).
     #[arg(long)]
     max_working_pixels: Option<u64>,
@@ -153,6 +157,7 @@ impl OptionFlags {
         if self.dpi.is_some() {
             o.dpi = self.dpi;
         }
+        o.allow_truncated |= self.allow_truncated;
         o.normalize_background &= !self.no_normalize_background;
         o.deskew &= !self.no_deskew;
         o.despeckle &= !self.no_despeckle;
@@ -345,8 +350,23 @@ fn process_one(input: &Path, out: &Path, options: &Options) -> Result<scanprep::
         message: format!("cannot read: {e}"),
     })?;
     let clock = WallClock(Instant::now());
-    let done =
-        scanprep::process_with_clock(&bytes, options, Some(&clock)).map_err(|e| FileError {
+    // Each input is isolated: should the engine or a dependency ever panic on some file, that
+    // file gets an `internal` error and the rest of the batch goes on.
+    let run = || {
+        if std::env::var_os(SELF_TEST_PANIC).is_some_and(|v| input.as_os_str() == v) {
+            panic!("{SELF_TEST_PANIC} names this input");
+        }
+        scanprep::process_with_clock(&bytes, options, Some(&clock))
+    };
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .map_err(|payload| FileError {
+            code: "internal",
+            message: format!(
+                "internal error (a panic: {}); please report this file",
+                panic_text(payload.as_ref())
+            ),
+        })?
+        .map_err(|e| FileError {
             code: e.code(),
             message: e.to_string(),
         })?;
@@ -355,6 +375,19 @@ fn process_one(input: &Path, out: &Path, options: &Options) -> Result<scanprep::
         message: format!("cannot write {}: {e}", out.display()),
     })?;
     Ok(done.report)
+}
+
+/// The environment variable that makes the CLI panic while processing the one input it names:
+/// the test of the per-input isolation.
+const SELF_TEST_PANIC: &str = "SCANPREP_SELF_TEST_PANIC";
+
+/// The message of a panic's payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
 }
 
 fn read_gray(path: &Path) -> anyhow::Result<scanprep::GrayImage> {

@@ -165,3 +165,81 @@ fn png_effort_max_is_smaller() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("fast, max"));
 }
+
+/// A panic while processing one input (forced here through the CLI's self-test variable)
+/// becomes that input's `internal` error: the other inputs are still written, exit code 1.
+#[test]
+fn a_panic_on_one_input_fails_that_input_alone() {
+    let dir = tmp("panic-batch");
+    let doomed = fixture("page.webp");
+    let o = bin()
+        .env("SCANPREP_SELF_TEST_PANIC", &doomed)
+        .args(["process", "--json", "--format", "png"])
+        .arg(fixture("two-column.png"))
+        .arg(&doomed)
+        .arg(fixture("page-skew-plus3.png"))
+        .arg("-o")
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        let failed = line["input"]
+            .as_str()
+            .is_some_and(|i| i.ends_with("page.webp"));
+        assert_eq!(line["ok"], !failed, "{line}");
+        if failed {
+            assert_eq!(line["error"]["code"], "internal", "{line}");
+        }
+    }
+    for name in ["two-column.png", "page-skew-plus3.png"] {
+        let bytes = std::fs::read(dir.join(name)).expect("the other outputs are written");
+        assert_eq!(&bytes[1..4], b"PNG");
+    }
+    assert!(!dir.join("page.png").exists());
+}
+
+/// An upload cut short is a `truncated_image` error, unless `--allow-truncated` is given; then
+/// the report warns which rows are missing.
+#[test]
+fn a_truncated_input_fails_unless_allowed() {
+    let whole = std::fs::read(fixture("photo-shadow.jpg")).expect("fixture");
+    let cut = tmp("cut.jpg");
+    std::fs::write(&cut, &whole[..whole.len() * 2 / 5]).expect("writes");
+    let out = tmp("cut.tiff");
+    let o = bin()
+        .args(["process", "--json"])
+        .arg(&cut)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON line");
+    assert_eq!(line["error"]["code"], "truncated_image", "{line}");
+    let o = bin()
+        .args(["process", "--json", "--allow-truncated"])
+        .arg(&cut)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON line");
+    let warning = &line["report"]["warnings"][0];
+    assert_eq!(warning["code"], "truncated_image", "{line}");
+    assert!(
+        warning["rows_missing"].as_u64().is_some_and(|n| n > 0),
+        "{line}"
+    );
+}

@@ -56,6 +56,25 @@ pub enum Error {
         /// What the decoder reported.
         reason: String,
     },
+    /// The file ends before the image does (an upload cut short): `rows_present` of its
+    /// `height` stored rows could be decoded. `allow_truncated` accepts such a file.
+    #[error("the {format} file is cut short: {rows_present} of its {height} rows are in it ({missing} missing); upload it again, or set allow_truncated", missing = height.saturating_sub(*rows_present))]
+    TruncatedImage {
+        /// The detected format.
+        format: &'static str,
+        /// Complete rows at the top of the stored image.
+        rows_present: u32,
+        /// The image's height as its header gives it (0 when the header itself is cut).
+        height: u32,
+    },
+    /// The file is in a known format but uses a feature this build does not decode.
+    #[error("the {format} file uses {feature}, which is not supported")]
+    UnsupportedFeature {
+        /// The detected format.
+        format: &'static str,
+        /// The feature, in words.
+        feature: &'static str,
+    },
     /// A raw pixel buffer does not match the dimensions given with it.
     #[error("the pixel buffer holds {actual} bytes but {width}x{height} with {channels} channel(s) needs {expected}")]
     BufferSizeMismatch {
@@ -100,6 +119,8 @@ impl Error {
             Error::EmptyImage { .. } => "empty_image",
             Error::UnsupportedFormat => "unsupported_format",
             Error::Decode { .. } => "corrupt_image",
+            Error::TruncatedImage { .. } => "truncated_image",
+            Error::UnsupportedFeature { .. } => "unsupported_feature",
             Error::BufferSizeMismatch { .. } => "buffer_size_mismatch",
             Error::InvalidOption { .. } => "invalid_option",
             Error::Encode { .. } => "encode_failed",

@@ -42,6 +42,7 @@ pub use binarize::{binarize, BinarizationReport, BinarizeParams};
 pub use clean::{clean, CleanParams, CleanReport};
 pub use decode::{
     decode_image, decode_image_owned, gray_from_rgba, gray_from_rgba_pixels, Decoded, Limits,
+    Truncation,
 };
 pub use deskew::{detect_skew, SkewEstimate};
 pub use encode::{
@@ -53,6 +54,6 @@ pub use options::{Binarization, Format, Options, PngEffort};
 pub use pipeline::{
     process, process_gray, process_owned, process_rgba, process_with_clock, Clock, Processed,
 };
-pub use report::{Report, Timings};
+pub use report::{Report, Timings, Warning};
 pub use resize::{reduce_to_working, resize_area};
 pub use rotate::rotate;

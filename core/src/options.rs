@@ -123,6 +123,9 @@ pub struct Options {
     pub max_pixels: u64,
     /// Longest side accepted, in pixels.
     pub max_side: u32,
+    /// Accept a file cut short (an interrupted upload): its missing rows are white and the
+    /// report warns. Off by default: such a file is a `truncated_image` error.
+    pub allow_truncated: bool,
     /// Images with more pixels than this are reduced (area-averaged) to this size before the
     /// other stages; 0 keeps the full resolution.
     pub max_working_pixels: u64,
@@ -165,6 +168,7 @@ impl Default for Options {
             max_input_bytes: 100 * 1024 * 1024,
             max_pixels: 50_000_000,
             max_side: 30_000,
+            allow_truncated: false,
             max_working_pixels: 9_000_000,
             normalize_background: true,
             deskew: true,

@@ -9,7 +9,7 @@ use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
 use crate::{
     normalize_background, reduce_to_working, rotate, Binarization, Error, Format, GrayImage,
-    Options, Report, Timings,
+    Options, Report, Timings, Warning,
 };
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
@@ -81,6 +81,7 @@ fn run_decoded(
         input_format: decoded.format.to_string(),
         input_bytes: input_bytes as u64,
         exif_orientation: decoded.exif_orientation,
+        warnings: decoded.truncated.map(Warning::from).into_iter().collect(),
         ..Report::default()
     };
     run(decoded.image, options, &mut report, timer, decode_ms)

@@ -3,7 +3,40 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::BinarizationReport;
+use crate::{BinarizationReport, Truncation};
+
+/// Something the caller should know about an output that was still produced.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// A stable code: `truncated_image` (the input was cut short and `allow_truncated` was set).
+    pub code: String,
+    /// The same in words.
+    pub message: String,
+    /// For `truncated_image`: the stored image's first missing row (its rows from there on
+    /// are white) and how many rows are missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_missing_row: Option<u32>,
+    /// For `truncated_image`: the number of missing rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_missing: Option<u32>,
+}
+
+impl From<Truncation> for Warning {
+    fn from(t: Truncation) -> Warning {
+        let missing = t.height - t.rows_present.min(t.height);
+        Warning {
+            code: "truncated_image".into(),
+            message: format!(
+                "the input is cut short: rows {} to {} of {} are missing and were left white",
+                t.rows_present,
+                t.height.saturating_sub(1),
+                t.height
+            ),
+            first_missing_row: Some(t.rows_present),
+            rows_missing: Some(missing),
+        }
+    }
+}
 
 /// Per-stage wall time in milliseconds, present only when a [`Clock`](crate::Clock) was given.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
@@ -68,4 +101,7 @@ pub struct Report {
     pub output_bytes: u64,
     /// Stage timings, when a clock was available.
     pub timings: Option<Timings>,
+    /// What the caller should know about this output (empty for a clean run).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }

@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use scanprep::{process, process_gray, Error, Format, GrayImage, Options};
+use scanprep::{decode_image, process, process_gray, Error, Format, GrayImage, Limits, Options};
 use scanprep_tests::fixture;
 
 fn encode(img: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
@@ -14,7 +14,7 @@ fn encode(img: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
 }
 
 #[test]
-fn empty_random_and_truncated_inputs_are_typed_errors() {
+fn empty_and_random_inputs_are_typed_errors() {
     assert_eq!(
         process(&[], &Options::default()).unwrap_err(),
         Error::EmptyInput
@@ -26,30 +26,161 @@ fn empty_random_and_truncated_inputs_are_typed_errors() {
         process(&junk, &Options::default()).unwrap_err(),
         Error::UnsupportedFormat
     );
+}
+
+/// A file cut short (an interrupted upload) is a `truncated_image` error in every format,
+/// never a silent success; with `allow_truncated` it gives the rows it holds and a warning,
+/// or the same error when nothing can be read.
+#[test]
+fn truncated_inputs_are_truncated_image_errors_in_every_format() {
+    let lenient = Options {
+        allow_truncated: true,
+        ..Options::default()
+    };
     for name in [
         "page-skew-minus7.jpg",
+        "photo-shadow.jpg",
         "page.webp",
         "scan-1bit.tiff",
         "two-column.png",
+        "picture.png",
     ] {
         let bytes = fixture(name);
         for cut in [
-            1,
-            2,
-            8,
             16,
             64,
             200,
             bytes.len() / 3,
+            bytes.len() * 2 / 5,
             bytes.len() / 2,
+            bytes.len() - 2,
             bytes.len() - 1,
         ] {
-            // A truncated file may still decode (JPEG and PNG decoders pad missing data) or
-            // fail with a typed error; it must not panic.
-            if let Err(e) = process(&bytes[..cut], &Options::default()) {
-                assert!(!e.to_string().is_empty(), "{name} cut at {cut}");
+            let what = format!("{name} cut at {cut} of {}", bytes.len());
+            let err = process(&bytes[..cut], &Options::default())
+                .map(|out| out.report)
+                .unwrap_err();
+            assert_eq!(err.code(), "truncated_image", "{what}: {err}");
+            assert!(err.to_string().contains("missing"), "{what}: {err}");
+            match process(&bytes[..cut], &lenient) {
+                Ok(out) => {
+                    let w = &out.report.warnings;
+                    assert_eq!(w.len(), 1, "{what}");
+                    assert_eq!(w[0].code, "truncated_image", "{what}");
+                }
+                Err(e) => assert_eq!(e.code(), "truncated_image", "{what}: {e}"),
             }
         }
+        // The whole file is not truncated.
+        let out = process(&bytes, &Options::default()).expect("the whole file decodes");
+        assert!(out.report.warnings.is_empty(), "{name}");
+    }
+}
+
+/// The first 40% of a phone photo: the missing rows are reported, and left white rather than
+/// made up.
+#[test]
+fn a_jpeg_cut_at_forty_percent_says_which_rows_are_missing() {
+    let bytes = fixture("photo-shadow.jpg");
+    let part = &bytes[..bytes.len() * 2 / 5];
+    let err = decode_image(part, &Limits::default()).unwrap_err();
+    let Error::TruncatedImage {
+        format: "jpeg",
+        rows_present,
+        height,
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    let whole = decode_image(&bytes, &Limits::default()).expect("decodes");
+    let stored_height = if whole.exif_orientation >= 5 {
+        whole.image.width()
+    } else {
+        whole.image.height()
+    };
+    assert_eq!(height, stored_height);
+    assert!(
+        rows_present > 0 && rows_present < height,
+        "{rows_present} of {height}"
+    );
+    let lenient = Limits {
+        allow_truncated: true,
+        ..Limits::default()
+    };
+    let cut = decode_image(part, &lenient).expect("decodes in part");
+    let t = cut.truncated.expect("reports the truncation");
+    assert_eq!((t.rows_present, t.height), (rows_present, height));
+    // Upright, the rows present match the whole file's pixels and the rest is white.
+    assert_eq!(cut.exif_orientation, whole.exif_orientation);
+    let same = cut
+        .image
+        .data()
+        .iter()
+        .zip(whole.image.data())
+        .filter(|(a, b)| a == b)
+        .count();
+    let white = cut.image.data().iter().filter(|&&v| v == 255).count();
+    let n = whole.image.data().len();
+    let expect_same = n as u64 * rows_present as u64 / height as u64;
+    assert!(same as u64 >= expect_same * 99 / 100, "{same} of {n}");
+    assert!(
+        white as u64 >= (n as u64 - expect_same) * 99 / 100,
+        "{white} of {n}"
+    );
+}
+
+/// Every input that ever crashed the engine (`fuzz/seeds/regress-*`, found by `cargo fuzz`),
+/// and every other seed, decodes or gives a typed error through the decoders and the whole
+/// pipeline.
+#[test]
+fn every_fuzz_seed_and_past_crash_is_a_result_not_a_panic() {
+    let dir = scanprep_tests::fixtures_dir()
+        .parent()
+        .map(|p| p.join("fuzz").join("seeds"))
+        .expect("the repository root");
+    let mut seen = 0;
+    let mut regressions = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fuzz/seeds is readable")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let bytes = std::fs::read(&path).expect("reads");
+        let name = path.display().to_string();
+        let _ = decode_image(&bytes, &Limits::default());
+        for format in [Format::Tiff, Format::Png, Format::GrayPng, Format::Jpeg] {
+            let options = Options {
+                format,
+                ..Options::default()
+            };
+            if let Err(e) = process(&bytes, &options) {
+                assert!(!e.code().is_empty(), "{name}");
+            }
+        }
+        seen += 1;
+        regressions += name.contains("regress-") as u32;
+    }
+    assert!(
+        seen >= 10 && regressions >= 4,
+        "{seen} seeds, {regressions} regressions"
+    );
+}
+
+/// The two files that panicked inside zune-jpeg (a hierarchical frame marker among
+/// baseline segments) are typed errors that name what is unsupported.
+#[test]
+fn the_zune_jpeg_panics_are_typed_errors() {
+    let dir = scanprep_tests::fixtures_dir()
+        .parent()
+        .map(|p| p.join("fuzz").join("seeds"))
+        .expect("the repository root");
+    for name in ["regress-zune-mcu-panic.jpg", "regress-zune-mcu-panic-2.jpg"] {
+        let bytes = std::fs::read(dir.join(name)).expect("reads");
+        let err = process(&bytes, &Options::default()).unwrap_err();
+        assert_eq!(err.code(), "unsupported_feature", "{name}: {err}");
+        assert!(err.to_string().contains("hierarchical"), "{name}: {err}");
     }
 }
 

@@ -18,6 +18,9 @@ export interface Options {
   maxPixels?: number;
   /** Longest side accepted, in pixels (default 30000). */
   maxSide?: number;
+  /** Accept a file cut short (an interrupted upload): its missing rows are white and the
+   * report warns (default false: a `truncated_image` error). */
+  allowTruncated?: boolean;
   /** Larger images are reduced (area-averaged) to this many pixels first; 0 keeps all (default 9 M). */
   maxWorkingPixels?: number;
   /** Flatten uneven illumination and shadows (default true). */
@@ -78,6 +81,16 @@ export interface BinarizationReport {
   reason: string;
 }
 
+/** Something to know about an output that was still produced. */
+export interface Warning {
+  /** "truncated_image": the input was cut short and `allowTruncated` let it through. */
+  code: "truncated_image";
+  message: string;
+  /** The stored image's first missing row; it and the rows below it are white. */
+  firstMissingRow?: number;
+  rowsMissing?: number;
+}
+
 /** What the pipeline found and did. */
 export interface Report {
   /** "jpeg", "png", "tiff", "webp", or "raw" for pixels. */
@@ -102,6 +115,8 @@ export interface Report {
   outputHeight: number;
   outputBytes: number;
   timings: Timings | null;
+  /** What to know about this output (a truncated input, say); empty for a clean run. */
+  warnings: Warning[];
 }
 
 /** Result of `preprocess`. */
@@ -136,7 +151,8 @@ export interface Hooks {
 /** Stable error codes: the engine's `Error::code()` plus the package's own. */
 export type ErrorCode =
   | "empty_input" | "input_too_large" | "image_too_large" | "side_too_long" | "empty_image"
-  | "unsupported_format" | "corrupt_image" | "buffer_size_mismatch" | "invalid_option"
+  | "unsupported_format" | "corrupt_image" | "truncated_image" | "unsupported_feature"
+  | "buffer_size_mismatch" | "invalid_option"
   | "encode_failed" | "unsupported_input" | "invalid_input" | "internal"
   | "worker_failed" | "worker_terminated";
 

@@ -118,10 +118,13 @@ test("bad input and bad options are typed errors, and the next call still works"
     crc.writeUInt32BE(crc32(ihdr));
     return Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d", "hex"), ihdr, crc]);
   };
+  const photo = readFileSync(join(fixtures, "photo-shadow.jpg"));
+  const cutPhoto = photo.subarray(0, Math.floor(photo.length * 0.4));
   const cases = [
     [new Uint8Array(0), undefined, "empty_input"],
     [new Uint8Array(4096).map((_, i) => (i * 7919) & 255), undefined, "unsupported_format"],
-    [readFileSync(join(fixtures, "photo-shadow.jpg")).subarray(0, 300), undefined, "corrupt_image"],
+    [readFileSync(join(fixtures, "photo-shadow.jpg")).subarray(0, 300), undefined, "truncated_image"],
+    [cutPhoto, undefined, "truncated_image"],
     [pngHeader(100000), undefined, "side_too_long"],
     [pngHeader(20000), undefined, "image_too_large"],
     [good, { maxInputBytes: 100 }, "input_too_large"],
@@ -137,6 +140,18 @@ test("bad input and bad options are typed errors, and the next call still works"
     await rejectsWith(Promise.resolve().then(() => scanprep.preprocessSync(input, options)), code);
     assert.deepEqual((await scanprep.preprocess(good)).bytes, expected, `usable after ${code}`);
   }
+});
+
+test("a truncated upload is accepted with allowTruncated, and the report warns", async () => {
+  const photo = readFileSync(join(fixtures, "photo-shadow.jpg"));
+  const out = await scanprep.preprocess(photo.subarray(0, Math.floor(photo.length * 0.4)), {
+    allowTruncated: true,
+  });
+  assert.equal(out.report.warnings.length, 1);
+  const [w] = out.report.warnings;
+  assert.equal(w.code, "truncated_image");
+  assert.ok(w.rowsMissing > 0 && w.firstMissingRow > 0, JSON.stringify(w));
+  assert.deepEqual((await scanprep.preprocess(photo)).report.warnings, []);
 });
 
 test("a trap inside the engine is an error, and the module is replaced and keeps working", async () => {

@@ -16,7 +16,7 @@ mod png;
 mod tiff;
 mod webp;
 
-/// Size limits applied while decoding. `Options` carries the same three fields.
+/// Size limits and strictness applied while decoding. `Options` carries the same fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest encoded input, in bytes.
@@ -25,6 +25,9 @@ pub struct Limits {
     pub max_pixels: u64,
     /// Longest side, in pixels.
     pub max_side: u32,
+    /// Accept a file cut short (its missing rows white) instead of a `TruncatedImage` error;
+    /// [`Decoded::truncated`] then says what is missing.
+    pub allow_truncated: bool,
 }
 
 impl Default for Limits {
@@ -39,6 +42,7 @@ impl From<&Options> for Limits {
             max_input_bytes: o.max_input_bytes,
             max_pixels: o.max_pixels,
             max_side: o.max_side,
+            allow_truncated: o.allow_truncated,
         }
     }
 }
@@ -76,6 +80,50 @@ pub struct Decoded {
     pub format: &'static str,
     /// The EXIF orientation that was applied (1 = none, 2 to 8 as in the EXIF standard).
     pub exif_orientation: u8,
+    /// Set when the file was cut short and `allow_truncated` let it through.
+    pub truncated: Option<Truncation>,
+}
+
+/// What a file cut short is missing, in rows of the image as stored (before EXIF orientation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Truncation {
+    /// Whole rows at the top of the stored image; the rows below them are white.
+    pub rows_present: u32,
+    /// The stored image's height.
+    pub height: u32,
+}
+
+/// A format decoder's result: the image as stored, its EXIF orientation, and for a file cut
+/// short the whole rows it holds.
+pub(super) struct Stored {
+    pub(super) image: GrayImage,
+    pub(super) orientation: u8,
+    pub(super) rows_present: Option<u32>,
+}
+
+impl Stored {
+    /// As [`decode_image`] takes it by default: a file cut short is an error (for the
+    /// format decoders' own tests).
+    #[cfg(test)]
+    pub(super) fn strict(self, format: &'static str) -> Result<(GrayImage, u8), Error> {
+        match self.rows_present {
+            Some(rows_present) => Err(Error::TruncatedImage {
+                format,
+                rows_present,
+                height: self.image.height(),
+            }),
+            None => Ok((self.image, self.orientation)),
+        }
+    }
+
+    /// A whole image.
+    pub(super) fn whole(image: GrayImage, orientation: u8) -> Stored {
+        Stored {
+            image,
+            orientation,
+            rows_present: None,
+        }
+    }
 }
 
 /// Decodes `bytes` to upright grayscale within `limits`.
@@ -102,17 +150,29 @@ fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Er
         });
     }
     let format_name = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
-    let (image, orientation) = match format_name {
+    let stored = match format_name {
         "jpeg" => jpeg::decode_jpeg(input, limits)?,
         "png" => png::decode_png(bytes, limits)?,
         "tiff" => tiff::decode_tiff(bytes, limits)?,
         _ => webp::decode_webp(bytes, limits)?,
     };
-    let image = apply_orientation(image, orientation);
+    let truncated = stored.rows_present.map(|rows_present| Truncation {
+        rows_present,
+        height: stored.image.height(),
+    });
+    if let (Some(t), false) = (truncated, limits.allow_truncated) {
+        return Err(Error::TruncatedImage {
+            format: format_name,
+            rows_present: t.rows_present,
+            height: t.height,
+        });
+    }
+    let image = apply_orientation(stored.image, stored.orientation);
     Ok(Decoded {
         image,
         format: format_name,
-        exif_orientation: orientation,
+        exif_orientation: stored.orientation,
+        truncated,
     })
 }
 

@@ -28,7 +28,7 @@ use miniz_oxide::inflate::TINFLStatus;
 
 use super::{
     decode_error, exif_orientation, luma, luma_of, over_white, scale16, unpack_depth, Limits,
-    Native,
+    Native, Stored,
 };
 use crate::{Error, GrayImage};
 
@@ -46,26 +46,57 @@ const ADAM7: [(usize, usize, usize, usize); 7] = [
     (0, 1, 1, 2),
 ];
 
-/// Decodes a PNG to gray; also returns its EXIF orientation (eXIf chunk; 1 when absent).
-pub(super) fn decode_png(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+/// Decodes a PNG to gray; also returns its EXIF orientation (eXIf chunk; 1 when absent). A
+/// file cut short (in or after the image data, or without IEND) gives its whole rows, the
+/// rest white.
+pub(super) fn decode_png(bytes: &[u8], limits: &Limits) -> Result<Stored, Error> {
     let head = read_head(bytes, limits)?;
     let header = head.header;
     let reduce = Reduce::new(&head)?;
     let orientation = head.exif.map_or(1, exif_orientation);
     let pixels = usize::try_from(header.width as u64 * header.height as u64)
         .map_err(|_| err("the image does not fit in memory"))?;
-    let mut out = vec![0u8; pixels];
+    // Interlaced passes scatter their pixels: start white, so that a file cut short leaves no
+    // made-up ink.
+    let mut out = vec![if header.interlaced { 255 } else { 0 }; pixels];
     let mut data = ImageData::new(bytes, head.idat);
-    if header.interlaced {
-        read_adam7(&mut data, header, &reduce, &mut out)?;
+    let mut rows = 0u32;
+    let read = if header.interlaced {
+        read_adam7(&mut data, header, &reduce, &mut out)
     } else {
-        read_rows(&mut data, header, &reduce, &mut out)?;
+        read_rows(&mut data, header, &reduce, &mut out, &mut rows)
     }
-    data.finish()?;
-    Ok((
-        GrayImage::from_raw(header.width, header.height, out)?,
+    .and_then(|()| {
+        rows = header.height;
+        data.finish()
+    });
+    let rows_present = match read {
+        Err(_) if data.cut => {
+            let w = header.width as usize;
+            if let Some(rest) = out.get_mut(rows as usize * w..) {
+                rest.fill(255);
+            }
+            Some(rows)
+        }
+        Err(e) => return Err(e),
+        Ok(()) => (!ends_with_iend(bytes, head.idat)).then_some(header.height),
+    };
+    Ok(Stored {
+        image: GrayImage::from_raw(header.width, header.height, out)?,
         orientation,
-    ))
+        rows_present,
+    })
+}
+
+/// Whether the chunks from `at` on reach IEND before the file ends.
+fn ends_with_iend(bytes: &[u8], mut at: usize) -> bool {
+    while let Ok(Some(chunk)) = chunk_at(bytes, at) {
+        if &chunk.kind == b"IEND" {
+            return true;
+        }
+        at = chunk.next;
+    }
+    false
 }
 
 /// A decode error of this format.
@@ -183,21 +214,36 @@ fn chunk_at(bytes: &[u8], at: usize) -> Result<Option<Chunk<'_>>, Error> {
     if rest.is_empty() {
         return Ok(None);
     }
-    let Some(&[l0, l1, l2, l3, k0, k1, k2, k3]) = rest.first_chunk::<8>() else {
-        return Err(err("the file ends inside a chunk header"));
+    let cut = || Error::TruncatedImage {
+        format: "png",
+        rows_present: 0,
+        height: ihdr_height(bytes),
     };
-    let kind = [k0, k1, k2, k3];
+    let Some(&[l0, l1, l2, l3, k0, k1, k2, k3]) = rest.first_chunk::<8>() else {
+        return Err(cut());
+    };
     let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
     let data = rest
         .get(8..)
         .and_then(|r| r.get(..len))
         .filter(|_| rest.len() - 8 - len >= 4)
-        .ok_or_else(|| err(format!("the file ends inside the {} chunk", name(kind))))?;
+        .ok_or_else(cut)?;
+    let kind = [k0, k1, k2, k3];
     Ok(Some(Chunk {
         kind,
         data,
         next: at + 8 + len + 4,
     }))
+}
+
+/// The height in IHDR, when the file holds that much (for the message of a file cut short).
+fn ihdr_height(bytes: &[u8]) -> u32 {
+    match bytes.get(20..24) {
+        Some(&[a, b, c, d]) if bytes.get(12..16) == Some(b"IHDR") => {
+            u32::from_be_bytes([a, b, c, d])
+        }
+        _ => 0,
+    }
 }
 
 /// A chunk type for messages, non-letters as `?`.
@@ -224,11 +270,13 @@ fn read_head<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Head<'a>, Error> {
     let mut header = None;
     let (mut palette, mut trns, mut exif) = (None, None, None);
     loop {
+        // The file ends before the image data: it was cut short.
         let Some(chunk) = chunk_at(bytes, at)? else {
-            return Err(err(match header {
-                None => "no IHDR chunk",
-                Some(_) => "no image data (IDAT chunk)",
-            }));
+            return Err(Error::TruncatedImage {
+                format: "png",
+                rows_present: 0,
+                height: header.map_or(0, |h: Header| h.height),
+            });
         };
         let Some(h) = header else {
             if &chunk.kind != b"IHDR" {
@@ -447,11 +495,13 @@ fn s16(hi: u8, lo: u8) -> u8 {
 }
 
 /// Non-interlaced: each row is read, unfiltered against the one above and reduced to gray.
+/// The rows of a non-interlaced image, in order; `rows` counts those complete.
 fn read_rows(
     data: &mut ImageData<'_>,
     h: Header,
     reduce: &Reduce,
     out: &mut [u8],
+    rows: &mut u32,
 ) -> Result<(), Error> {
     let w = h.width as usize;
     if let Reduce::Copy = reduce {
@@ -468,6 +518,7 @@ fn read_rows(
             data.read(&mut filter)?;
             data.read(cur)?;
             unfilter(filter[0], cur, prev, 1)?;
+            *rows += 1;
         }
         return Ok(());
     }
@@ -482,6 +533,7 @@ fn read_rows(
         unfilter(filter, line, prev.get(1..).unwrap_or_default(), step)?;
         reduce.row(line, row)?;
         std::mem::swap(&mut cur, &mut prev);
+        *rows += 1;
     }
     Ok(())
 }
@@ -652,6 +704,9 @@ struct ImageData<'a> {
     done: bool,
     /// The zlib stream is corrupt past the bytes already inflated.
     broken: Option<TINFLStatus>,
+    /// The data ran out: the file ends inside the image data, or the zlib stream ends before
+    /// the last row (the error then is a truncation).
+    cut: bool,
 }
 
 /// zlib header; more input may follow; Adler-32 not computed (as the `png` crate); the history
@@ -678,6 +733,7 @@ impl<'a> ImageData<'a> {
             ready: 0,
             done: false,
             broken: None,
+            cut: false,
         }
     }
 
@@ -692,9 +748,15 @@ impl<'a> ImageData<'a> {
         match self.bytes.get(at + 4..at + 8) {
             Some(b"IDAT") => {}
             Some(_) => return Ok(false),
-            None => return Err(err("the file ends inside the image data")),
+            None => {
+                self.cut = true;
+                return Err(err("the file ends inside the image data"));
+            }
         }
-        match chunk_at(self.bytes, at)? {
+        let chunk = chunk_at(self.bytes, at);
+        // Cut inside the chunk, or the file ends where the next chunk would start.
+        self.cut = !matches!(chunk, Ok(Some(_)));
+        match chunk? {
             Some(chunk) => {
                 self.input = chunk.data;
                 self.next = Some(chunk.next);
@@ -752,6 +814,7 @@ impl<'a> ImageData<'a> {
     fn inflate(&mut self) -> Result<(), Error> {
         loop {
             if self.done {
+                self.cut = true;
                 return Err(err("the image data ends before the last row"));
             }
             if let Some(status) = self.broken {
@@ -765,7 +828,7 @@ impl<'a> ImageData<'a> {
                 TINFLStatus::Done => self.done = true,
                 TINFLStatus::NeedsMoreInput if self.input.is_empty() => {
                     if made == 0 && !self.next_chunk()? {
-                        return Err(err("the image data is truncated"));
+                        return Err(err("the image data stops before its zlib stream ends"));
                     }
                 }
                 TINFLStatus::NeedsMoreInput | TINFLStatus::HasMoreOutput => {
@@ -824,6 +887,11 @@ mod tests {
 
     use super::super::decode_other;
     use super::*;
+
+    /// As `decode_image` decodes by default: a file cut short is an error.
+    fn decode_png(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+        super::decode_png(bytes, limits)?.strict("png")
+    }
 
     /// SplitMix64, for reproducible pictures.
     struct Rng(u64);
@@ -1259,20 +1327,33 @@ mod tests {
                 }
                 at = c.next;
             }
-            for cut in 0..file.len() {
+            for cut in SIGNATURE.len()..file.len() {
                 let bytes = &file[..cut];
-                let ours = decode_png(bytes, &Limits::default());
-                if cut < data_end {
-                    let e = ours
-                        .as_ref()
-                        .err()
-                        .unwrap_or_else(|| panic!("cut at {cut}"));
-                    assert!(matches!(e, Error::Decode { .. }), "cut at {cut}: {e:?}");
+                // Every cut is a truncation: an error by default, or the whole rows with
+                // `allow_truncated`, never a silent success.
+                match super::decode_png(bytes, &Limits::default()) {
+                    Ok(stored) => {
+                        let rows = stored
+                            .rows_present
+                            .unwrap_or_else(|| panic!("cut at {cut}"));
+                        assert!(
+                            cut < data_end || rows == stored.image.height(),
+                            "cut at {cut}"
+                        );
+                        let w = stored.image.width() as usize;
+                        let white = &stored.image.data()[rows as usize * w..];
+                        assert!(white.iter().all(|&v| v == 255), "cut at {cut}");
+                        if let Ok((theirs, _)) = reference(bytes) {
+                            assert!(stored.image.data() == theirs.data(), "cut at {cut}");
+                        }
+                    }
+                    Err(e) => assert!(
+                        matches!(e, Error::TruncatedImage { format: "png", .. }),
+                        "cut at {cut}: {e:?}"
+                    ),
                 }
-                if let Ok((theirs, _)) = reference(bytes) {
-                    let (ours, _) = ours.unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
-                    assert!(ours.data() == theirs.data(), "cut at {cut}");
-                }
+                let strict = decode_png(bytes, &Limits::default()).unwrap_err();
+                assert_eq!(strict.code(), "truncated_image", "cut at {cut}");
             }
         }
     }
@@ -1429,10 +1510,12 @@ mod tests {
         let mut no_ihdr = SIGNATURE.to_vec();
         put_chunk(&mut no_ihdr, b"IDAT", &zlib);
         is_decode_error(decode(&no_ihdr), "no IHDR");
-        is_decode_error(decode(SIGNATURE), "signature only");
+        // A file that ends after its signature or its header was cut short.
+        let cut = |r: Result<(GrayImage, u8), Error>| r.map(|_| ()).unwrap_err().code();
+        assert_eq!(cut(decode(SIGNATURE)), "truncated_image", "signature only");
         let mut no_idat = SIGNATURE.to_vec();
         put_chunk(&mut no_idat, b"IHDR", &good);
-        is_decode_error(decode(&no_idat), "no IDAT");
+        assert_eq!(cut(decode(&no_idat)), "truncated_image", "no IDAT");
         put_chunk(&mut no_idat, b"IEND", &[]);
         is_decode_error(decode(&no_idat), "IEND first");
         let unknown = png_file(&good, &[(b"CrIt", b"x")], &zlib, 99, &[]);

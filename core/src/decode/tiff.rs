@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use miniz_oxide::inflate::core::DecompressorOxide;
 
-use super::{decode_error, jpeg, luma, over_white, scale16, unpack_depth, Limits};
+use super::{decode_error, jpeg, luma, over_white, scale16, unpack_depth, Limits, Stored};
 use crate::{Error, GrayImage};
 
 /// A decoding failure with its reason; every one becomes [`Error::Decode`] for `tiff`.
@@ -88,11 +88,19 @@ fn type_size(typ: u16) -> u64 {
 struct Ifd<'a, 'f> {
     file: &'f File<'a>,
     entries: Vec<(u16, Entry)>,
+    /// The file holds the directory's closing next-directory offset: it is not cut off
+    /// within its first directory.
+    whole: bool,
 }
 
 impl<'a, 'f> Ifd<'a, 'f> {
     fn read(file: &'f File<'a>) -> Result<Self, Error> {
-        let truncated = || bad("the header or the first directory is truncated");
+        // The directory is often written after the image data: a file cut short loses it.
+        let truncated = || Error::TruncatedImage {
+            format: "tiff",
+            rows_present: 0,
+            height: 0,
+        };
         let first = if file.big {
             if file.u16(4) != Some(8) {
                 return Err(bad("BigTIFF with an offset size other than 8"));
@@ -134,7 +142,13 @@ impl<'a, 'f> Ifd<'a, 'f> {
             };
             entries.push((tag, Entry { typ, count, at }));
         }
-        Ok(Ifd { file, entries })
+        let next = start + count * size + inline;
+        let whole = next <= file.data.len() as u64;
+        Ok(Ifd {
+            file,
+            entries,
+            whole,
+        })
     }
 
     fn entry(&self, tag: u16) -> Option<Entry> {
@@ -159,9 +173,12 @@ impl<'a, 'f> Ifd<'a, 'f> {
         }
         let end = e.at.checked_add(size * e.count);
         if end.is_none_or(|end| end > self.file.data.len() as u64) {
-            return Err(bad(format_args!(
-                "the values of tag {tag} are past the end"
-            )));
+            // Values written after the directory, in a file that ends before them.
+            return Err(Error::TruncatedImage {
+                format: "tiff",
+                rows_present: 0,
+                height: 0,
+            });
         }
         let f = self.file;
         let values = (0..e.count)
@@ -296,7 +313,9 @@ enum Compression {
 }
 
 /// Decodes the first page of a TIFF to gray; also returns its orientation tag (1 when absent).
-pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+/// A file cut short in its strips or tiles gives the whole rows above the first one cut off,
+/// the rest white.
+pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<Stored, Error> {
     let (le, big) = match bytes.get(0..4) {
         Some(b"II*\0") => (true, false),
         Some(b"MM\0*") => (false, false),
@@ -526,7 +545,8 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
     let mut out = vec![0u8; width * height];
     let mut tmp = Vec::new();
     let mut row = vec![0u8; layout.row_bytes(width, samples)];
-    for by in 0..down {
+    let mut rows_present = None;
+    'bands: for by in 0..down {
         let y0 = by * block_h;
         // Strips hold just the rows left on the page; tiles always hold whole tiles.
         let rows_here = if tiled {
@@ -541,7 +561,17 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
             for bx in 0..across {
                 let index = plane * across * down + by * across + bx;
                 let want = block_row * rows_here;
-                line.push(ctx.chunk(index, block_w, rows_here, plane_samples, want)?);
+                match ctx.chunk(index, block_w, rows_here, plane_samples, want) {
+                    Ok(block) => line.push(block),
+                    // A block that the file's end cuts off, and that its bytes there do not
+                    // fill: the file is cut short from this band on.
+                    Err(_) if ctx.cut_off(index) => {
+                        out[y0 * width..].fill(255);
+                        rows_present = Some(y0 as u32);
+                        break 'bands;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             band.push(line);
         }
@@ -579,7 +609,13 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u
             layout.gray_row(&row, le, &mut tmp, gray);
         }
     }
-    Ok((GrayImage::from_raw(w32, h32, out)?, orientation))
+    // Every row is there, but the file stops inside its directory's last field.
+    let rows_present = rows_present.or((!ifd.whole).then_some(h32));
+    Ok(Stored {
+        image: GrayImage::from_raw(w32, h32, out)?,
+        orientation,
+        rows_present,
+    })
 }
 
 /// Where the strips or tiles are and how they are coded.
@@ -600,6 +636,13 @@ struct Chunks<'a> {
 }
 
 impl<'a> Chunks<'a> {
+    /// Whether block `index` runs past the end of the file.
+    fn cut_off(&self, index: usize) -> bool {
+        let start = self.offsets.get(index).copied().unwrap_or(0);
+        let len = self.counts.get(index).copied().unwrap_or(0);
+        start.saturating_add(len) > self.data.len() as u64
+    }
+
     /// The decompressed bytes of block `index`: `rows` rows of `w` pixels, `want` bytes, or an
     /// error when the data holds fewer.
     fn chunk(
@@ -680,7 +723,8 @@ impl<'a> Chunks<'a> {
             }
             _ => stream.extend_from_slice(raw),
         }
-        let (img, _) = jpeg::decode_jpeg(stream, self.limits)?;
+        // A JPEG strip's own truncation shows as the strip's: its bytes end with the file's.
+        let img = jpeg::decode_jpeg(stream, self.limits)?.image;
         let (jw, jh) = (img.width() as usize, img.height() as usize);
         if jw < w || jh < rows.min(jh.max(1)) || jw == 0 {
             return Err(bad(format_args!(
@@ -1044,7 +1088,7 @@ mod tests {
     }
 
     fn decode(bytes: &[u8]) -> Result<(GrayImage, u8), Error> {
-        decode_tiff(bytes, &Limits::default())
+        decode_tiff(bytes, &Limits::default())?.strict("tiff")
     }
 
     fn basic(
@@ -1413,7 +1457,7 @@ mod tests {
             .unwrap();
         let want = super::jpeg::decode_jpeg(jpeg.clone(), &Limits::default())
             .unwrap()
-            .0;
+            .image;
         let file = write_tiff(true, false, basic(w, h, 8, 1, 1, 7), 273, &[jpeg.clone()]);
         assert_eq!(
             decode(&file).unwrap().0.data(),
@@ -1615,8 +1659,9 @@ mod interop {
         ];
         for (name, tiff, pgm) in cases {
             let want = &pgm[pgm.len() - 61 * 43..];
-            let (img, _) =
-                decode_tiff(tiff, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let (img, _) = decode_tiff(tiff, &Limits::default())
+                .and_then(|s| s.strict("tiff"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!((img.width(), img.height()), (61, 43), "{name}");
             // JPEG decoders may differ by a level or two (libjpeg's IDCT against zune-jpeg's).
             let tolerance = if name == "jpeg" { 3 } else { 0 };

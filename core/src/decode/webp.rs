@@ -5,11 +5,43 @@ use std::io::Cursor;
 
 use image_webp::{DecodingError, WebPDecoder};
 
-use super::{decode_error, exif_orientation, to_luma_in_place, Limits, Native};
+use super::{decode_error, exif_orientation, to_luma_in_place, Limits, Native, Stored};
 use crate::{Error, GrayImage};
 
-/// Decodes a WebP to gray; also returns its EXIF orientation.
-pub(super) fn decode_webp(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+/// Decodes a WebP to gray; also returns its EXIF orientation. A file shorter than its RIFF
+/// header says is cut short; the decoder cannot read such a file in part, so it is a
+/// `TruncatedImage` error even with `allow_truncated`, unless what is there decodes whole.
+pub(super) fn decode_webp(bytes: &[u8], limits: &Limits) -> Result<Stored, Error> {
+    let riff_len = bytes
+        .get(4..8)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, |b: [u8; 4]| u32::from_le_bytes(b) as u64);
+    let cut = (bytes.len() as u64) < riff_len.saturating_add(8);
+    if !cut {
+        return decode_whole(bytes, limits).map(|(g, o)| Stored::whole(g, o));
+    }
+    let cut_short = |height| Error::TruncatedImage {
+        format: "webp",
+        rows_present: 0,
+        height,
+    };
+    let height = WebPDecoder::new(Cursor::new(bytes)).map_or(0, |d| d.dimensions().1);
+    if !limits.allow_truncated {
+        return Err(cut_short(height));
+    }
+    match decode_whole(bytes, limits) {
+        // Everything the pixels need was there (only trailing metadata is missing).
+        Ok((g, o)) => Ok(Stored {
+            rows_present: Some(g.height()),
+            image: g,
+            orientation: o,
+        }),
+        Err(e) if e.is_limit() => Err(e),
+        Err(_) => Err(cut_short(height)),
+    }
+}
+
+fn decode_whole(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
     let err = |e: DecodingError| match e {
         DecodingError::ImageTooLarge | DecodingError::MemoryLimitExceeded => Error::ImageTooLarge {
             width: 0,

@@ -9,6 +9,7 @@
 //! tables, headers or codes) is a typed error here: it is not passed on to a decoder that
 //! might trap on it. A truncated scan reads as zeros, as in libjpeg.
 
+use super::super::Stored;
 use super::super::{decode_error, exif_orientation, Limits};
 use super::huffman::{BadScan, Bits, Table};
 use super::idct::{dc_only, idct_block};
@@ -44,30 +45,37 @@ struct Frame {
 
 /// What the marker reader learnt before the scan that holds the luma.
 #[derive(Default)]
-struct Tables {
-    quant: [Option<[i32; 64]>; 4],
-    dc: [Option<Table>; 4],
-    ac: [Option<Table>; 4],
+pub(super) struct Tables {
+    pub(super) quant: [Option<[i32; 64]>; 4],
+    pub(super) dc: [Option<Table>; 4],
+    pub(super) ac: [Option<Table>; 4],
 }
 
-fn be16(b: &[u8], i: usize) -> Option<usize> {
+pub(super) fn be16(b: &[u8], i: usize) -> Option<usize> {
     Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]) as usize)
 }
 
 /// Decodes the luma of a baseline JPEG with its EXIF orientation; `Ok(None)` when the file is
-/// not one this decoder takes (see the module comment).
-pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<(GrayImage, u8)>, Error> {
+/// not one this decoder takes (see the module comment). A file cut short gives the rows it
+/// holds, the rest white, and says how many rows are whole.
+pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<Stored>, Error> {
     if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
         return Ok(None);
     }
     let corrupt = |why: &'static str| Err(decode_error("jpeg", why));
-    const NO_IMAGE: &str = "the file ends before the image data";
     let mut pos = 2;
     let mut tables = Tables::default();
     let mut frame: Option<Frame> = None;
     let mut restart_interval = 0;
     let mut orientation = None;
     let mut adobe_rgb = false;
+    let cut_short = |frame: &Option<Frame>| {
+        Err(Error::TruncatedImage {
+            format: "jpeg",
+            rows_present: 0,
+            height: frame.as_ref().map_or(0, |f| f.height as u32),
+        })
+    };
     loop {
         // A marker: 0xFF, any fill bytes 0xFF, then its code. Stray bytes before it are
         // skipped, as libjpeg does ("extraneous bytes before marker").
@@ -76,13 +84,13 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<(GrayImage,
             .and_then(|t| t.iter().position(|&b| b == 0xFF))
         {
             Some(skip) => pos += skip,
-            None => return corrupt(NO_IMAGE),
+            None => return cut_short(&frame),
         }
         while bytes.get(pos) == Some(&0xFF) {
             pos += 1;
         }
         let Some(&marker) = bytes.get(pos) else {
-            return corrupt(NO_IMAGE);
+            return cut_short(&frame);
         };
         pos += 1;
         // Markers without a segment, and a stuffed zero out of place.
@@ -92,11 +100,14 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<(GrayImage,
         if matches!(marker, 0xD8 | 0xD9) {
             return corrupt("no image data before the end of the image");
         }
-        let Some(seg) = be16(bytes, pos)
-            .filter(|&n| n >= 2)
-            .and_then(|n| bytes.get(pos + 2..pos + n))
-        else {
-            return corrupt("a marker segment runs past the end of the file");
+        let Some(len) = be16(bytes, pos).filter(|&n| n >= 2) else {
+            if bytes.len() < pos + 2 {
+                return cut_short(&frame);
+            }
+            return corrupt("a marker segment with an impossible length");
+        };
+        let Some(seg) = bytes.get(pos + 2..pos + len) else {
+            return cut_short(&frame);
         };
         pos += 2 + seg.len();
         match marker {
@@ -139,7 +150,16 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<(GrayImage,
                 }
                 match scan(bytes, &mut pos, seg, frame, &tables, restart_interval) {
                     Err(Corrupt(why)) => return corrupt(why),
-                    Ok(Some(img)) => return Ok(Some((img, orientation.unwrap_or(1)))),
+                    Ok(Some((image, rows))) => {
+                        // A whole luma plane in a file that stops before its end marker (the
+                        // chroma scans or the marker itself cut off) is cut short too.
+                        let whole = rows == frame.height && reaches_end(bytes, pos);
+                        return Ok(Some(Stored {
+                            image,
+                            orientation: orientation.unwrap_or(1),
+                            rows_present: (!whole).then_some(rows as u32),
+                        }));
+                    }
                     // A scan without the luma: read on.
                     Ok(None) => {}
                 }
@@ -149,8 +169,45 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<(GrayImage,
     }
 }
 
+/// Whether the markers from `pos` on reach the end-of-image marker before the file ends
+/// (scans after the luma's are skipped unread).
+fn reaches_end(bytes: &[u8], mut pos: usize) -> bool {
+    loop {
+        match bytes
+            .get(pos..)
+            .and_then(|t| t.iter().position(|&b| b == 0xFF))
+        {
+            Some(skip) => pos += skip,
+            None => return false,
+        }
+        while bytes.get(pos) == Some(&0xFF) {
+            pos += 1;
+        }
+        let Some(&marker) = bytes.get(pos) else {
+            return false;
+        };
+        pos += 1;
+        match marker {
+            0xD9 => return true,
+            0x00 | 0x01 | 0xD0..=0xD8 => {}
+            _ => {
+                let Some(len) = be16(bytes, pos).filter(|&n| n >= 2) else {
+                    return false;
+                };
+                pos += len;
+                if pos > bytes.len() {
+                    return false;
+                }
+                if marker == 0xDA {
+                    pos = end_of_scan(bytes, pos);
+                }
+            }
+        }
+    }
+}
+
 /// DQT: up to four tables of 8- or 16-bit values, in zig-zag order.
-fn read_dqt(mut seg: &[u8], quant: &mut [Option<[i32; 64]>; 4]) -> Option<()> {
+pub(super) fn read_dqt(mut seg: &[u8], quant: &mut [Option<[i32; 64]>; 4]) -> Option<()> {
     while let Some((&pq_tq, rest)) = seg.split_first() {
         let (wide, id) = (pq_tq >> 4, (pq_tq & 15) as usize);
         let n = if wide == 0 { 64 } else { 128 };
@@ -170,7 +227,7 @@ fn read_dqt(mut seg: &[u8], quant: &mut [Option<[i32; 64]>; 4]) -> Option<()> {
 }
 
 /// DHT: any number of DC and AC tables.
-fn read_dht(mut seg: &[u8], tables: &mut Tables) -> Option<()> {
+pub(super) fn read_dht(mut seg: &[u8], tables: &mut Tables) -> Option<()> {
     while let Some((&tc_th, rest)) = seg.split_first() {
         let (class, id) = (tc_th >> 4, (tc_th & 15) as usize);
         let mut counts = [0u8; 16];
@@ -226,7 +283,7 @@ fn read_sof(seg: &[u8]) -> Result<Option<Frame>, Corrupt> {
 
 /// The position of the marker that ends the entropy-coded data starting at `pos` (restart
 /// markers and stuffed zeros are part of the data), or the end of the file.
-fn end_of_scan(bytes: &[u8], pos: usize) -> usize {
+pub(super) fn end_of_scan(bytes: &[u8], pos: usize) -> usize {
     let mut i = pos;
     while let Some(off) = bytes
         .get(i..)
@@ -242,8 +299,10 @@ fn end_of_scan(bytes: &[u8], pos: usize) -> usize {
     bytes.len()
 }
 
-/// One scan (SOS header `seg`, data from `pos`): the luma image when the scan holds the first
-/// component, `None` when it does not (its data is skipped).
+/// One scan (SOS header `seg`, data from `pos`, left at the scan's end): the luma image and
+/// its whole rows when the scan holds the first component, `None` when it does not (its data
+/// is skipped). Where the data ends before the last block, the rows from the first cut block
+/// row on are white.
 fn scan(
     bytes: &[u8],
     pos: &mut usize,
@@ -251,7 +310,7 @@ fn scan(
     frame: &Frame,
     tables: &Tables,
     restart_interval: usize,
-) -> Result<Option<GrayImage>, Corrupt> {
+) -> Result<Option<(GrayImage, usize)>, Corrupt> {
     const TRUNCATED: Corrupt = Corrupt("a truncated scan header");
     let ns = *seg.first().ok_or(TRUNCATED)? as usize;
     let spec = seg.get(1..1 + 2 * ns).ok_or(TRUNCATED)?;
@@ -288,7 +347,8 @@ fn scan(
         coef: [0; 64],
         block: [0; 64],
     };
-    let mut bits = Bits::new(bytes, *pos);
+    let start = *pos;
+    let mut bits = Bits::new(bytes, start);
     let mut preds = [0i32; 4];
     // Where the blocks that are read past land (never read back).
     let mut skipped = [0i16; 64];
@@ -319,10 +379,16 @@ fn scan(
         }
     }
     let (mw, mh) = (w.div_ceil(8 * mcu_w), h.div_ceil(8 * mcu_h));
-    for my in 0..mh {
+    // The first MCU row that the data does not reach.
+    let mut cut = None;
+    'rows: for my in 0..mh {
         for mx in 0..mw {
             let m = my * mw + mx;
             if restart_interval > 0 && m > 0 && m.is_multiple_of(restart_interval) {
+                if bits.overran() {
+                    cut = Some(my);
+                    break 'rows;
+                }
                 bits.restart();
                 preds = [0; 4];
             }
@@ -337,9 +403,22 @@ fn scan(
                 }
             }
         }
+        if bits.overran() {
+            cut = Some(my);
+            break;
+        }
     }
+    let rows = match cut {
+        Some(my) => {
+            let rows = (my * 8 * mcu_h).min(h);
+            out.px[rows * w..].fill(255);
+            rows
+        }
+        None => h,
+    };
+    *pos = end_of_scan(bytes, bits.position().saturating_sub(8).max(start));
     GrayImage::from_raw(w as u32, h as u32, out.px)
-        .map(Some)
+        .map(|img| Some((img, rows)))
         .map_err(|_| Corrupt("an image of the wrong size"))
 }
 

@@ -133,25 +133,33 @@ fn has_ff(w: u64) -> bool {
 /// the reader's position, buffer and count (a function of values, so that the reader's
 /// fields stay in registers on the fast path).
 #[inline(never)]
-fn refill_bytes(data: &[u8], mut pos: usize, mut buf: u64, mut count: u32) -> (usize, u64, u32) {
+fn refill_bytes(
+    data: &[u8],
+    mut pos: usize,
+    mut buf: u64,
+    mut count: u32,
+    mut fake: u32,
+) -> (usize, u64, u32, u32) {
     while count <= 56 {
         let byte = match data.get(pos) {
             Some(0xFF) if data.get(pos + 1) == Some(&0x00) => {
                 pos += 2;
                 0xFF
             }
-            // A marker: the scan's data ends here.
-            Some(0xFF) => 0,
-            Some(&b) => {
+            Some(&b) if b != 0xFF => {
                 pos += 1;
                 b
             }
-            None => 0,
+            // A marker or the end of the file: the scan's data ends here.
+            _ => {
+                fake += 8;
+                0
+            }
         };
         buf |= (byte as u64) << (56 - count);
         count += 8;
     }
-    (pos, buf, count)
+    (pos, buf, count, fake)
 }
 
 /// Decodes a code longer than the lookup (or one the lookup does not know) from the
@@ -212,6 +220,10 @@ pub(super) struct Bits<'a> {
     /// stream's next bits (the fast refill reads ahead), never anything else.
     buf: u64,
     count: u32,
+    /// Zero bits put into the buffer for want of data (at a marker or the end of the file).
+    /// They are the last `fake` of all bits loaded, so the data has been overrun, and the
+    /// decoded blocks are made up, once `fake > count`.
+    fake: u32,
 }
 
 impl<'a> Bits<'a> {
@@ -222,7 +234,20 @@ impl<'a> Bits<'a> {
             pos,
             buf: 0,
             count: 0,
+            fake: 0,
         }
+    }
+
+    /// Whether decoding has used bits beyond the scan's data: the file was cut short (or a
+    /// marker came early).
+    pub(super) fn overran(&self) -> bool {
+        self.fake > self.count
+    }
+
+    /// The next byte to load (at most eight bytes past the last one consumed, never past a
+    /// marker's 0xFF).
+    pub(super) fn position(&self) -> usize {
+        self.pos
     }
 
     /// Moves past the next restart marker (RST0 to RST7) and starts afresh after it. Stops at
@@ -261,7 +286,8 @@ impl<'a> Bits<'a> {
                 return;
             }
         }
-        (self.pos, self.buf, self.count) = refill_bytes(self.data, self.pos, self.buf, self.count);
+        (self.pos, self.buf, self.count, self.fake) =
+            refill_bytes(self.data, self.pos, self.buf, self.count, self.fake);
     }
 
     #[inline(always)]

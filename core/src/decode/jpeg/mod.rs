@@ -10,23 +10,43 @@
 mod baseline;
 mod huffman;
 mod idct;
+mod structure;
 
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use super::{decode_error, exif_orientation, luma, Limits};
+use super::{decode_error, exif_orientation, luma, Limits, Stored};
 use crate::{Error, GrayImage};
 
-/// Decodes a JPEG to gray; also returns its EXIF orientation.
-pub(super) fn decode_jpeg<T: AsRef<[u8]>>(
-    bytes: T,
-    limits: &Limits,
-) -> Result<(GrayImage, u8), Error> {
-    match baseline::decode(bytes.as_ref(), limits)? {
-        Some(done) => Ok(done),
-        None => decode_with_zune(bytes, limits),
+/// Decodes a JPEG to gray, with its EXIF orientation and, when the file is cut short, the
+/// whole rows it holds.
+pub(super) fn decode_jpeg<T: AsRef<[u8]>>(bytes: T, limits: &Limits) -> Result<Stored, Error> {
+    if let Some(done) = baseline::decode(bytes.as_ref(), limits)? {
+        return Ok(done);
+    }
+    // Only a file whose whole structure is sound, and of a kind it decodes well, reaches the
+    // general decoder (see `structure.rs`).
+    let checked = structure::check(bytes.as_ref(), limits)?;
+    let cut_short = Error::TruncatedImage {
+        format: "jpeg",
+        rows_present: 0,
+        height: checked.height,
+    };
+    if !checked.whole && !limits.allow_truncated {
+        return Err(cut_short);
+    }
+    match decode_with_zune(bytes, limits) {
+        // What the general decoder cannot make of a file cut short is still its truncation.
+        Err(_) if !checked.whole => Err(cut_short),
+        Err(e) => Err(e),
+        Ok((image, orientation)) => Ok(Stored {
+            image,
+            orientation,
+            // The general decoder does not say which rows it reached: none is vouched for.
+            rows_present: (!checked.whole).then_some(0),
+        }),
     }
 }
 
@@ -88,6 +108,25 @@ pub(super) fn map_jpeg_error(e: zune_jpeg::errors::DecodeErrors, limits: &Limits
 #[cfg(test)]
 mod interop {
     use super::*;
+
+    /// As `decode_image` decodes by default: a file cut short is an error.
+    fn decode_jpeg(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+        super::decode_jpeg(bytes, limits)?.strict("jpeg")
+    }
+
+    mod baseline {
+        use super::*;
+
+        /// The baseline decoder as `decode_image` takes it by default.
+        pub(super) fn decode(
+            bytes: &[u8],
+            limits: &Limits,
+        ) -> Result<Option<(GrayImage, u8)>, Error> {
+            super::super::baseline::decode(bytes, limits)?
+                .map(|s| s.strict("jpeg"))
+                .transpose()
+        }
+    }
 
     const W: usize = 101;
     const H: usize = 67;
