@@ -2,7 +2,8 @@
 # Every test of the project (the README's test command; .ci/run calls it): installs what is
 # missing (scripts/setup.sh), then formatting, lints, unit and integration tests, the wasm32
 # build, the golden tests again as WebAssembly (under Node's WASI) to prove the same bytes, the
-# npm package (wasm/test.sh), the Worker (worker/test.sh) and the callgrind budgets.
+# npm package (wasm/test.sh), the Worker (worker/test.sh), a short run of every fuzz target
+# (scripts/fuzz.sh) and the callgrind budgets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,8 @@ section "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 section "cargo test (native)"
 cargo test --workspace
+section "fuzz: every cargo-fuzz target for ${SCANPREP_FUZZ_SECONDS:-60} s from the seeds and past crashes (scripts/fuzz.sh)"
+scripts/fuzz.sh "${SCANPREP_FUZZ_SECONDS:-60}"
 section "golden, bad-input and property tests as WebAssembly (wasm32-wasip1 under Node)"
 CARGO_TARGET_WASM32_WASIP1_RUNNER="node $PWD/scripts/run-wasi.mjs" \
   cargo test -p scanprep-tests --target wasm32-wasip1 --test golden --test bad_input --test properties

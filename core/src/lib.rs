@@ -41,8 +41,8 @@ pub use background::normalize_background;
 pub use binarize::{binarize, BinarizationReport, BinarizeParams};
 pub use clean::{clean, CleanParams, CleanReport};
 pub use decode::{
-    decode_image, decode_image_owned, gray_from_rgba, gray_from_rgba_pixels, Decoded, Limits,
-    Truncation,
+    decode_image, decode_image_owned, gray_from_rgba, gray_from_rgba_pixels, probe_image, Decoded,
+    ImageInfo, Limits, Truncation,
 };
 pub use deskew::{detect_skew, SkewEstimate};
 pub use encode::{

@@ -3,7 +3,9 @@
 
 use std::io::Cursor;
 
-use scanprep::{decode_image, process, process_gray, Error, Format, GrayImage, Limits, Options};
+use scanprep::{
+    decode_image, probe_image, process, process_gray, Error, Format, GrayImage, Limits, Options,
+};
 use scanprep_tests::fixture;
 
 fn encode(img: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
@@ -149,7 +151,16 @@ fn every_fuzz_seed_and_past_crash_is_a_result_not_a_panic() {
     for path in entries {
         let bytes = std::fs::read(&path).expect("reads");
         let name = path.display().to_string();
-        let _ = decode_image(&bytes, &Limits::default());
+        // What the upload check reads is what decoding finds (a file with two frame headers
+        // once decoded at the second one's size).
+        if let (Ok(d), Ok(info)) = (
+            decode_image(&bytes, &Limits::default()),
+            probe_image(&bytes, &Limits::default()),
+        ) {
+            let (w, h) = (d.image.width(), d.image.height());
+            let (pw, ph) = (info.width, info.height);
+            assert_eq!((pw.max(ph), pw.min(ph)), (w.max(h), w.min(h)), "{name}");
+        }
         for format in [Format::Tiff, Format::Png, Format::GrayPng, Format::Jpeg] {
             let options = Options {
                 format,
@@ -316,4 +327,49 @@ fn invalid_options_are_refused_with_the_field_name() {
             ..
         })
     ));
+}
+
+/// `probe_image` reads what the Worker checks before it accepts an upload: the format, the
+/// size within the limits and whether the file is whole, from every format's structure.
+#[test]
+fn probe_reads_size_and_completeness_without_decoding() {
+    for name in [
+        "page-skew-minus7.jpg",
+        "photo-shadow.jpg",
+        "page.webp",
+        "scan-1bit.tiff",
+        "two-column.png",
+        "picture.png",
+    ] {
+        let bytes = fixture(name);
+        let info = probe_image(&bytes, &Limits::default()).expect("probes");
+        let d = decode_image(&bytes, &Limits::default()).expect("decodes");
+        let (w, h) = if d.exif_orientation >= 5 {
+            (d.image.height(), d.image.width())
+        } else {
+            (d.image.width(), d.image.height())
+        };
+        assert_eq!(
+            (info.width, info.height, info.format),
+            (w, h, d.format),
+            "{name}"
+        );
+        assert!(info.complete, "{name}");
+        for cut in [16, 300, bytes.len() / 2, bytes.len() - 1] {
+            match probe_image(&bytes[..cut], &Limits::default()) {
+                Ok(info) => assert!(!info.complete, "{name} cut at {cut}"),
+                Err(e) => assert_eq!(e.code(), "truncated_image", "{name} cut at {cut}: {e}"),
+            }
+        }
+        let small = Limits {
+            max_pixels: 1000,
+            ..Limits::default()
+        };
+        let err = probe_image(&bytes, &small).unwrap_err();
+        assert_eq!(err.code(), "image_too_large", "{name}");
+    }
+    assert_eq!(
+        probe_image(b"not an image at all", &Limits::default()).unwrap_err(),
+        Error::UnsupportedFormat
+    );
 }

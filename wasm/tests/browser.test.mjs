@@ -133,11 +133,11 @@ async function checkBundledApp(dist) {
 
 test("a Vite production build of an app importing the package by name works in Chromium", async () => {
   // The app depends on "@scanfactory/scanprep" (file:../..) and Vite, pinned in its own
-  // package.json and lock file. `npm install`, not `npm ci`: the registry here serves only the
-  // linux-x64 build among Rollup's optional platform packages, so the lock cannot list the others.
+  // package.json and lock file, installed from the lock (`npm ci`, which never rewrites it: the
+  // lock lists Rollup's optional packages for every platform, though only this one installs).
   const app = new URL("./vite-app/", import.meta.url).pathname;
   if (!existsSync(join(app, "node_modules", ".bin", "vite"))) {
-    execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: app, stdio: "inherit" });
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: app, stdio: "inherit" });
   }
   execFileSync(join(app, "node_modules", ".bin", "vite"), ["build", "--config", join(app, "vite.config.mjs")], {
     cwd: app,

@@ -176,6 +176,49 @@ fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Er
     })
 }
 
+/// What [`probe_image`] reads from a file's header and structure, without decoding pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ImageInfo {
+    /// The format: `jpeg`, `png`, `tiff` or `webp`.
+    pub format: &'static str,
+    /// Width of the stored image in pixels (before EXIF orientation).
+    pub width: u32,
+    /// Height of the stored image in pixels.
+    pub height: u32,
+    /// Whether the file holds all its image data (false: it was cut short, and decoding it
+    /// gives a `TruncatedImage` error unless `allow_truncated` is set).
+    pub complete: bool,
+}
+
+/// Reads the format, the dimensions and whether the file is whole, checking the limits,
+/// without decoding any pixel: a walk over the file's markers, chunks or directory, far
+/// cheaper than decoding (the Worker answers uploads with it before queueing them). A file
+/// that `probe_image` accepts may still be corrupt inside its compressed data.
+pub fn probe_image(bytes: &[u8], limits: &Limits) -> Result<ImageInfo, Error> {
+    if bytes.is_empty() {
+        return Err(Error::EmptyInput);
+    }
+    if bytes.len() as u64 > limits.max_input_bytes {
+        return Err(Error::InputTooLarge {
+            bytes: bytes.len() as u64,
+            max_bytes: limits.max_input_bytes,
+        });
+    }
+    let format = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
+    let (width, height, complete) = match format {
+        "jpeg" => jpeg::probe_jpeg(bytes, limits)?,
+        "png" => png::probe_png(bytes, limits)?,
+        "tiff" => tiff::probe_tiff(bytes, limits)?,
+        _ => webp::probe_webp(bytes, limits)?,
+    };
+    Ok(ImageInfo {
+        format,
+        width,
+        height,
+        complete,
+    })
+}
+
 /// Names the format from its signature: `jpeg`, `png`, `tiff` (classic or BigTIFF, either byte
 /// order) or `webp`.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {

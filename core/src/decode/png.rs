@@ -88,6 +88,14 @@ pub(super) fn decode_png(bytes: &[u8], limits: &Limits) -> Result<Stored, Error>
     })
 }
 
+/// The dimensions from IHDR (checked against the limits) and whether the chunks reach IEND,
+/// without inflating anything.
+pub(super) fn probe_png(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+    let head = read_head(bytes, limits)?;
+    let complete = ends_with_iend(bytes, head.idat);
+    Ok((head.header.width, head.header.height, complete))
+}
+
 /// Whether the chunks from `at` on reach IEND before the file ends.
 fn ends_with_iend(bytes: &[u8], mut at: usize) -> bool {
     while let Ok(Some(chunk)) = chunk_at(bytes, at) {

@@ -312,6 +312,39 @@ enum Compression {
     PackBits,
 }
 
+/// The first page's dimensions (checked against the limits) and whether every strip or tile
+/// and the directory lie inside the file, without decoding anything.
+pub(super) fn probe_tiff(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+    let (le, big) = match bytes.get(0..4) {
+        Some(b"II*\0") => (true, false),
+        Some(b"MM\0*") => (false, false),
+        Some(b"II+\0") => (true, true),
+        Some(b"MM\0+") => (false, true),
+        _ => return Err(Error::UnsupportedFormat),
+    };
+    let file = File {
+        data: bytes,
+        le,
+        big,
+    };
+    let ifd = Ifd::read(&file)?;
+    let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    let (w, h) = (clamp(ifd.uint(256, 0)?), clamp(ifd.uint(257, 0)?));
+    limits.check_dimensions(w, h)?;
+    let (offsets, counts) = if ifd.entry(322).is_some() {
+        (324, 325)
+    } else {
+        (273, 279)
+    };
+    let offsets = ifd.uints(offsets, 1 << 24)?.unwrap_or_default();
+    let counts = ifd.uints(counts, 1 << 24)?.unwrap_or_default();
+    let inside = offsets
+        .iter()
+        .zip(&counts)
+        .all(|(&o, &c)| o.saturating_add(c) <= bytes.len() as u64);
+    Ok((w, h, ifd.whole && inside))
+}
+
 /// Decodes the first page of a TIFF to gray; also returns its orientation tag (1 when absent).
 /// A file cut short in its strips or tiles gives the whole rows above the first one cut off,
 /// the rest white.

@@ -41,6 +41,30 @@ pub(super) fn decode_webp(bytes: &[u8], limits: &Limits) -> Result<Stored, Error
     }
 }
 
+/// The dimensions (checked against the limits) and whether the file is as long as its RIFF
+/// header says.
+pub(super) fn probe_webp(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+    let riff_len = bytes
+        .get(4..8)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, |b: [u8; 4]| u32::from_le_bytes(b) as u64);
+    let complete = (bytes.len() as u64) >= riff_len.saturating_add(8);
+    let dec = WebPDecoder::new(Cursor::new(bytes)).map_err(|e| {
+        if complete {
+            decode_error("webp", e)
+        } else {
+            Error::TruncatedImage {
+                format: "webp",
+                rows_present: 0,
+                height: 0,
+            }
+        }
+    })?;
+    let (w, h) = dec.dimensions();
+    limits.check_dimensions(w, h)?;
+    Ok((w, h, complete))
+}
+
 fn decode_whole(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
     let err = |e: DecodingError| match e {
         DecodingError::ImageTooLarge | DecodingError::MemoryLimitExceeded => Error::ImageTooLarge {

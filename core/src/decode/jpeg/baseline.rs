@@ -124,6 +124,9 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<Stored>, Er
                     return corrupt(what);
                 }
             }
+            // A second frame header (libjpeg's JERR_SOF_DUPLICATE) would change the size
+            // that the limits were checked against.
+            0xC0 | 0xC1 if frame.is_some() => return corrupt("a second frame header"),
             0xC0 | 0xC1 => match read_sof(seg) {
                 Err(Corrupt(why)) => return corrupt(why),
                 Ok(None) => return Ok(None),

@@ -50,6 +50,13 @@ pub(super) fn decode_jpeg<T: AsRef<[u8]>>(bytes: T, limits: &Limits) -> Result<S
     }
 }
 
+/// The frame's dimensions (checked against the limits) and whether the markers reach the
+/// end-of-image marker, by a walk over the segments that skips the entropy-coded data
+/// unread.
+pub(super) fn probe_jpeg(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+    structure::probe(bytes, limits)
+}
+
 /// The general path: `zune-jpeg`, asked for luma.
 fn decode_with_zune<T: AsRef<[u8]>>(bytes: T, limits: &Limits) -> Result<(GrayImage, u8), Error> {
     let side = limits.max_side.min(u16::MAX as u32) as usize;

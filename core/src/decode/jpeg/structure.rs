@@ -258,3 +258,61 @@ fn check_scan(
     }
     Ok(())
 }
+
+/// The frame size and whether the file reaches its end-of-image marker: a walk over the
+/// segments that skips the scans' data unread (the upload check of the Worker).
+pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+    if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
+        return Err(corrupt("no start-of-image marker"));
+    }
+    let mut pos = 2;
+    let mut size = None;
+    let mut whole = false;
+    while let Some(skip) = bytes
+        .get(pos..)
+        .and_then(|t| t.iter().position(|&b| b == 0xFF))
+    {
+        pos += skip;
+        while bytes.get(pos) == Some(&0xFF) {
+            pos += 1;
+        }
+        let Some(&marker) = bytes.get(pos) else {
+            break;
+        };
+        pos += 1;
+        match marker {
+            0x00 | 0x01 | 0xD0..=0xD8 => continue,
+            0xD9 => {
+                whole = true;
+                break;
+            }
+            _ => {}
+        }
+        let Some(seg) = be16(bytes, pos)
+            .filter(|&n| n >= 2)
+            .and_then(|n| bytes.get(pos + 2..pos + n))
+        else {
+            break;
+        };
+        pos += 2 + seg.len();
+        match marker {
+            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF if size.is_none() => {
+                let height = be16(seg, 1).ok_or_else(|| corrupt("a truncated frame header"))?;
+                let width = be16(seg, 3).ok_or_else(|| corrupt("a truncated frame header"))?;
+                limits.check_dimensions(width as u32, height.max(1) as u32)?;
+                size = Some((width as u32, height as u32));
+            }
+            0xDA => pos = end_of_scan(bytes, pos),
+            _ => {}
+        }
+    }
+    match size {
+        Some((w, h)) => Ok((w, h, whole)),
+        None if whole => Err(corrupt("no frame header before the end of the image")),
+        None => Err(Error::TruncatedImage {
+            format: "jpeg",
+            rows_present: 0,
+            height: 0,
+        }),
+    }
+}
