@@ -10,7 +10,8 @@
 #   4. the entry shim (tools/make-shim.mjs + tools/shim-template.js, from worker-build 0.8.7),
 #      bundled by esbuild into build/index.js, `import source` rewritten to `import`.
 # Needs: rustup target wasm32-unknown-unknown, wasm-bindgen 0.2.130 ($WASM_BINDGEN_BIN or PATH),
-# node, and `npm ci` done (esbuild). Skips the post-processing when the wasm did not change.
+# node, and `npm ci` done (esbuild). Skips everything when no input changed since the last build
+# (build/.inputs), and the post-processing when the wasm did not change (build/.stamp).
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="$PWD/target"
@@ -33,11 +34,28 @@ if [ ! -x "$ESBUILD" ]; then
   exit 1
 fi
 
+# A fingerprint of every input of the build. `wrangler dev` runs the [build] command twice at
+# start (wrangler 4.86: once when it reads the config, then again when its watcher of
+# `watch_dir` reports "ready", although nothing changed), and `wrangler deploy` runs it after
+# scripts/deploy.sh already did: when the inputs are the ones of the last build, stop here
+# without even running cargo, so that only the first of those invocations builds.
+inputs="$( {
+  find src ../core/src tools .cargo -type f -print0 | sort -z | xargs -0 cksum
+  cksum Cargo.toml Cargo.lock ../core/Cargo.toml build.sh
+  rustc -V
+  echo "$have_bindgen ${WASM_OPT_BIN:-} ${NO_WASM_OPT:-} ${NO_MINIFY:-} ${RUSTFLAGS:-}"
+} | cksum | awk '{print $1 "-" $2}')"
+if [ -f build/index.js ] && [ -f build/index_bg.wasm ] && [ "$(cat build/.inputs 2>/dev/null)" = "$inputs" ]; then
+  echo "build.sh: build/ is up to date (inputs unchanged)"
+  exit 0
+fi
+
 cargo build --lib --release --locked --target wasm32-unknown-unknown
 wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/scanprep_worker.wasm"
 
 stamp="$(cksum < "$wasm" | awk '{print $1 "-" $2}')-$(cksum < tools/shim-template.js | awk '{print $1}')-$(cksum < tools/make-shim.mjs | awk '{print $1}')"
 if [ -f build/index.js ] && [ -f build/index_bg.wasm ] && [ "$(cat build/.stamp 2>/dev/null)" = "$stamp" ]; then
+  echo "$inputs" > build/.inputs
   echo "build.sh: build/ is up to date"
   exit 0
 fi
@@ -69,6 +87,7 @@ printf '%s\n' "// Use index.js directly, this file provided for backwards compat
   "// with former shim.mjs only." "export * from '../index.js';" "export { default } from '../index.js';" \
   > "$stage/worker/shim.mjs"
 echo "$stamp" > "$stage/.stamp"
+echo "$inputs" > "$stage/.inputs"
 chmod 755 "$stage"
 rm -rf build
 mv "$stage" build

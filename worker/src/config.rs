@@ -31,6 +31,18 @@ pub struct Config {
     pub retry_base_seconds: u32,
     /// Longest retry delay, in seconds (Queues accept at most 43200).
     pub retry_max_seconds: u32,
+    /// How long a scan may keep failing for transient reasons before it is `failed`, in seconds.
+    pub scan_deadline_seconds: u32,
+    /// Consecutive transient OCR failures (all consumers together) that open the breaker.
+    pub breaker_failures: u32,
+    /// How long the breaker stays open before a probe may go through, in seconds.
+    pub breaker_open_seconds: u32,
+    /// What the cron probes with `GET` (`OCR_HEALTH_URL`, else `OCR_API_URL`).
+    pub ocr_health_url: Option<String>,
+    /// A queued scan whose message is this late is taken as lost and sent again by the cron.
+    pub stale_seconds: u32,
+    /// Most scans the cron brings back per run.
+    pub revive_batch: u32,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -60,7 +72,13 @@ impl Config {
             cpu_ms_per_megapixel: num(env, "CPU_MS_PER_MEGAPIXEL", 120).max(1),
             ocr_timeout_ms: num(env, "OCR_TIMEOUT_MS", 30_000).max(1),
             retry_base_seconds: num(env, "RETRY_BASE_SECONDS", 10),
-            retry_max_seconds: num(env, "RETRY_MAX_SECONDS", 3600).min(43_200),
+            retry_max_seconds: num(env, "RETRY_MAX_SECONDS", 600).min(43_200),
+            scan_deadline_seconds: num(env, "SCAN_DEADLINE_SECONDS", 86_400).max(1),
+            breaker_failures: num(env, "BREAKER_FAILURES", 5).max(1),
+            breaker_open_seconds: num(env, "BREAKER_OPEN_SECONDS", 30).clamp(1, 3600),
+            ocr_health_url: var(env, "OCR_HEALTH_URL").or_else(|| var(env, "OCR_API_URL")),
+            stale_seconds: num(env, "STALE_SECONDS", 1800).max(1),
+            revive_batch: num(env, "REVIVE_BATCH", 100).clamp(1, 100),
         }
     }
 
@@ -69,13 +87,25 @@ impl Config {
         self.cpu_budget_ms.saturating_mul(1_000_000) / self.cpu_ms_per_megapixel
     }
 
-    /// Backoff for the given attempt (1-based): base × 2^(attempt−1), capped.
-    pub fn backoff_seconds(&self, attempt: u32) -> u32 {
-        let shift = attempt.saturating_sub(1).min(20);
+    /// The ceiling of the backoff after the n-th failure (1-based): base × 2^(n−1), capped.
+    pub fn backoff_ceiling(&self, failures: u32) -> u32 {
+        let shift = failures.saturating_sub(1).min(20);
         self.retry_base_seconds
             .saturating_mul(1u32 << shift)
             .min(self.retry_max_seconds)
     }
+
+    /// Exponential backoff with full jitter (Brooker, "Exponential Backoff And Jitter", AWS
+    /// Architecture Blog, 2015): a uniform draw in [0, min(cap, base × 2^(n−1))] seconds.
+    pub fn backoff_seconds(&self, failures: u32) -> u32 {
+        jitter(self.backoff_ceiling(failures))
+    }
+}
+
+/// A uniform whole number of seconds in [0, max] (`Math.random()`; spreads retries apart).
+pub fn jitter(max: u32) -> u32 {
+    let r = worker::js_sys::Math::random();
+    ((f64::from(max) + 1.0) * r).floor().min(f64::from(max)) as u32
 }
 
 /// A secret's value, if set and non-empty.

@@ -1,5 +1,13 @@
 //! The queue consumer: R2 original → scanprep → R2 processed → OCR API → R2 exports → D1 done.
-//! Also consumes the dead-letter queue, marking scans whose retries ran out as `failed`.
+//! Also consumes the dead-letter queue: a scan there goes back to the processing queue until its
+//! deadline, and only then becomes `failed`.
+//!
+//! Nothing is lost to an OCR outage: a transient failure (5xx, 429, timeout, refused
+//! connection) sends the scan again after a jittered exponential backoff, as a new message
+//! (so the queue's `max_retries` is not burnt); the circuit breaker (src/breaker.rs) stops all
+//! consumers from calling a failing API, and deliveries that find it open wait without counting
+//! an attempt. Only after the scan's deadline (`deadline_at`, SCAN_DEADLINE_SECONDS) does a
+//! transient failure become `failed`; a 4xx that can never succeed fails the scan at once.
 //!
 //! Idempotent on the scan id: a scan that is `done` or `failed` is acknowledged untouched; the
 //! processed image and the OCR answer are reused when already stored; a scan being processed
@@ -12,10 +20,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::js_sys;
 use worker::{
-    AbortController, Bucket, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method,
-    QueueRetryOptionsBuilder, RawMessage, Request, RequestInit,
+    AbortController, Bucket, Delay, Env, Fetch, Headers, MessageBatch, MessageBuilder, MessageExt,
+    Method, Queue, QueueRetryOptionsBuilder, RawMessage, Request, RequestInit,
 };
 
+use crate::breaker::{self, Gate};
 use crate::config::{self, Config};
 use crate::http::ApiError;
 use crate::log::{self, Level, Line};
@@ -33,7 +42,29 @@ pub struct ScanMessage {
 /// What to do with one message.
 enum Outcome {
     Ack(&'static str),
-    Retry { delay: u32, reason: String },
+    /// `message.retry({ delaySeconds })`: counts against the queue's `max_retries` (storage
+    /// errors; after them the dead-letter queue sends the scan back, see `dead_letter`).
+    Retry {
+        delay: u32,
+        reason: String,
+    },
+    /// Send the scan again as a new message after `delay` seconds, then acknowledge this one:
+    /// the queue's delivery count starts over, only the scan's deadline limits the waiting.
+    Requeue {
+        delay: u32,
+        reason: String,
+        what: &'static str,
+    },
+}
+
+/// Queues the scan again after `delay` seconds (at most the 12 h Queues allow).
+pub async fn enqueue(queue: &Queue, id: &str, delay: u32) -> Result<(), worker::Error> {
+    let msg = MessageBuilder::new(ScanMessage {
+        scan_id: id.to_string(),
+    })
+    .delay_seconds(delay.min(43_200))
+    .build();
+    queue.send::<ScanMessage, _>(msg).await
 }
 
 pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
@@ -45,6 +76,7 @@ pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
         .map(|v| v.to_string())
         .filter(|v| !v.is_empty());
     let is_dlq = dlq_name.as_deref() == Some(queue_name.as_str()) || queue_name.ends_with("-dlq");
+    let queue = env.queue(config::QUEUE).ok();
     // One message at a time: the pipeline is synchronous anyway, and a scan delivered twice in
     // one batch then sees its own result.
     for msg in batch.raw_iter() {
@@ -68,7 +100,7 @@ pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
         };
         line.set("scan_id", scan_id.clone());
         let outcome = if is_dlq {
-            dead_letter(&env, &scan_id, &mut line).await
+            dead_letter(&env, &cfg, &scan_id, &mut line).await
         } else {
             process(&env, &cfg, &scan_id, &mut line).await
         };
@@ -87,6 +119,38 @@ pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
                         .with_delay_seconds(delay)
                         .build(),
                 );
+            }
+            Outcome::Requeue {
+                delay,
+                reason,
+                what,
+            } => {
+                line.level(Level::Warn);
+                line.set("outcome", what);
+                line.set("retry_delay_s", delay);
+                line.set("reason", reason);
+                let sent = match &queue {
+                    Some(q) => match enqueue(q, &scan_id, delay).await {
+                        Ok(()) => true,
+                        Err(e) => {
+                            line.set("enqueue_error", e.to_string());
+                            false
+                        }
+                    },
+                    None => false,
+                };
+                if sent {
+                    msg.ack();
+                } else {
+                    // Cannot send: fall back to the queue's own retry (the dead-letter queue and
+                    // the cron's sweep for lost scans catch it if that runs out too).
+                    line.set("fallback", "message_retry");
+                    msg.retry_with_options(
+                        &QueueRetryOptionsBuilder::new()
+                            .with_delay_seconds(delay.min(43_200))
+                            .build(),
+                    );
+                }
             }
         }
         line.set("duration_ms", log::now_ms() - started);
@@ -109,23 +173,35 @@ fn parse_body(msg: &RawMessage) -> Option<String> {
     ok.then_some(m.scan_id)
 }
 
-/// Marks a scan `failed` for good with a reason. The original stays in R2.
+/// Marks a scan `failed` with a reason (`ocr_calls`: OCR calls this delivery made, 0 or 1). The
+/// original stays in R2; a transient reason after the deadline can still be retried by hand.
 async fn fail(
     db: &worker::D1Database,
     id: &str,
     code: &str,
     message: &str,
+    ocr_calls: u32,
 ) -> Result<(), ApiError> {
     store::exec(
         db,
         "UPDATE scans SET status = 'failed', error_code = ?2, error_message = ?3, lease_until = NULL, \
-         updated_at = ?4 WHERE id = ?1 AND status != 'done'",
-        &[s(id), s(code), s(message), s(&log::now_iso())],
+         ocr_attempts = ocr_attempts + ?5, updated_at = ?4 WHERE id = ?1 AND status != 'done'",
+        &[s(id), s(code), s(message), s(&log::now_iso()), n(f64::from(ocr_calls))],
     )
     .await
 }
 
-async fn dead_letter(env: &Env, id: &str, line: &mut Line) -> Outcome {
+fn past_deadline(row: &ScanRow, now: f64) -> bool {
+    row.deadline_at.is_some_and(|d| now >= d)
+}
+
+fn deadline_message(ocr_attempts: u64, last: &str) -> String {
+    format!("gave up after {ocr_attempts} OCR attempt(s): the scan's deadline passed; last error: {last}")
+}
+
+/// A message in the dead-letter queue (the queue's own retries ran out, e.g. storage errors):
+/// before the scan's deadline it goes back to the processing queue; after it, `failed`.
+async fn dead_letter(env: &Env, cfg: &Config, id: &str, line: &mut Line) -> Outcome {
     let db = match store::db(env) {
         Ok(db) => db,
         Err(e) => {
@@ -148,21 +224,43 @@ async fn dead_letter(env: &Env, id: &str, line: &mut Line) -> Outcome {
     if row.status == "done" || row.status == "failed" {
         return Outcome::Ack("already_final");
     }
-    let attempts = row.attempts.unwrap_or(0.0) as u64;
+    let now = log::now_ms();
+    let ocr_attempts = row.ocr_attempts.unwrap_or(0.0) as u64;
     let last = row
         .error_message
         .clone()
         .unwrap_or_else(|| "no error recorded".into());
+    if !past_deadline(&row, now) {
+        let delay = cfg.backoff_seconds(ocr_attempts.max(1) as u32).max(1);
+        let res = store::exec(
+            &db,
+            "UPDATE scans SET status = 'queued', lease_until = NULL, next_attempt_at = ?2, \
+             revived = revived + 1, updated_at = ?3 WHERE id = ?1 AND status IN ('queued', 'processing')",
+            &[s(id), n(now + f64::from(delay) * 1000.0), s(&log::now_iso())],
+        )
+        .await;
+        return match res {
+            Ok(()) => Outcome::Requeue {
+                delay,
+                reason: format!("dead-lettered before the deadline; last error: {last}"),
+                what: "requeued_from_dlq",
+            },
+            Err(e) => Outcome::Retry {
+                delay: 60,
+                reason: e.message,
+            },
+        };
+    }
     let code = row
         .error_code
         .clone()
         .unwrap_or_else(|| "retries_exhausted".into());
-    let message = format!("gave up after {attempts} attempt(s); last error: {last}");
+    let message = deadline_message(ocr_attempts, &last);
     line.level(Level::Error);
     line.set("error_code", code.clone());
     line.set("error", message.clone());
-    match fail(&db, id, &code, &message).await {
-        Ok(()) => Outcome::Ack("failed_after_retries"),
+    match fail(&db, id, &code, &message, 0).await {
+        Ok(()) => Outcome::Ack("failed_after_deadline"),
         Err(e) => Outcome::Retry {
             delay: 60,
             reason: e.message,
@@ -211,6 +309,59 @@ async fn try_process(
         return Ok(Outcome::Ack("already_final"));
     }
     let now = log::now_ms();
+
+    // The OCR answer may already be stored (a redelivery after it was saved): no call needed.
+    let result_key = store::result_key(id);
+    let have_result = exports
+        .head(&result_key)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("R2: {e}")))?
+        .is_some();
+
+    // 0. The circuit breaker: while it is open, wait without claiming (no attempt counted).
+    let gate = if have_result {
+        Gate::Call { clean: true }
+    } else {
+        breaker::gate(&db, cfg, now).await
+    };
+    if let Gate::Wait { wait_s, last_error } = &gate {
+        line.set("breaker", "open");
+        let last = row
+            .error_message
+            .clone()
+            .or_else(|| last_error.clone())
+            .unwrap_or_else(|| "the OCR API is failing".into());
+        if past_deadline(&row, now) {
+            let message = deadline_message(row.ocr_attempts.unwrap_or(0.0) as u64, &last);
+            line.level(Level::Error);
+            line.set("error", message.clone());
+            fail(&db, id, "ocr_unavailable", &message, 0).await?;
+            return Ok(Outcome::Ack("failed_after_deadline"));
+        }
+        let delay = (*wait_s).clamp(1, 43_200);
+        store::exec(
+            &db,
+            "UPDATE scans SET next_attempt_at = ?2, error_code = COALESCE(error_code, 'ocr_unavailable'), \
+             error_message = COALESCE(error_message, ?3), updated_at = ?4 \
+             WHERE id = ?1 AND status IN ('queued', 'processing')",
+            &[
+                s(id),
+                n(now + f64::from(delay) * 1000.0),
+                s(&format!("waiting: the OCR API's circuit breaker is open ({last})")),
+                s(&log::now_iso()),
+            ],
+        )
+        .await?;
+        return Ok(Outcome::Requeue {
+            delay,
+            reason: "the OCR API's circuit breaker is open".into(),
+            what: "deferred_breaker_open",
+        });
+    }
+    if matches!(gate, Gate::Probe) {
+        line.set("breaker", "probe");
+    }
+
     let attempt = match store::claim(&db, id, now, LEASE_MS, &log::now_iso()).await? {
         Some(a) => a,
         None => {
@@ -218,9 +369,10 @@ async fn try_process(
                 .lease_until
                 .map(|l| ((l - now) / 1000.0).ceil())
                 .unwrap_or(60.0);
-            return Ok(Outcome::Retry {
+            return Ok(Outcome::Requeue {
                 delay: (wait.clamp(1.0, 900.0)) as u32,
                 reason: "scan is being processed by another delivery".into(),
+                what: "retry",
             });
         }
     };
@@ -239,28 +391,30 @@ async fn try_process(
                 line.level(Level::Warn);
                 line.set("error_code", e.code);
                 line.set("error", e.message.clone());
-                fail(&db, id, e.code, &e.message).await?;
+                fail(&db, id, e.code, &e.message, 0).await?;
                 return Ok(Outcome::Ack("failed"));
             }
         },
     };
 
-    // 2. The OCR answer: reuse it when already stored (a redelivery after the answer was saved).
-    let result_key = store::result_key(id);
-    let have_result = exports
-        .head(&result_key)
-        .await
-        .map_err(|e| ApiError::unavailable(format!("R2: {e}")))?
-        .is_some();
+    // 2. The OCR answer: reuse it when already stored.
+    let mut ocr_calls = 0u32;
     if have_result {
         line.set("ocr", "reused");
     } else {
         let t0 = log::now_ms();
         let answer = call_ocr(env, cfg, id, &processed, &media_type).await;
+        ocr_calls = 1;
+        let ocr_attempts = row.ocr_attempts.unwrap_or(0.0) as u32 + 1;
         line.set("ocr_ms", log::now_ms() - t0);
+        line.set("ocr_attempt", ocr_attempts);
+        let clean = matches!(gate, Gate::Call { clean: true });
         match answer {
             OcrAnswer::Ok { body, content_type } => {
                 line.set("ocr_bytes", body.len());
+                if !clean {
+                    let _ = breaker::record_success(&db).await;
+                }
                 exports
                     .put(&result_key, body)
                     .http_metadata(worker::HttpMetadata {
@@ -277,21 +431,52 @@ async fn try_process(
             OcrAnswer::Retry {
                 reason,
                 retry_after,
+                outage,
             } => {
-                let delay = retry_after.unwrap_or_else(|| cfg.backoff_seconds(attempt));
+                if outage {
+                    match breaker::record_failure(&db, cfg, log::now_ms(), &reason).await {
+                        Ok(Some(state)) => line.set("breaker", state),
+                        Ok(None) => {}
+                        Err(e) => line.set("breaker_error", e.message),
+                    }
+                } else if !clean {
+                    // A 429 or 408: the API is up (busy); a probe that gets one closes it.
+                    let _ = breaker::record_success(&db).await;
+                }
+                if past_deadline(&row, log::now_ms()) {
+                    let message = deadline_message(u64::from(ocr_attempts), &reason);
+                    line.level(Level::Error);
+                    line.set("error", message.clone());
+                    fail(&db, id, "ocr_unavailable", &message, ocr_calls).await?;
+                    return Ok(Outcome::Ack("failed_after_deadline"));
+                }
+                let delay = retry_after.unwrap_or_else(|| cfg.backoff_seconds(ocr_attempts));
                 store::exec(
                     &db,
-                    "UPDATE scans SET error_code = 'ocr_unavailable', error_message = ?2, \
-                     lease_until = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'processing'",
-                    &[s(id), s(&reason), s(&log::now_iso())],
+                    "UPDATE scans SET status = 'queued', ocr_attempts = ocr_attempts + 1, \
+                     error_code = 'ocr_unavailable', error_message = ?2, lease_until = NULL, \
+                     next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1 AND status = 'processing'",
+                    &[
+                        s(id),
+                        s(&reason),
+                        n(log::now_ms() + f64::from(delay) * 1000.0),
+                        s(&log::now_iso()),
+                    ],
                 )
                 .await?;
-                return Ok(Outcome::Retry { delay, reason });
+                return Ok(Outcome::Requeue {
+                    delay,
+                    reason,
+                    what: "retry",
+                });
             }
             OcrAnswer::Fatal { reason } => {
+                if !clean {
+                    let _ = breaker::record_success(&db).await;
+                }
                 line.level(Level::Error);
                 line.set("error", reason.clone());
-                fail(&db, id, "ocr_rejected", &reason).await?;
+                fail(&db, id, "ocr_rejected", &reason, ocr_calls).await?;
                 return Ok(Outcome::Ack("failed"));
             }
         }
@@ -301,8 +486,13 @@ async fn try_process(
     store::exec(
         &db,
         "UPDATE scans SET status = 'done', result_key = ?2, error_code = NULL, error_message = NULL, \
-         lease_until = NULL, updated_at = ?3 WHERE id = ?1",
-        &[s(id), s(&result_key), s(&log::now_iso())],
+         lease_until = NULL, ocr_attempts = ocr_attempts + ?4, updated_at = ?3 WHERE id = ?1",
+        &[
+            s(id),
+            s(&result_key),
+            s(&log::now_iso()),
+            n(f64::from(ocr_calls)),
+        ],
     )
     .await?;
     Ok(Outcome::Ack("done"))
@@ -440,9 +630,12 @@ enum OcrAnswer {
         body: Vec<u8>,
         content_type: String,
     },
+    /// Transient. `outage`: a 5xx, a timeout or no connection, which counts for the breaker
+    /// (a 429 or 408 means the API is up but busy).
     Retry {
         reason: String,
         retry_after: Option<u32>,
+        outage: bool,
     },
     Fatal {
         reason: String,
@@ -455,12 +648,14 @@ async fn call_ocr(env: &Env, cfg: &Config, id: &str, image: &[u8], media_type: &
         return OcrAnswer::Retry {
             reason: "OCR_API_URL is not configured".into(),
             retry_after: None,
+            outage: false,
         };
     };
     let Some(key) = config::secret(env, "OCR_API_KEY") else {
         return OcrAnswer::Retry {
             reason: "the OCR_API_KEY secret is not set".into(),
             retry_after: None,
+            outage: false,
         };
     };
     let headers = Headers::new();
@@ -480,6 +675,7 @@ async fn call_ocr(env: &Env, cfg: &Config, id: &str, image: &[u8], media_type: &
             return OcrAnswer::Retry {
                 reason: format!("bad OCR_API_URL: {e}"),
                 retry_after: None,
+                outage: false,
             }
         }
     };
@@ -494,6 +690,7 @@ async fn call_ocr(env: &Env, cfg: &Config, id: &str, image: &[u8], media_type: &
             return OcrAnswer::Retry {
                 reason: format!("OCR API unreachable: {e}"),
                 retry_after: None,
+                outage: true,
             }
         }
         Either::Right(((), _)) => {
@@ -501,6 +698,7 @@ async fn call_ocr(env: &Env, cfg: &Config, id: &str, image: &[u8], media_type: &
             return OcrAnswer::Retry {
                 reason: format!("OCR API timed out after {} ms", cfg.ocr_timeout_ms),
                 retry_after: None,
+                outage: true,
             };
         }
     };
@@ -517,6 +715,7 @@ async fn call_ocr(env: &Env, cfg: &Config, id: &str, image: &[u8], media_type: &
             Err(e) => OcrAnswer::Retry {
                 reason: format!("cannot read the OCR answer: {e}"),
                 retry_after: None,
+                outage: true,
             },
         };
     }
@@ -530,12 +729,36 @@ async fn call_ocr(env: &Env, cfg: &Config, id: &str, image: &[u8], media_type: &
     let text = resp.text().await.unwrap_or_default();
     let snippet: String = text.chars().take(200).collect();
     let reason = format!("OCR API answered {status}: {snippet}");
-    if status == 429 || status == 408 || status >= 500 {
-        OcrAnswer::Retry {
+    match classify_status(status) {
+        StatusClass::Outage => OcrAnswer::Retry {
+            reason,
+            retry_after: None,
+            outage: true,
+        },
+        StatusClass::Busy => OcrAnswer::Retry {
             reason,
             retry_after: if status == 429 { retry_after } else { None },
-        }
-    } else {
-        OcrAnswer::Fatal { reason }
+            outage: false,
+        },
+        StatusClass::Rejected => OcrAnswer::Fatal { reason },
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum StatusClass {
+    /// 5xx (and anything not 2xx/4xx): the API is failing; counts for the breaker.
+    Outage,
+    /// 408, 409, 423, 425, 429: try again later; the API is up.
+    Busy,
+    /// Every other 4xx (400, 401, 403, 404, 413, 415, 422, ...): the same request will never
+    /// succeed; the scan fails at once with the API's answer.
+    Rejected,
+}
+
+fn classify_status(status: u16) -> StatusClass {
+    match status {
+        408 | 409 | 423 | 425 | 429 => StatusClass::Busy,
+        400..=499 => StatusClass::Rejected,
+        _ => StatusClass::Outage,
     }
 }

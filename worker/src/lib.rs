@@ -11,11 +11,13 @@
 )]
 
 mod auth;
+mod breaker;
 mod config;
 mod consumer;
 mod http;
 mod log;
 mod pipeline;
+mod scheduled;
 mod store;
 
 use base64::Engine;
@@ -49,6 +51,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 async fn queue(batch: worker::MessageBatch<Value>, env: Env, _ctx: Context) -> worker::Result<()> {
     consumer::handle_batch(batch, env).await;
     Ok(())
+}
+
+/// The cron trigger: probe the OCR API, close the breaker, bring back stranded scans.
+#[event(scheduled)]
+async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    scheduled::run(&env, &event.cron()).await;
 }
 
 /// Per-request facts for the log line.
@@ -135,9 +143,19 @@ async fn route(
                 (Method::Post, ["", "v1", "preprocess"]) => preprocess(req, ctx).await,
                 (Method::Post, ["", "v1", "scans"]) => create_scan(req, env, ctx, &user).await,
                 (Method::Get, ["", "v1", "scans", id]) => get_scan(env, ctx, &user, id).await,
+                (Method::Get, ["", "v1", "scans", id, "result"]) => {
+                    get_result(env, ctx, &user, id).await
+                }
+                (Method::Get, ["", "v1", "scans", id, "image"]) => {
+                    get_image(env, ctx, &user, id).await
+                }
+                (Method::Post, ["", "v1", "scans", id, "retry"]) => {
+                    retry_scan(env, ctx, &user, id).await
+                }
                 (_, ["", "v1", "preprocess"])
                 | (_, ["", "v1", "scans"])
-                | (_, ["", "v1", "scans", _]) => Err(ApiError::new(
+                | (_, ["", "v1", "scans", _])
+                | (_, ["", "v1", "scans", _, "result" | "image" | "retry"]) => Err(ApiError::new(
                     405,
                     "method_not_allowed",
                     "method not allowed on this route",
@@ -406,10 +424,13 @@ async fn create_scan(
         .await
         .map_err(|e| ApiError::unavailable(format!("R2: cannot store the original: {e}")))?;
     let now = log::now_iso();
+    let now_ms = log::now_ms();
+    let deadline = now_ms + f64::from(ctx.cfg.scan_deadline_seconds) * 1000.0;
     store::exec(
         &db,
         "INSERT INTO scans (id, user_id, status, original_key, original_bytes, content_type, \
-         options, attempts, created_at, updated_at) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, 0, ?7, ?7)",
+         options, attempts, created_at, updated_at, deadline_at, next_attempt_at) \
+         VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, 0, ?7, ?7, ?8, ?9)",
         &[
             store::s(&id),
             store::s(&user.id),
@@ -418,6 +439,8 @@ async fn create_scan(
             store::s(media_type),
             store::s(&options_json.to_string()),
             store::s(&now),
+            store::n(deadline),
+            store::n(now_ms),
         ],
     )
     .await?;
@@ -472,16 +495,7 @@ async fn get_scan(
     id: &str,
 ) -> Result<Response, ApiError> {
     ctx.line.set("scan_id", id.to_string());
-    let not_found = || ApiError::new(404, "not_found", "no such scan");
-    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    {
-        return Err(not_found());
-    }
-    let db = store::db(env)?;
-    let row = store::get(&db, id).await?.ok_or_else(not_found)?;
-    if row.user_id != user.id {
-        return Err(not_found());
-    }
+    let row = owned_scan(env, user, id).await?;
     let report: Value = row
         .report
         .as_deref()
@@ -501,13 +515,219 @@ async fn get_scan(
             "id": row.id,
             "status": row.status,
             "attempts": row.attempts.unwrap_or(0.0) as u64,
+            "ocr_attempts": row.ocr_attempts.unwrap_or(0.0) as u64,
             "created_at": row.created_at,
             "updated_at": row.updated_at,
+            "deadline_at": row.deadline_at.map(iso_time),
             "report": report,
             "error": error,
             "original": obj(config::SCANS, &Some(row.original_key.clone())),
             "processed": obj(config::SCANS, &row.processed_key),
             "result": obj(config::EXPORTS, &row.result_key),
+            "links": {
+                "self": format!("/v1/scans/{}", row.id),
+                "result": format!("/v1/scans/{}/result", row.id),
+                "image": format!("/v1/scans/{}/image", row.id),
+                "retry": format!("/v1/scans/{}/retry", row.id),
+            },
         }),
     ))
+}
+
+/// ISO 8601 of a time in ms since the epoch.
+fn iso_time(ms: f64) -> String {
+    String::from(worker::js_sys::Date::new(&JsValue::from_f64(ms)).to_iso_string())
+}
+
+/// The caller's scan: the same 404 for a malformed id, an unknown one and someone else's.
+async fn owned_scan(env: &Env, user: &auth::User, id: &str) -> Result<store::ScanRow, ApiError> {
+    let not_found = || ApiError::new(404, "not_found", "no such scan");
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(not_found());
+    }
+    let db = store::db(env)?;
+    let row = store::get(&db, id).await?.ok_or_else(not_found)?;
+    if row.user_id != user.id {
+        return Err(not_found());
+    }
+    Ok(row)
+}
+
+/// An R2 object's bytes and stored content type.
+async fn r2_bytes(
+    env: &Env,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<(Vec<u8>, Option<String>)>, ApiError> {
+    let b = env
+        .bucket(bucket)
+        .map_err(|_| ApiError::unavailable(format!("the R2 binding {bucket} is missing")))?;
+    let obj = b
+        .get(key)
+        .execute()
+        .await
+        .map_err(|e| ApiError::unavailable(format!("R2: {e}")))?;
+    let Some(obj) = obj else { return Ok(None) };
+    let content_type = obj.http_metadata().content_type;
+    match obj.body() {
+        Some(body) => Ok(Some((
+            body.bytes()
+                .await
+                .map_err(|e| ApiError::unavailable(format!("R2: {e}")))?,
+            content_type,
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// `GET /v1/scans/:id/result`: the OCR API's answer as stored (JSON), once the scan is `done`.
+async fn get_result(
+    env: &Env,
+    ctx: &mut Ctx,
+    user: &auth::User,
+    id: &str,
+) -> Result<Response, ApiError> {
+    ctx.line.set("scan_id", id.to_string());
+    let row = owned_scan(env, user, id).await?;
+    let key = match (&row.result_key, row.status.as_str()) {
+        (Some(k), "done") => k.clone(),
+        _ => {
+            return Err(ApiError::new(
+                409,
+                "result_not_ready",
+                format!(
+                    "the scan is {}; its OCR result exists once it is done",
+                    row.status
+                ),
+            ))
+        }
+    };
+    let (bytes, content_type) = r2_bytes(env, config::EXPORTS, &key).await?.ok_or_else(|| {
+        ApiError::new(
+            404,
+            "result_missing",
+            "the scan is done but its OCR result is no longer stored",
+        )
+    })?;
+    ctx.line.set("bytes_out", bytes.len());
+    let ct = content_type.unwrap_or_else(|| "application/json".into());
+    let resp = http::bytes_response(200, bytes, &ct);
+    let _ = resp.headers().set("cache-control", "private, no-store");
+    Ok(resp)
+}
+
+/// `GET /v1/scans/:id/image`: the processed image with its media type, once it is stored (a
+/// scan waiting for the OCR API, or failed there, already has it).
+async fn get_image(
+    env: &Env,
+    ctx: &mut Ctx,
+    user: &auth::User,
+    id: &str,
+) -> Result<Response, ApiError> {
+    ctx.line.set("scan_id", id.to_string());
+    let row = owned_scan(env, user, id).await?;
+    let not_ready = || {
+        ApiError::new(
+            409,
+            "image_not_ready",
+            format!(
+                "the scan is {}; its processed image is not stored yet",
+                row.status
+            ),
+        )
+    };
+    let key = row.processed_key.clone().ok_or_else(not_ready)?;
+    let (bytes, content_type) = r2_bytes(env, config::SCANS, &key)
+        .await?
+        .ok_or_else(not_ready)?;
+    ctx.line.set("bytes_out", bytes.len());
+    let media = row
+        .processed_media_type
+        .clone()
+        .or(content_type)
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let resp = http::bytes_response(200, bytes, &media);
+    let h = resp.headers();
+    let _ = h.set("cache-control", "private, no-store");
+    if let Some(report) = row
+        .report
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Value>(r).ok())
+    {
+        if let (Some(w), Some(hh)) = (
+            report["output_width"].as_u64(),
+            report["output_height"].as_u64(),
+        ) {
+            let _ = h.set("x-scanprep-width", &w.to_string());
+            let _ = h.set("x-scanprep-height", &hh.to_string());
+        }
+    }
+    Ok(resp)
+}
+
+/// `POST /v1/scans/:id/retry`: the owner sends a `failed` scan through again, with a new
+/// deadline. The stored original (and processed image, if any) are reused.
+async fn retry_scan(
+    env: &Env,
+    ctx: &mut Ctx,
+    user: &auth::User,
+    id: &str,
+) -> Result<Response, ApiError> {
+    ctx.line.set("scan_id", id.to_string());
+    let row = owned_scan(env, user, id).await?;
+    if row.status != "failed" {
+        return Err(ApiError::new(
+            409,
+            "scan_not_failed",
+            format!(
+                "the scan is {}; only a failed scan can be retried",
+                row.status
+            ),
+        ));
+    }
+    let db = store::db(env)?;
+    let queue = env
+        .queue(config::QUEUE)
+        .map_err(|_| ApiError::unavailable("the queue binding SCAN_QUEUE is missing"))?;
+    let now = log::now_ms();
+    let deadline = now + f64::from(ctx.cfg.scan_deadline_seconds) * 1000.0;
+    let changed = store::first::<Value>(
+        &db,
+        "UPDATE scans SET status = 'queued', error_code = NULL, error_message = NULL,          lease_until = NULL, deadline_at = ?2, next_attempt_at = ?3, revived = revived + 1,          updated_at = ?4 WHERE id = ?1 AND status = 'failed' RETURNING id",
+        &[
+            store::s(id),
+            store::n(deadline),
+            store::n(now),
+            store::s(&log::now_iso()),
+        ],
+    )
+    .await?;
+    if changed.is_none() {
+        // Someone else retried it in between.
+        return Err(ApiError::new(
+            409,
+            "scan_not_failed",
+            "the scan is no longer failed",
+        ));
+    }
+    if let Err(e) = consumer::enqueue(&queue, id, 0).await {
+        // The row is queued with a message due now: the cron's sweep for lost scans sends it
+        // if nobody does; tell the client the retry is recorded but late.
+        let _ = store::exec(
+            &db,
+            "UPDATE scans SET next_attempt_at = 0 WHERE id = ?1",
+            &[store::s(id)],
+        )
+        .await;
+        ctx.line.set("enqueue_error", e.to_string());
+    }
+    ctx.line.set("outcome", "retry_queued");
+    let location = format!("/v1/scans/{id}");
+    let resp = json_response(
+        202,
+        &json!({ "id": id, "status": "queued", "links": { "self": location } }),
+    );
+    let _ = resp.headers().set("location", &location);
+    Ok(resp)
 }

@@ -105,7 +105,14 @@ pub fn engine_error(e: &scanprep::Error, cfg: &Config) -> ApiError {
         E::UnsupportedFormat => ApiError::new(415, "unsupported_format", e.to_string()),
         E::Decode { .. } | E::EmptyImage { .. } => ApiError::new(422, e.code(), e.to_string()),
         E::InvalidOption { .. } => ApiError::new(400, "invalid_option", e.to_string()),
-        _ => ApiError::new(500, e.code(), e.to_string()),
+        // Variants added to the engine later (`#[non_exhaustive]`), by their stable code: a file
+        // cut short or using an unsupported feature is the upload's fault, not the server's.
+        _ => match e.code() {
+            "truncated_image" | "unsupported_feature" => {
+                ApiError::new(422, e.code(), e.to_string())
+            }
+            _ => ApiError::new(500, e.code(), e.to_string()),
+        },
     }
 }
 

@@ -36,6 +36,10 @@ pub struct ScanRow {
     pub error_message: Option<String>,
     pub attempts: Option<f64>,
     pub lease_until: Option<f64>,
+    pub ocr_attempts: Option<f64>,
+    pub deadline_at: Option<f64>,
+    pub next_attempt_at: Option<f64>,
+    pub revived: Option<f64>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
 }
@@ -63,6 +67,56 @@ pub async fn get(db: &D1Database, id: &str) -> Result<Option<ScanRow>, ApiError>
         .first::<ScanRow>(None)
         .await
         .map_err(d1_err)
+}
+
+/// Runs a query and returns every row.
+pub async fn all<T: serde::de::DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    args: &[JsValue],
+) -> Result<Vec<T>, ApiError> {
+    db.prepare(sql)
+        .bind(args)
+        .map_err(d1_err)?
+        .all()
+        .await
+        .map_err(d1_err)?
+        .results::<T>()
+        .map_err(d1_err)
+}
+
+/// Runs a query and returns its first row, if any.
+pub async fn first<T: serde::de::DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    args: &[JsValue],
+) -> Result<Option<T>, ApiError> {
+    db.prepare(sql)
+        .bind(args)
+        .map_err(d1_err)?
+        .first::<T>(None)
+        .await
+        .map_err(d1_err)
+}
+
+/// Error codes of failures that may pass: the cron brings such scans back before their deadline,
+/// scripts/requeue.sh (by default) at any time. Everything else (`ocr_rejected`, a corrupt or
+/// oversized image, ...) would fail the same way again. (`enqueue_failed` is not here: the
+/// upload was answered 503, so the client uploads again.)
+pub const TRANSIENT_CODES: &[&str] = &[
+    "ocr_unavailable",
+    "storage_unavailable",
+    "retries_exhausted",
+    "internal_error",
+];
+
+/// `'a', 'b', ...` for an SQL `IN (...)` list of the transient codes (constants, no input).
+pub fn transient_codes_sql() -> String {
+    TRANSIENT_CODES
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs a statement that changes rows.

@@ -18,15 +18,21 @@ export function makeToken(claims, secret, { alg = "HS256", header = {} } = {}) {
 }
 
 /**
- * The fake OCR API. `plan` is a list of behaviours used one per request (the last one repeats):
+ * The fake OCR API. `plan` is a list of behaviours used one per POST (the last one repeats):
  * { status, body?, headers? } or { hang: ms } (answers after ms, to trigger the timeout).
- * Every request is recorded: method, url, headers, body bytes.
+ * Every POST is recorded: method, url, headers, body bytes; `successes` counts the 200 answers
+ * actually sent, per scan id. A GET (the Worker's cron probe) answers 200, or 503 while
+ * `down` is true, without using the plan; `probes` counts them. `down = true` also answers
+ * every POST 503; `stop()` / `start()` close and reopen the port (connection refused).
  */
-export async function startFakeOcr() {
+export async function startFakeOcr({ port = 0 } = {}) {
   const fake = {
     requests: [],
     plan: [{ status: 200 }],
     served: 0,
+    probes: 0,
+    down: false,
+    successes: new Map(),
     reset(plan) {
       this.plan = plan;
       this.served = 0;
@@ -40,9 +46,17 @@ export async function startFakeOcr() {
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
+      if (req.method === "GET") {
+        fake.probes++;
+        res.writeHead(fake.down ? 503 : 200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ status: fake.down ? "down" : "ok" }));
+        return;
+      }
       fake.requests.push({ method: req.method, url: req.url, headers: req.headers, body });
-      const step = fake.plan[Math.min(fake.served, fake.plan.length - 1)];
-      fake.served++;
+      const step = fake.down
+        ? { status: 503 }
+        : fake.plan[Math.min(fake.served, fake.plan.length - 1)];
+      if (!fake.down) fake.served++;
       const answer = () => {
         const status = step.status ?? 200;
         const payload =
@@ -53,18 +67,36 @@ export async function startFakeOcr() {
               : { error: `fake failure ${status}` },
           );
         res.writeHead(status, { "content-type": "application/json", ...(step.headers ?? {}) });
+        if (status === 200) {
+          const id = req.headers["x-scan-id"];
+          res.on("finish", () => fake.successes.set(id, (fake.successes.get(id) ?? 0) + 1));
+        }
         res.end(payload);
       };
       if (step.hang) setTimeout(answer, step.hang);
       else answer();
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  fake.url = `http://127.0.0.1:${server.address().port}/v1/ocr`;
+  await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+  fake.port = server.address().port;
+  fake.url = `http://127.0.0.1:${fake.port}/v1/ocr`;
+  fake.healthUrl = `http://127.0.0.1:${fake.port}/health`;
+  fake.listening = true;
   fake.close = () =>
     new Promise((resolve) => {
+      fake.listening = false;
       server.closeAllConnections?.();
-      server.close(resolve);
+      server.close(() => resolve());
+    });
+  fake.stop = fake.close;
+  fake.start = () =>
+    new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(fake.port, "127.0.0.1", () => {
+        fake.listening = true;
+        server.off("error", reject);
+        resolve();
+      });
     });
   return fake;
 }
@@ -129,6 +161,17 @@ export async function waitFor(fn, { timeout = 30000, interval = 100, what = "con
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Applies every migration in ../migrations, in order, to a Miniflare D1 database. */
+export async function migrate(db, dir) {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const stmt of sqlStatements(readFileSync(join(dir, f), "utf8"))) {
+      await db.prepare(stmt).run();
+    }
   }
 }
 

@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { Miniflare } from "miniflare";
-import { makeToken, startFakeOcr, readTiff, grayPng, waitFor, sqlStatements } from "./helpers.mjs";
+import { execFileSync } from "node:child_process";
+import { makeToken, startFakeOcr, readTiff, grayPng, waitFor, migrate } from "./helpers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -44,11 +45,13 @@ before(async () => {
       CPU_MS_PER_MEGAPIXEL: "100",
       OCR_TIMEOUT_MS: "1500",
       RETRY_BASE_SECONDS: "0",
+      BREAKER_OPEN_SECONDS: "1",
+      OCR_HEALTH_URL: fake.healthUrl,
     },
     r2Buckets: ["SCANS", "EXPORTS"],
     kvNamespaces: ["KV"],
     d1Databases: ["DB"],
-    queueProducers: { SCAN_QUEUE: "scans" },
+    queueProducers: { SCAN_QUEUE: "scans", SCAN_DLQ: "scans-dlq" },
     queueConsumers: {
       scans: { maxBatchSize: 10, maxBatchTimeout: 0.2, maxRetries: MAX_RETRIES, deadLetterQueue: "scans-dlq" },
       "scans-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.2, maxRetries: 3 },
@@ -56,9 +59,7 @@ before(async () => {
   });
   await mf.ready;
   db = await mf.getD1Database("DB");
-  for (const stmt of sqlStatements(readFileSync(join(root, "migrations/0001_scans.sql"), "utf8"))) {
-    await db.prepare(stmt).run();
-  }
+  await migrate(db, join(root, "migrations"));
   scansBucket = await mf.getR2Bucket("SCANS");
   exportsBucket = await mf.getR2Bucket("EXPORTS");
 });
@@ -71,8 +72,8 @@ after(async () => {
 const api = (path, init = {}) => mf.dispatchFetch(`http://worker.test${path}`, init);
 const auth = (token, extra = {}) => ({ authorization: `Bearer ${token}`, ...extra });
 
-async function upload(body, token = alice, headers = {}) {
-  const res = await api("/v1/scans", { method: "POST", headers: auth(token, headers), body });
+async function upload(body, token = alice, headers = {}, query = "") {
+  const res = await api(`/v1/scans${query}`, { method: "POST", headers: auth(token, headers), body });
   const json = await res.json();
   if (process.env.DEBUG_TESTS) console.log("upload", res.status, JSON.stringify(json));
   return { res, json };
@@ -90,6 +91,16 @@ async function waitFinal(id, timeout = 30000) {
     },
     { timeout, what: `scan ${id} to finish` },
   );
+}
+
+/** Runs the Worker's cron handler once (what the `[triggers] crons` entry does every minute). */
+async function cron() {
+  const w = await mf.getWorker();
+  return w.scheduled({ cron: "* * * * *", scheduledTime: new Date() });
+}
+
+async function breakerRow() {
+  return db.prepare("SELECT * FROM breaker WHERE name = 'ocr'").first();
 }
 
 async function bytesOf(bucket, key) {
@@ -282,7 +293,9 @@ test("limits: body size 413, pixel count and CPU budget 422, corrupt 422, not an
   corrupt.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // a PNG signature, then garbage
   res = await api("/v1/preprocess", { method: "POST", headers: auth(alice), body: corrupt });
   assert.equal(res.status, 422);
-  assert.equal((await res.json()).error.code, "corrupt_image");
+  // Garbage after the signature reads as a broken or a cut-short file, depending on the bytes.
+  const corruptCode = (await res.json()).error.code;
+  assert.match(corruptCode, /^(corrupt_image|truncated_image)$/);
 
   res = await api("/v1/scans", { method: "POST", headers: auth(alice), body: randomBytes(5000) });
   assert.equal(res.status, 415);
@@ -296,7 +309,7 @@ test("limits: body size 413, pixel count and CPU budget 422, corrupt 422, not an
   const { json } = await upload(corrupt);
   const r = await waitFinal(json.id);
   assert.equal(r.status, "failed");
-  assert.equal(r.error_code, "corrupt_image");
+  assert.equal(r.error_code, corruptCode);
   assert.equal(r.attempts, 1);
   assert.equal(fake.forScan(json.id).length, 0);
   assert.deepEqual(await bytesOf(scansBucket, `originals/${json.id}`), corrupt);
@@ -309,6 +322,7 @@ test("OCR API failing twice (503, then 429 with Retry-After) then succeeding", a
   const r = await waitFinal(json.id);
   assert.equal(r.status, "done", `${r.error_code}: ${r.error_message}`);
   assert.equal(r.attempts, 3);
+  assert.equal(r.ocr_attempts, 3);
   assert.ok(Date.now() - started >= 1000, "the Retry-After delay was honoured");
   const calls = fake.forScan(json.id);
   assert.equal(calls.length, 3);
@@ -326,21 +340,209 @@ test("OCR API timing out once is retried", async () => {
   assert.equal(r.attempts, 2);
 });
 
-test("OCR API failing always: dead-letter queue, scan failed with the reason, nothing lost", async () => {
+test("OCR API failing always: retried until the deadline, then failed with the reason, nothing lost", async () => {
   fake.reset([{ status: 500 }]);
   const { json } = await upload(photo);
+  // A deadline 3 s away (SCAN_DEADLINE_SECONDS is 24 h): until then every failure is retried,
+  // without the dead-letter queue, however many deliveries that takes.
+  await db.prepare("UPDATE scans SET deadline_at = ? WHERE id = ?").bind(Date.now() + 3000, json.id).run();
   const r = await waitFinal(json.id, 60000);
   assert.equal(r.status, "failed");
   assert.equal(r.error_code, "ocr_unavailable");
-  assert.match(r.error_message, new RegExp(`gave up after ${MAX_RETRIES + 1} attempt`));
+  assert.match(r.error_message, /gave up after \d+ OCR attempt\(s\): the scan's deadline passed/);
   assert.match(r.error_message, /OCR API answered 500/);
-  assert.equal(fake.forScan(json.id).length, MAX_RETRIES + 1);
+  const calls = fake.forScan(json.id).length;
+  assert.ok(calls > MAX_RETRIES + 1, `more OCR calls (${calls}) than the queue's deliveries`);
+  assert.equal(r.ocr_attempts, calls, "ocr_attempts counts the real OCR calls");
+  // The breaker opened after BREAKER_FAILURES (5) failures: later deliveries did not call.
+  const b = await breakerRow();
+  assert.equal(b.state, "open");
   assert.deepEqual(await bytesOf(scansBucket, `originals/${json.id}`), photo);
   assert.ok(await bytesOf(scansBucket, `processed/${json.id}.tiff`));
   assert.equal(await bytesOf(exportsBucket, `ocr/${json.id}.json`), null);
   const view = await (await api(`/v1/scans/${json.id}`, { headers: auth(alice) })).json();
   assert.equal(view.status, "failed");
   assert.equal(view.error.code, "ocr_unavailable");
+  assert.equal(view.ocr_attempts, calls);
+
+  // The cron's probe finds the API answering and closes the breaker. It does not bring back a
+  // scan whose deadline passed: its owner can (POST /v1/scans/:id/retry).
+  fake.reset([{ status: 200 }]);
+  await cron();
+  assert.equal((await breakerRow()).state, "closed");
+  assert.equal((await row(json.id)).status, "failed");
+  const retry = await api(`/v1/scans/${json.id}/retry`, { method: "POST", headers: auth(alice) });
+  assert.equal(retry.status, 202);
+  assert.equal((await retry.json()).status, "queued");
+  const again = await waitFinal(json.id);
+  assert.equal(again.status, "done", `${again.error_code}: ${again.error_message}`);
+  assert.equal(fake.successes.get(json.id), 1);
+});
+
+test("a 4xx that can never succeed fails the scan at once with its reason", async () => {
+  for (const status of [400, 401, 403, 404, 413, 415, 422]) {
+    fake.reset([{ status, body: JSON.stringify({ error: `refused ${status}` }) }]);
+    const { json } = await upload(photo);
+    const r = await waitFinal(json.id);
+    assert.equal(r.status, "failed", `${status}`);
+    assert.equal(r.error_code, "ocr_rejected");
+    assert.match(r.error_message, new RegExp(`OCR API answered ${status}: .*refused ${status}`));
+    assert.equal(r.attempts, 1);
+    assert.equal(r.ocr_attempts, 1);
+    assert.equal(fake.forScan(json.id).length, 1);
+  }
+  assert.equal((await breakerRow()).state, "closed");
+});
+
+test("POST /v1/scans/:id/retry: owner only, 409 unless failed", async () => {
+  fake.reset([{ status: 401 }]);
+  const { json } = await upload(photo);
+  const r = await waitFinal(json.id);
+  assert.equal(r.status, "failed");
+  // Someone else's scan, or an unknown one: 404.
+  let res = await api(`/v1/scans/${json.id}/retry`, { method: "POST", headers: auth(bob) });
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error.code, "not_found");
+  res = await api(`/v1/scans/00000000-0000-4000-8000-000000000000/retry`, { method: "POST", headers: auth(alice) });
+  assert.equal(res.status, 404);
+  await res.arrayBuffer();
+  res = await api(`/v1/scans/${json.id}/retry`, { method: "GET", headers: auth(alice) });
+  assert.equal(res.status, 405);
+  await res.arrayBuffer();
+  // The key is fixed: the owner retries, the processed image is reused, the scan is done.
+  fake.reset([{ status: 200 }]);
+  res = await api(`/v1/scans/${json.id}/retry`, { method: "POST", headers: auth(alice) });
+  assert.equal(res.status, 202);
+  assert.equal(res.headers.get("location"), `/v1/scans/${json.id}`);
+  const done = await waitFinal(json.id);
+  assert.equal(done.status, "done", `${done.error_code}: ${done.error_message}`);
+  assert.equal(done.revived, 1);
+  assert.equal(done.ocr_attempts, 2);
+  res = await api(`/v1/scans/${json.id}/retry`, { method: "POST", headers: auth(alice) });
+  assert.equal(res.status, 409);
+  assert.equal((await res.json()).error.code, "scan_not_failed");
+});
+
+test("GET /v1/scans/:id/result and /image: the owner gets them once ready, others 404", async () => {
+  fake.reset([{ status: 200 }]);
+  const { json } = await upload(photo, alice, {}, "?format=png");
+  const r = await waitFinal(json.id);
+  assert.equal(r.status, "done", `${r.error_code}: ${r.error_message}`);
+  let res = await api(`/v1/scans/${json.id}/result`, { headers: auth(alice) });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type"), /^application\/json/);
+  const result = await res.json();
+  assert.equal(result.scan_id, json.id);
+  assert.equal(result.text, "fake OCR text");
+  res = await api(`/v1/scans/${json.id}/image`, { headers: auth(alice) });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "image/png");
+  const img = Buffer.from(await res.arrayBuffer());
+  assert.deepEqual(img, await bytesOf(scansBucket, `processed/${json.id}.png`));
+  assert.equal(img.readUInt32BE(16), Number(res.headers.get("x-scanprep-width")));
+  for (const what of ["result", "image"]) {
+    res = await api(`/v1/scans/${json.id}/${what}`, { headers: auth(bob) });
+    assert.equal(res.status, 404, what);
+    assert.equal((await res.json()).error.code, "not_found");
+    res = await api(`/v1/scans/${json.id}/${what}`);
+    assert.equal(res.status, 401, what);
+    await res.arrayBuffer();
+  }
+  // The default TIFF, and a scan not done yet: 409 with a code saying what is missing.
+  const tiffScan = await upload(photo);
+  await waitFinal(tiffScan.json.id);
+  res = await api(`/v1/scans/${tiffScan.json.id}/image`, { headers: auth(alice) });
+  assert.equal(res.headers.get("content-type"), "image/tiff");
+  assert.equal(readTiff(Buffer.from(await res.arrayBuffer())).compression, 4);
+  const id = "11111111-2222-4333-8444-555555555555";
+  const now = new Date().toISOString();
+  await db
+    .prepare(
+      "INSERT INTO scans (id, user_id, status, original_key, created_at, updated_at, deadline_at, next_attempt_at) VALUES (?, 'user-alice', 'queued', ?, ?, ?, ?, ?)",
+    )
+    .bind(id, `originals/${id}`, now, now, Date.now() + 86400000, Date.now() + 86400000)
+    .run();
+  res = await api(`/v1/scans/${id}/result`, { headers: auth(alice) });
+  assert.equal(res.status, 409);
+  assert.equal((await res.json()).error.code, "result_not_ready");
+  res = await api(`/v1/scans/${id}/image`, { headers: auth(alice) });
+  assert.equal(res.status, 409);
+  assert.equal((await res.json()).error.code, "image_not_ready");
+  await db.prepare("DELETE FROM scans WHERE id = ?").bind(id).run();
+});
+
+test("a scan in the dead-letter queue before its deadline goes back and completes", async () => {
+  fake.reset([{ status: 200 }]);
+  const id = "22222222-3333-4444-8555-666666666666";
+  await scansBucket.put(`originals/${id}`, new Uint8Array(photo));
+  const now = new Date().toISOString();
+  await db
+    .prepare(
+      "INSERT INTO scans (id, user_id, status, original_key, created_at, updated_at, deadline_at, next_attempt_at, error_code, error_message) VALUES (?, 'user-alice', 'processing', ?, ?, ?, ?, ?, 'storage_unavailable', 'D1: simulated')",
+    )
+    .bind(id, `originals/${id}`, now, now, Date.now() + 86400000, Date.now())
+    .run();
+  const dlq = await mf.getQueueProducer("SCAN_DLQ");
+  await dlq.send({ scan_id: id });
+  const r = await waitFinal(id);
+  assert.equal(r.status, "done", `${r.error_code}: ${r.error_message}`);
+  assert.equal(r.revived, 1);
+  assert.equal(fake.successes.get(id), 1);
+});
+
+test("the cron brings back scans failed for a transient reason and lost messages; requeue.sh", async () => {
+  fake.reset([{ status: 200 }]);
+  const now = new Date().toISOString();
+  const ids = {
+    legacyFailed: "33333333-0000-4000-8000-000000000001", // failed by the old code, before its deadline
+    lost: "33333333-0000-4000-8000-000000000002", // queued, its message long overdue
+    expired: "33333333-0000-4000-8000-000000000003", // failed after its deadline: stays
+    rejected: "33333333-0000-4000-8000-000000000004", // ocr_rejected: stays (requeue.sh --all)
+  };
+  const rows = [
+    [ids.legacyFailed, "failed", "ocr_unavailable", Date.now() + 3600000, Date.now() - 60000],
+    [ids.lost, "queued", null, Date.now() + 3600000, Date.now() - 2 * 3600000],
+    [ids.expired, "failed", "ocr_unavailable", Date.now() - 1000, Date.now() - 60000],
+    [ids.rejected, "failed", "ocr_rejected", Date.now() + 3600000, Date.now() - 60000],
+  ];
+  for (const [id, status, code, deadline, next] of rows) {
+    await scansBucket.put(`originals/${id}`, new Uint8Array(photo));
+    await db
+      .prepare(
+        "INSERT INTO scans (id, user_id, status, original_key, created_at, updated_at, deadline_at, next_attempt_at, error_code) VALUES (?, 'user-alice', ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .bind(id, status, `originals/${id}`, now, now, deadline, next, code)
+      .run();
+  }
+  await cron();
+  for (const id of [ids.legacyFailed, ids.lost]) {
+    const r = await waitFinal(id);
+    assert.equal(r.status, "done", `${id} ${r.error_code}: ${r.error_message}`);
+    assert.equal(r.revived, 1);
+  }
+  await new Promise((res) => setTimeout(res, 500));
+  assert.equal((await row(ids.expired)).status, "failed");
+  assert.equal((await row(ids.rejected)).status, "failed");
+  assert.equal(fake.forScan(ids.expired).length, 0);
+
+  // scripts/requeue.sh: by default the transient failures (whatever their deadline), with
+  // --all every failed scan, or the ids given; the next cron run queues them.
+  const script = join(root, "..", "scripts", "requeue.sh");
+  const sql = (...args) => execFileSync(script, ["local", "--print-sql", ...args], { encoding: "utf8" });
+  for (const stmt of sql().split(";").map((s) => s.trim()).filter(Boolean)) {
+    await db.prepare(stmt).run();
+  }
+  assert.equal((await row(ids.expired)).status, "queued");
+  assert.equal((await row(ids.rejected)).status, "failed");
+  for (const stmt of sql("--id", ids.rejected).split(";").map((s) => s.trim()).filter(Boolean)) {
+    await db.prepare(stmt).run();
+  }
+  await cron();
+  for (const id of [ids.expired, ids.rejected]) {
+    const r = await waitFinal(id);
+    assert.equal(r.status, "done", `${id} ${r.error_code}: ${r.error_message}`);
+    assert.ok(r.deadline_at > Date.now(), "a new deadline");
+  }
 });
 
 test("the same message delivered twice does not duplicate work or results", async () => {
