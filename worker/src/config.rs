@@ -43,6 +43,13 @@ pub struct Config {
     pub stale_seconds: u32,
     /// Most scans the cron brings back per run.
     pub revive_batch: u32,
+    /// WebAssembly memory the requests in flight may hold together, in bytes (the isolate has
+    /// 128 MB; the rest is the module, JavaScript and the runtime).
+    pub memory_budget_bytes: u64,
+    /// `SELF_TEST_TRAP=1` enables `POST /v1/__self-test/trap`, which traps the WebAssembly
+    /// instance on purpose (the test that a trapped instance is replaced). Never set it in
+    /// staging or production.
+    pub self_test_trap: bool,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -79,6 +86,8 @@ impl Config {
             ocr_health_url: var(env, "OCR_HEALTH_URL").or_else(|| var(env, "OCR_API_URL")),
             stale_seconds: num(env, "STALE_SECONDS", 1800).max(1),
             revive_batch: num(env, "REVIVE_BATCH", 100).clamp(1, 100),
+            memory_budget_bytes: num(env, "MEMORY_BUDGET_BYTES", 96 << 20),
+            self_test_trap: var(env, "SELF_TEST_TRAP").as_deref() == Some("1"),
         }
     }
 

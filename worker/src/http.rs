@@ -10,6 +10,8 @@ pub struct ApiError {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
+    /// Seconds after which the client may try again (`Retry-After`), for 503s.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -18,6 +20,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
     pub fn internal(message: impl Into<String>) -> ApiError {
@@ -57,6 +60,9 @@ pub fn error_response(e: &ApiError) -> Response {
         e.status,
         &json!({ "error": { "code": e.code, "message": e.message } }),
     );
+    if let Some(seconds) = e.retry_after {
+        let _ = resp.headers().set("retry-after", &seconds.to_string());
+    }
     if e.status == 401 {
         let _ = resp.headers().set(
             "www-authenticate",

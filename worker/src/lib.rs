@@ -16,6 +16,7 @@ mod config;
 mod consumer;
 mod http;
 mod log;
+mod memory;
 mod pipeline;
 mod scheduled;
 mod store;
@@ -141,6 +142,9 @@ async fn route(
             ctx.line.set("user", user.id.clone());
             match (method, segments.as_slice()) {
                 (Method::Post, ["", "v1", "preprocess"]) => preprocess(req, ctx).await,
+                (Method::Post, ["", "v1", "__self-test", "trap"]) if ctx.cfg.self_test_trap => {
+                    self_test_trap()
+                }
                 (Method::Post, ["", "v1", "scans"]) => create_scan(req, env, ctx, &user).await,
                 (Method::Get, ["", "v1", "scans", id]) => get_scan(env, ctx, &user, id).await,
                 (Method::Get, ["", "v1", "scans", id, "result"]) => {
@@ -165,6 +169,14 @@ async fn route(
         }
         _ => Err(ApiError::new(404, "not_found", "no such route")),
     }
+}
+
+/// Traps the WebAssembly instance on purpose (only with `SELF_TEST_TRAP=1`): the test that a
+/// trapped instance is not served again. The panic aborts; the shim replaces the instance
+/// before the next request.
+#[allow(clippy::panic)]
+fn self_test_trap() -> Result<Response, ApiError> {
+    panic!("self-test trap requested (SELF_TEST_TRAP=1)")
 }
 
 fn authenticate(req: &Request, env: &Env) -> Result<auth::User, ApiError> {
@@ -303,11 +315,19 @@ async fn preprocess(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
     let header_opts = req.headers().get("x-scanprep-options").ok().flatten();
     let query = query_pairs(&req);
     let upload = read_upload(req, &ctx.cfg).await?;
+    let budget = ctx.cfg.memory_budget_bytes;
+    let _body = memory::reserve(upload.bytes.len() as u64, budget)?;
     let (options, _) = pipeline::parse_options(
         header_opts.as_deref().or(upload.form_options.as_deref()),
         &query,
     )?;
     ctx.line.set("bytes_in", upload.bytes.len());
+    let info = pipeline::probe(&upload.bytes, &options, &ctx.cfg)?;
+    let pixels = u64::from(info.width) * u64::from(info.height);
+    memory::admit_pipeline(
+        memory::pipeline_peak(pixels, options.max_working_pixels),
+        budget,
+    )?;
     let t0 = log::now_ms();
     let out = pipeline::run(&upload.bytes, &options, &ctx.cfg)?;
     ctx.line.set("pipeline_ms", log::now_ms() - t0);
@@ -386,7 +406,7 @@ async fn create_scan(
             }
         }
     }
-    let (_, options_json) = pipeline::parse_options(
+    let (options, options_json) = pipeline::parse_options(
         header_opts.as_deref().or(upload.form_options.as_deref()),
         &query,
     )?;
@@ -398,6 +418,11 @@ async fn create_scan(
         )
     })?;
     ctx.line.set("bytes_in", upload.bytes.len());
+    // Fail fast: an upload whose header already shows it cannot be processed (over the
+    // limits, cut short, a format feature not supported) is refused now, not after polling.
+    let info = pipeline::probe(&upload.bytes, &options, &ctx.cfg)?;
+    ctx.line.set("width", info.width);
+    ctx.line.set("height", info.height);
 
     let id = new_id();
     ctx.line.set("scan_id", id.clone());

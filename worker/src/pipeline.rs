@@ -135,6 +135,32 @@ pub fn run(
     scanprep::process_with_clock(bytes, &o, Some(&JsClock)).map_err(|e| engine_error(&e, cfg))
 }
 
+/// Reads an upload's format, size and completeness without decoding it (the engine's
+/// `probe_image`), with the server's limits: what `/v1/scans` checks before it answers `202`,
+/// and `/v1/preprocess` before it reserves the pipeline's memory.
+pub fn probe(
+    bytes: &[u8],
+    options: &scanprep::Options,
+    cfg: &Config,
+) -> Result<scanprep::ImageInfo, ApiError> {
+    let o = apply_limits(options.clone(), cfg);
+    let info = scanprep::probe_image(bytes, &scanprep::Limits::from(&o))
+        .map_err(|e| engine_error(&e, cfg))?;
+    if !info.complete && !o.allow_truncated {
+        return Err(ApiError::new(
+            422,
+            "truncated_image",
+            format!(
+                "the {} upload is cut short ({} bytes): the file ends before its image data \
+                 does; upload it again, or set allow_truncated to accept the rows it holds",
+                info.format,
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(info)
+}
+
 /// Recognises the supported formats from their magic bytes (before storing an upload).
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {

@@ -303,16 +303,55 @@ test("limits: body size 413, pixel count and CPU budget 422, corrupt 422, not an
   res = await api("/v1/scans", { method: "POST", headers: auth(alice), body: "" });
   assert.equal(res.status, 400);
 
-  // A corrupt upload is accepted (its header looks right), then fails for good without
-  // retries or an OCR call; the original stays.
+  // Fail fast: an upload whose structure already shows it cannot succeed is refused at once,
+  // with nothing stored or queued.
+  const before = (await db.prepare("SELECT COUNT(*) AS n FROM scans").first()).n;
+  const refused = [
+    [corrupt, corruptCode],
+    [photo.subarray(0, 300), "truncated_image"],
+    [photo.subarray(0, Math.floor(photo.length * 0.4)), "truncated_image"],
+    [huge, "image_too_large"],
+  ];
+  for (const [body, code] of refused) {
+    res = await api("/v1/scans", { method: "POST", headers: auth(alice), body });
+    assert.equal(res.status, 422, code);
+    assert.equal((await res.json()).error.code, code);
+  }
+  assert.equal((await db.prepare("SELECT COUNT(*) AS n FROM scans").first()).n, before);
+
+  // A file whose structure is whole but whose compressed data is corrupt passes the upload
+  // check, then fails for good without retries or an OCR call; the original stays.
+  const broken = grayPng(64, 64);
+  broken.fill(0xff, 45, 70); // inside the IDAT chunk's zlib data
+  res = await api("/v1/preprocess", { method: "POST", headers: auth(alice), body: broken });
+  assert.equal(res.status, 422);
+  assert.equal((await res.json()).error.code, "corrupt_image");
   fake.reset([{ status: 200 }]);
-  const { json } = await upload(corrupt);
+  const { json } = await upload(broken);
   const r = await waitFinal(json.id);
   assert.equal(r.status, "failed");
-  assert.equal(r.error_code, corruptCode);
+  assert.equal(r.error_code, "corrupt_image");
   assert.equal(r.attempts, 1);
   assert.equal(fake.forScan(json.id).length, 0);
-  assert.deepEqual(await bytesOf(scansBucket, `originals/${json.id}`), corrupt);
+  assert.deepEqual(await bytesOf(scansBucket, `originals/${json.id}`), broken);
+});
+
+test("a truncated upload is 422 truncated_image, unless allow_truncated: then 200 with a warning", async () => {
+  const cut = photo.subarray(0, Math.floor(photo.length * 0.4));
+  let res = await api("/v1/preprocess", { method: "POST", headers: auth(alice), body: cut });
+  assert.equal(res.status, 422);
+  const e = (await res.json()).error;
+  assert.equal(e.code, "truncated_image");
+  assert.match(e.message, /cut short/);
+  res = await api("/v1/preprocess?allow_truncated=true", {
+    method: "POST",
+    headers: auth(alice, { accept: "application/json" }),
+    body: cut,
+  });
+  assert.equal(res.status, 200);
+  const [w] = (await res.json()).report.warnings;
+  assert.equal(w.code, "truncated_image");
+  assert.ok(w.rows_missing > 0);
 });
 
 test("OCR API failing twice (503, then 429 with Retry-After) then succeeding", async () => {
