@@ -35,9 +35,9 @@ for t in "${targets[@]}"; do
   rc=$?
   set -e
   # libFuzzer's summary lines only (the whole log is in fuzz/target/).
-  grep -E "^stat::(number_of_executed_units|peak_rss_mb|new_units_added)|^Done [0-9]+ runs" "$log" || true
+  grep -aE "^stat::(number_of_executed_units|peak_rss_mb|new_units_added)|^Done [0-9]+ runs" "$log" || true
   if [ "$rc" -ne 0 ]; then
-    tail -n 60 "$log"
+    tail -n 60 "$log" | cut -c1-300
     echo "fuzz: $t FAILED (exit $rc; the input is in fuzz/artifacts/$t/)"
     exit 1
   fi

@@ -29,7 +29,7 @@ raw="$root/target/wasm32-unknown-unknown/wasm-release/scanprep_wasm.wasm"
 rm -rf pkg
 wasm-bindgen "$raw" --out-dir pkg --out-name scanprep --target web \
   --experimental-reset-state-function
-node_modules/.bin/wasm-opt pkg/scanprep_bg.wasm -o pkg/scanprep_bg.wasm -O3 \
+node_modules/.bin/wasm-opt pkg/scanprep_bg.wasm -o pkg/scanprep_bg.wasm -O3 --strip-producers \
   --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue
 

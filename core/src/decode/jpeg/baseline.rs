@@ -210,6 +210,7 @@ fn reaches_end(bytes: &[u8], mut pos: usize) -> bool {
 }
 
 /// DQT: up to four tables of 8- or 16-bit values, in zig-zag order.
+#[inline(never)]
 pub(super) fn read_dqt(mut seg: &[u8], quant: &mut [Option<[i32; 64]>; 4]) -> Option<()> {
     while let Some((&pq_tq, rest)) = seg.split_first() {
         let (wide, id) = (pq_tq >> 4, (pq_tq & 15) as usize);
@@ -230,6 +231,7 @@ pub(super) fn read_dqt(mut seg: &[u8], quant: &mut [Option<[i32; 64]>; 4]) -> Op
 }
 
 /// DHT: any number of DC and AC tables.
+#[inline(never)]
 pub(super) fn read_dht(mut seg: &[u8], tables: &mut Tables) -> Option<()> {
     while let Some((&tc_th, rest)) = seg.split_first() {
         let (class, id) = (tc_th >> 4, (tc_th & 15) as usize);
@@ -286,6 +288,7 @@ fn read_sof(seg: &[u8]) -> Result<Option<Frame>, Corrupt> {
 
 /// The position of the marker that ends the entropy-coded data starting at `pos` (restart
 /// markers and stuffed zeros are part of the data), or the end of the file.
+#[inline(never)]
 pub(super) fn end_of_scan(bytes: &[u8], pos: usize) -> usize {
     let mut i = pos;
     while let Some(off) = bytes

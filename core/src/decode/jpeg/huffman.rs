@@ -61,6 +61,7 @@ pub(super) struct Table {
 impl Table {
     /// Builds the table from a DHT segment's 16 code counts and its symbols; `None` when the
     /// counts describe more codes than the lengths allow, or a size beyond 8-bit JPEG's.
+    #[inline(never)]
     pub(super) fn new(counts: &[u8; 16], symbols: &[u8], dc: bool) -> Option<Table> {
         let mut values = [0u8; 256];
         values.get_mut(..symbols.len())?.copy_from_slice(symbols);

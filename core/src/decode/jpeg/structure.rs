@@ -27,6 +27,8 @@ pub(super) struct Checked {
     pub whole: bool,
 }
 
+#[cold]
+#[inline(never)]
 fn corrupt(why: &'static str) -> Error {
     Error::Decode {
         format: "jpeg",
@@ -34,6 +36,8 @@ fn corrupt(why: &'static str) -> Error {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn unsupported(feature: &'static str) -> Error {
     Error::UnsupportedFeature {
         format: "jpeg",
