@@ -131,15 +131,20 @@ fn a_jpeg_cut_at_forty_percent_says_which_rows_are_missing() {
     );
 }
 
+/// `fuzz/seeds/`: the fuzzers' seed files and every input that once crashed the engine.
+fn seeds_dir() -> std::path::PathBuf {
+    scanprep_tests::fixtures_dir()
+        .parent()
+        .map(|p| p.join("fuzz").join("seeds"))
+        .expect("the repository root")
+}
+
 /// Every input that ever crashed the engine (`fuzz/seeds/regress-*`, found by `cargo fuzz`),
 /// and every other seed, decodes or gives a typed error through the decoders and the whole
 /// pipeline.
 #[test]
 fn every_fuzz_seed_and_past_crash_is_a_result_not_a_panic() {
-    let dir = scanprep_tests::fixtures_dir()
-        .parent()
-        .map(|p| p.join("fuzz").join("seeds"))
-        .expect("the repository root");
+    let dir = seeds_dir();
     let mut seen = 0;
     let mut regressions = 0;
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
@@ -183,10 +188,7 @@ fn every_fuzz_seed_and_past_crash_is_a_result_not_a_panic() {
 /// baseline segments) are typed errors that name what is unsupported.
 #[test]
 fn the_zune_jpeg_panics_are_typed_errors() {
-    let dir = scanprep_tests::fixtures_dir()
-        .parent()
-        .map(|p| p.join("fuzz").join("seeds"))
-        .expect("the repository root");
+    let dir = seeds_dir();
     for name in ["regress-zune-mcu-panic.jpg", "regress-zune-mcu-panic-2.jpg"] {
         let bytes = std::fs::read(dir.join(name)).expect("reads");
         let err = process(&bytes, &Options::default()).unwrap_err();

@@ -140,16 +140,7 @@ pub fn decode_image_owned(bytes: Vec<u8>, limits: &Limits) -> Result<Decoded, Er
 
 fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Error> {
     let bytes = input.as_ref();
-    if bytes.is_empty() {
-        return Err(Error::EmptyInput);
-    }
-    if bytes.len() as u64 > limits.max_input_bytes {
-        return Err(Error::InputTooLarge {
-            bytes: bytes.len() as u64,
-            max_bytes: limits.max_input_bytes,
-        });
-    }
-    let format_name = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
+    let format_name = check_input(bytes, limits)?;
     let stored = match format_name {
         "jpeg" => jpeg::decode_jpeg(input, limits)?,
         "png" => png::decode_png(bytes, limits)?,
@@ -195,16 +186,7 @@ pub struct ImageInfo {
 /// cheaper than decoding (the Worker answers uploads with it before queueing them). A file
 /// that `probe_image` accepts may still be corrupt inside its compressed data.
 pub fn probe_image(bytes: &[u8], limits: &Limits) -> Result<ImageInfo, Error> {
-    if bytes.is_empty() {
-        return Err(Error::EmptyInput);
-    }
-    if bytes.len() as u64 > limits.max_input_bytes {
-        return Err(Error::InputTooLarge {
-            bytes: bytes.len() as u64,
-            max_bytes: limits.max_input_bytes,
-        });
-    }
-    let format = sniff(bytes).ok_or(Error::UnsupportedFormat)?;
+    let format = check_input(bytes, limits)?;
     let (width, height, complete) = match format {
         "jpeg" => jpeg::probe_jpeg(bytes, limits)?,
         "png" => png::probe_png(bytes, limits)?,
@@ -217,6 +199,21 @@ pub fn probe_image(bytes: &[u8], limits: &Limits) -> Result<ImageInfo, Error> {
         height,
         complete,
     })
+}
+
+/// The checks before any format's reader: not empty, within `max_input_bytes`, a known
+/// signature; returns the format's name.
+fn check_input(bytes: &[u8], limits: &Limits) -> Result<&'static str, Error> {
+    if bytes.is_empty() {
+        return Err(Error::EmptyInput);
+    }
+    if bytes.len() as u64 > limits.max_input_bytes {
+        return Err(Error::InputTooLarge {
+            bytes: bytes.len() as u64,
+            max_bytes: limits.max_input_bytes,
+        });
+    }
+    sniff(bytes).ok_or(Error::UnsupportedFormat)
 }
 
 /// Names the format from its signature: `jpeg`, `png`, `tiff` (classic or BigTIFF, either byte

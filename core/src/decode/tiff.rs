@@ -35,7 +35,19 @@ struct File<'a> {
     big: bool,
 }
 
-impl File<'_> {
+impl<'a> File<'a> {
+    /// The file, its byte order and kind (classic or BigTIFF) from the header's first bytes.
+    fn open(data: &'a [u8]) -> Result<File<'a>, Error> {
+        let (le, big) = match data.get(0..4) {
+            Some(b"II*\0") => (true, false),
+            Some(b"MM\0*") => (false, false),
+            Some(b"II+\0") => (true, true),
+            Some(b"MM\0+") => (false, true),
+            _ => return Err(Error::UnsupportedFormat),
+        };
+        Ok(File { data, le, big })
+    }
+
     fn bytes<const N: usize>(&self, at: u64) -> Option<[u8; N]> {
         let at = usize::try_from(at).ok()?;
         let b = self.data.get(at..at.checked_add(N)?)?;
@@ -315,18 +327,7 @@ enum Compression {
 /// The first page's dimensions (checked against the limits) and whether every strip or tile
 /// and the directory lie inside the file, without decoding anything.
 pub(super) fn probe_tiff(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
-    let (le, big) = match bytes.get(0..4) {
-        Some(b"II*\0") => (true, false),
-        Some(b"MM\0*") => (false, false),
-        Some(b"II+\0") => (true, true),
-        Some(b"MM\0+") => (false, true),
-        _ => return Err(Error::UnsupportedFormat),
-    };
-    let file = File {
-        data: bytes,
-        le,
-        big,
-    };
+    let file = File::open(bytes)?;
     let ifd = Ifd::read(&file)?;
     let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
     let (w, h) = (clamp(ifd.uint(256, 0)?), clamp(ifd.uint(257, 0)?));
@@ -349,18 +350,8 @@ pub(super) fn probe_tiff(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, boo
 /// A file cut short in its strips or tiles gives the whole rows above the first one cut off,
 /// the rest white.
 pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<Stored, Error> {
-    let (le, big) = match bytes.get(0..4) {
-        Some(b"II*\0") => (true, false),
-        Some(b"MM\0*") => (false, false),
-        Some(b"II+\0") => (true, true),
-        Some(b"MM\0+") => (false, true),
-        _ => return Err(Error::UnsupportedFormat),
-    };
-    let file = File {
-        data: bytes,
-        le,
-        big,
-    };
+    let file = File::open(bytes)?;
+    let le = file.le;
     let ifd = Ifd::read(&file)?;
     let width = ifd.uint(256, 0)?;
     let height = ifd.uint(257, 0)?;
