@@ -30,6 +30,16 @@ fn empty_and_random_inputs_are_typed_errors() {
     );
 }
 
+/// Fixtures in every input format: JPEG (a page and a photo with EXIF), WebP, TIFF, PNG.
+const EVERY_FORMAT: [&str; 6] = [
+    "page-skew-minus7.jpg",
+    "photo-shadow.jpg",
+    "page.webp",
+    "scan-1bit.tiff",
+    "two-column.png",
+    "picture.png",
+];
+
 /// A file cut short (an interrupted upload) is a `truncated_image` error in every format,
 /// never a silent success; with `allow_truncated` it gives the rows it holds and a warning,
 /// or the same error when nothing can be read.
@@ -39,14 +49,7 @@ fn truncated_inputs_are_truncated_image_errors_in_every_format() {
         allow_truncated: true,
         ..Options::default()
     };
-    for name in [
-        "page-skew-minus7.jpg",
-        "photo-shadow.jpg",
-        "page.webp",
-        "scan-1bit.tiff",
-        "two-column.png",
-        "picture.png",
-    ] {
+    for name in EVERY_FORMAT {
         let bytes = fixture(name);
         for cut in [
             16,
@@ -335,14 +338,7 @@ fn invalid_options_are_refused_with_the_field_name() {
 /// size within the limits and whether the file is whole, from every format's structure.
 #[test]
 fn probe_reads_size_and_completeness_without_decoding() {
-    for name in [
-        "page-skew-minus7.jpg",
-        "photo-shadow.jpg",
-        "page.webp",
-        "scan-1bit.tiff",
-        "two-column.png",
-        "picture.png",
-    ] {
+    for name in EVERY_FORMAT {
         let bytes = fixture(name);
         let info = probe_image(&bytes, &Limits::default()).expect("probes");
         let d = decode_image(&bytes, &Limits::default()).expect("decodes");

@@ -13,6 +13,7 @@ use super::super::Stored;
 use super::super::{decode_error, exif_orientation, Limits};
 use super::huffman::{BadScan, Bits, Table};
 use super::idct::{dc_only, idct_block};
+use super::structure::Markers;
 use crate::{Error, GrayImage};
 
 /// The file is not a valid baseline JPEG; says what is wrong.
@@ -174,39 +175,8 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<Stored>, Er
 
 /// Whether the markers from `pos` on reach the end-of-image marker before the file ends
 /// (scans after the luma's are skipped unread).
-fn reaches_end(bytes: &[u8], mut pos: usize) -> bool {
-    loop {
-        match bytes
-            .get(pos..)
-            .and_then(|t| t.iter().position(|&b| b == 0xFF))
-        {
-            Some(skip) => pos += skip,
-            None => return false,
-        }
-        while bytes.get(pos) == Some(&0xFF) {
-            pos += 1;
-        }
-        let Some(&marker) = bytes.get(pos) else {
-            return false;
-        };
-        pos += 1;
-        match marker {
-            0xD9 => return true,
-            0x00 | 0x01 | 0xD0..=0xD8 => {}
-            _ => {
-                let Some(len) = be16(bytes, pos).filter(|&n| n >= 2) else {
-                    return false;
-                };
-                pos += len;
-                if pos > bytes.len() {
-                    return false;
-                }
-                if marker == 0xDA {
-                    pos = end_of_scan(bytes, pos);
-                }
-            }
-        }
-    }
+fn reaches_end(bytes: &[u8], pos: usize) -> bool {
+    Markers::new(bytes, pos).any(|(marker, _)| marker == 0xD9)
 }
 
 /// DQT: up to four tables of 8- or 16-bit values, in zig-zag order.

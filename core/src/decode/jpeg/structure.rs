@@ -18,6 +18,46 @@ use super::super::Limits;
 use super::baseline::{be16, end_of_scan, read_dht, read_dqt, Tables};
 use crate::Error;
 
+/// A walk over a JPEG's markers from `pos` (T.81 B.1.1.2): each item is a marker code with its
+/// segment, or `None` for the markers that stand alone (SOI, EOI, RSTn, TEM). Fill bytes and
+/// stray bytes before a marker are skipped, as libjpeg does, and so is the entropy-coded data
+/// after each SOS segment. The walk ends where the file does, or at a segment it cuts off.
+pub(super) struct Markers<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Markers<'a> {
+    pub(super) fn new(bytes: &'a [u8], pos: usize) -> Markers<'a> {
+        Markers { bytes, pos }
+    }
+}
+
+impl<'a> Iterator for Markers<'a> {
+    type Item = (u8, Option<&'a [u8]>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.bytes;
+        let mut pos = self.pos + bytes.get(self.pos..)?.iter().position(|&b| b == 0xFF)?;
+        while bytes.get(pos) == Some(&0xFF) {
+            pos += 1;
+        }
+        let marker = *bytes.get(pos)?;
+        pos += 1;
+        self.pos = pos;
+        if matches!(marker, 0x00 | 0x01 | 0xD0..=0xD9) {
+            return Some((marker, None));
+        }
+        let len = be16(bytes, pos).filter(|&n| n >= 2)?;
+        let seg = bytes.get(pos + 2..pos + len)?;
+        self.pos = pos + len;
+        if marker == 0xDA {
+            self.pos = end_of_scan(bytes, self.pos);
+        }
+        Some((marker, Some(seg)))
+    }
+}
+
 /// What the walk learnt about a file the general decoder may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Checked {
@@ -59,46 +99,26 @@ pub(super) fn check(bytes: &[u8], limits: &Limits) -> Result<Checked, Error> {
     if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
         return Err(corrupt("no start-of-image marker"));
     }
-    let mut pos = 2;
     let mut tables = Tables::default();
     let mut frame: Option<(bool, u32, Vec<Comp>)> = None;
     let mut scans = 0usize;
-    while let Some(skip) = bytes
-        .get(pos..)
-        .and_then(|t| t.iter().position(|&b| b == 0xFF))
-    {
-        pos += skip;
-        while bytes.get(pos) == Some(&0xFF) {
-            pos += 1;
-        }
-        let Some(&marker) = bytes.get(pos) else {
-            break;
-        };
-        pos += 1;
-        if matches!(marker, 0x00 | 0x01 | 0xD0..=0xD7) {
-            continue;
-        }
-        if marker == 0xD8 {
-            return Err(corrupt("a second start-of-image marker"));
-        }
-        if marker == 0xD9 {
-            if scans == 0 {
-                return Err(corrupt("no image data before the end of the image"));
+    for (marker, seg) in Markers::new(bytes, 2) {
+        let Some(seg) = seg else {
+            match marker {
+                0xD8 => return Err(corrupt("a second start-of-image marker")),
+                0xD9 if scans == 0 => {
+                    return Err(corrupt("no image data before the end of the image"))
+                }
+                0xD9 => {
+                    let height = frame.as_ref().map_or(0, |f| f.1);
+                    return Ok(Checked {
+                        height,
+                        whole: true,
+                    });
+                }
+                _ => continue,
             }
-            let height = frame.as_ref().map_or(0, |f| f.1);
-            return Ok(Checked {
-                height,
-                whole: true,
-            });
-        }
-        let Some(seg) = be16(bytes, pos)
-            .filter(|&n| n >= 2)
-            .and_then(|n| bytes.get(pos + 2..pos + n))
-        else {
-            // A segment cut off by the end of the file.
-            break;
         };
-        pos += 2 + seg.len();
         match marker {
             0xDB => read_dqt(seg, &mut tables.quant)
                 .ok_or_else(|| corrupt("a corrupt quantisation table"))?,
@@ -125,7 +145,6 @@ pub(super) fn check(bytes: &[u8], limits: &Limits) -> Result<Checked, Error> {
                 };
                 check_scan(seg, *progressive, comps, &tables, scans == 0)?;
                 scans += 1;
-                pos = end_of_scan(bytes, pos);
             }
             _ => {}
         }
@@ -269,44 +288,22 @@ pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), E
     if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
         return Err(corrupt("no start-of-image marker"));
     }
-    let mut pos = 2;
     let mut size = None;
     let mut whole = false;
-    while let Some(skip) = bytes
-        .get(pos..)
-        .and_then(|t| t.iter().position(|&b| b == 0xFF))
-    {
-        pos += skip;
-        while bytes.get(pos) == Some(&0xFF) {
-            pos += 1;
-        }
-        let Some(&marker) = bytes.get(pos) else {
-            break;
-        };
-        pos += 1;
-        match marker {
-            0x00 | 0x01 | 0xD0..=0xD8 => continue,
-            0xD9 => {
+    for (marker, seg) in Markers::new(bytes, 2) {
+        match (marker, seg) {
+            (0xD9, _) => {
                 whole = true;
                 break;
             }
-            _ => {}
-        }
-        let Some(seg) = be16(bytes, pos)
-            .filter(|&n| n >= 2)
-            .and_then(|n| bytes.get(pos + 2..pos + n))
-        else {
-            break;
-        };
-        pos += 2 + seg.len();
-        match marker {
-            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF if size.is_none() => {
+            (0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF, Some(seg))
+                if size.is_none() =>
+            {
                 let height = be16(seg, 1).ok_or_else(|| corrupt("a truncated frame header"))?;
                 let width = be16(seg, 3).ok_or_else(|| corrupt("a truncated frame header"))?;
                 limits.check_dimensions(width as u32, height.max(1) as u32)?;
                 size = Some((width as u32, height as u32));
             }
-            0xDA => pos = end_of_scan(bytes, pos),
             _ => {}
         }
     }
