@@ -97,6 +97,19 @@ pub enum Error {
         /// Why it is invalid.
         reason: String,
     },
+    /// The page corners given in `corners` cannot be a page.
+    #[error("invalid page corners: {reason}")]
+    InvalidCorners {
+        /// Why not, in words.
+        reason: &'static str,
+    },
+    /// The capture failed checks that `reject` turned into errors (the app asks for a
+    /// retake): each reason with its measure, as in the report's `quality`.
+    #[error("the capture is not good enough: {}", reasons.join(", "))]
+    PoorCapture {
+        /// The reasons, such as `too_blurry` or `page_cut_off`.
+        reasons: Vec<&'static str>,
+    },
     /// The output could not be encoded.
     #[error("cannot encode the {format} output: {reason}")]
     Encode {
@@ -124,6 +137,8 @@ impl Error {
             Error::BufferSizeMismatch { .. } => "buffer_size_mismatch",
             Error::InvalidOption { .. } => "invalid_option",
             Error::Encode { .. } => "encode_failed",
+            Error::InvalidCorners { .. } => "invalid_corners",
+            Error::PoorCapture { .. } => "poor_capture",
         }
     }
 

@@ -178,6 +178,34 @@ pub fn score(result: &BitImage, truth: &BitImage) -> Result<Scores, Error> {
     })
 }
 
+/// The page-detection score of the SmartDoc 2015 challenge (Burie, Chazalon et al., ICDAR
+/// 2015, Challenge 1): both quadrilaterals, found and true, mapped into the page's own frame
+/// (`model` = its width and height) by the true homography, and the Jaccard index of the two
+/// polygons there. `found = None` (no answer) scores 0, as in the challenge.
+pub fn smartdoc_jaccard(
+    found: Option<&[crate::Point; 4]>,
+    truth: &[crate::Point; 4],
+    model: (f64, f64),
+) -> f64 {
+    let Some(found) = found else { return 0.0 };
+    let (w, h) = model;
+    let rect = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
+    let Some(to_model) = crate::geometry::Homography::from_points(truth, &rect) else {
+        return 0.0;
+    };
+    let mut mapped = [[0.0; 2]; 4];
+    for (m, p) in mapped.iter_mut().zip(found) {
+        match to_model.apply(*p) {
+            Some(q) => *m = q,
+            None => return 0.0,
+        }
+    }
+    if !crate::geometry::is_convex(&mapped) {
+        return 0.0;
+    }
+    crate::geometry::polygon_jaccard(&mapped, &rect)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

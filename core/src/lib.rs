@@ -28,10 +28,14 @@ mod deskew;
 mod encode;
 mod error;
 pub mod eval;
+mod geometry;
 mod image;
 mod math;
 mod options;
+mod orientation;
+mod page;
 mod pipeline;
+mod rectify;
 mod report;
 mod resize;
 mod rotate;
@@ -49,11 +53,15 @@ pub use encode::{
     encode_g4, encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray,
 };
 pub use error::Error;
+pub use geometry::{polygon_jaccard, Point};
 pub use image::{BitImage, GrayImage};
 pub use options::{Binarization, Format, Options, PngEffort};
+pub use orientation::{detect_orientation, OrientationEstimate};
+pub use page::{detect_page, PageDetection};
 pub use pipeline::{
     process, process_gray, process_owned, process_rgba, process_with_clock, Clock, Processed,
 };
+pub use rectify::{rectify, PageSize, PaperSize, Rectified};
 pub use report::{Report, Timings, Warning};
 pub use resize::{reduce_to_working, resize_area};
-pub use rotate::rotate;
+pub use rotate::{rotate, turn};

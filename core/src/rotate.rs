@@ -44,6 +44,22 @@ pub fn rotate(img: &GrayImage, degrees: f64) -> GrayImage {
     }
 }
 
+/// An exact clockwise turn by 0, 90, 180 or 270 degrees (other values: no turn), as the
+/// orientation stage applies it.
+pub fn turn(img: GrayImage, degrees: u16) -> GrayImage {
+    match degrees {
+        90 => quarter_turn(&img, true),
+        270 => quarter_turn(&img, false),
+        180 => {
+            let (w, h) = (img.width(), img.height());
+            let mut data = img.into_raw();
+            data.reverse();
+            GrayImage::from_raw(w, h, data).unwrap_or_else(|_| GrayImage::new(w, h, 255))
+        }
+        _ => img,
+    }
+}
+
 /// An exact rotation by 90°, clockwise or counter-clockwise.
 fn quarter_turn(img: &GrayImage, clockwise: bool) -> GrayImage {
     let (w, h) = (img.width() as usize, img.height() as usize);

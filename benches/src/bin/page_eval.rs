@@ -1,0 +1,68 @@
+//! Page detection against ground truth: the SmartDoc 2015 Challenge 1 metric (Jaccard index
+//! in the page's own frame) on real frames listed in a SmartDoc-style CSV.
+//!
+//! `cargo run --release -p scanprep-benches --bin page_eval -- smartdoc ../shared/data/smartdoc-sample`
+
+use std::path::Path;
+use std::time::Instant;
+
+use scanprep::eval::smartdoc_jaccard;
+use scanprep::{decode_image, detect_page, Limits, Point};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("smartdoc") => smartdoc(Path::new(args.get(1).expect("a folder"))),
+        _ => {
+            eprintln!("usage: page_eval smartdoc DIR");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn smartdoc(dir: &Path) {
+    let csv = std::fs::read_to_string(dir.join("ground_truth.csv")).expect("ground_truth.csv");
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).expect(name);
+    let mut scores = Vec::new();
+    for row in lines.filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = row.split(',').collect();
+        let num = |name: &str| f[col(name)].parse::<f64>().expect(name);
+        let pt = |c: &str| [num(&format!("{c}_x")), num(&format!("{c}_y"))];
+        let truth: [Point; 4] = [pt("tl"), pt("tr"), pt("br"), pt("bl")];
+        let file = format!(
+            "{}_{}_{}",
+            f[col("bg_name")],
+            f[col("model_name")],
+            Path::new(f[col("image_path")])
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+        );
+        let bytes = std::fs::read(dir.join(&file)).expect("the frame");
+        let img = decode_image(&bytes, &Limits::default())
+            .expect("decodes")
+            .image;
+        let t = Instant::now();
+        let d = detect_page(&img);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let j = smartdoc_jaccard(
+            d.corners.as_ref(),
+            &truth,
+            (num("model_width"), num("model_height")),
+        );
+        println!(
+            "{file}\tjaccard {j:.4}\tconfidence {:.3}\t{ms:.1} ms\t{:?}\t{:?}",
+            d.confidence, d.corners, d.reason
+        );
+        scores.push(j);
+    }
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    let min = scores.iter().cloned().fold(1.0, f64::min);
+    println!(
+        "frames {}\tmean jaccard {mean:.4}\tmin {min:.4}",
+        scores.len()
+    );
+}

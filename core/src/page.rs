@@ -1,0 +1,706 @@
+//! Page detection: the four corners of a document lying in a photo, with a confidence, or the
+//! reason none was found (a scan, or a page that fills the frame, has no page to find).
+//!
+//! Method, after the line-based detectors of the SmartDoc 2015 challenge:
+//! 1. **Lines.** On a copy reduced to about 480 px and smoothed (a 5×5 binomial), Sobel
+//!    gradients feed a Hough transform in which each edge pixel votes only near the direction
+//!    of its own gradient, weighted by its strength (O'Gorman & Clowes, "Finding picture edges
+//!    through collinearity of feature points", 1976). Its strongest peaks are the candidate
+//!    sides; texture, text and clutter spread their votes over many directions.
+//! 2. **Quadrilaterals.** Every choice of two roughly opposite pairs of lines is a candidate.
+//!    It is scored by the edge support along its four sides, counting only gradient across a
+//!    side and of one polarity (the page brighter, or darker, than what surrounds it on all
+//!    four sides), from prefix sums along each line, so a candidate costs O(1). A side may be
+//!    partly hidden (a finger, a dog-ear, a corner out of frame): each needs only part of its
+//!    length supported, and the best-supported quadrilateral wins.
+//! 3. **Refinement.** At full resolution, the strongest step of the right polarity along
+//!    normals to each side, located to a fraction of a pixel, gives edge points; a robust line
+//!    fit (least squares, then again without the points beyond 2.5 median deviations, which
+//!    drops a thumb over the edge or a curled corner) gives each side, and the corners are
+//!    where adjacent sides meet. Corners may lie outside the image (`cut_off`).
+//!
+//! Works on gray: photos of pages on desks differ in luma almost always. Only IEEE-754
+//! arithmetic, so every target finds the same corners.
+
+// `!(x > t)` is deliberate: it is also true for NaN, which must be rejected the same way.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use crate::deskew::reduce_box;
+use crate::geometry::{area, atan2_deg, dist, is_convex, order_clockwise, Line, Point};
+use crate::GrayImage;
+
+/// Target longest side of the analysis copy, in pixels.
+const ANALYSIS_SIDE: u32 = 480;
+/// Candidate lines kept from the Hough transform.
+const MAX_LINES: usize = 24;
+/// Smallest gradient magnitude (Sobel units, 4× levels per pixel) counted as an edge.
+const EDGE_MIN: f32 = 20.0;
+/// Gradient across a side that counts as full support.
+const FULL_SUPPORT: f32 = 60.0;
+/// Smallest share of each side's length that must be supported.
+const MIN_SIDE_SUPPORT: f64 = 0.3;
+/// Smallest page, as a share of the frame (the issue's "smaller than 1% of the frame").
+const MIN_PAGE_AREA: f64 = 0.01;
+
+/// What [`detect_page`] found.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PageDetection {
+    /// The page's corners in image pixels, clockwise from the one nearest the image's
+    /// top-left; `None` when no page was found.
+    pub corners: Option<[Point; 4]>,
+    /// How much to trust the corners, 0 (none found) to 1.
+    pub confidence: f64,
+    /// Why no page was found (`image_too_small`, `no_quadrilateral`), when none was.
+    pub reason: Option<&'static str>,
+}
+
+impl PageDetection {
+    fn none(reason: &'static str) -> PageDetection {
+        PageDetection {
+            corners: None,
+            confidence: 0.0,
+            reason: Some(reason),
+        }
+    }
+
+    /// Whether a corner lies outside the image (the page is cut off by the frame).
+    pub fn cut_off(&self, width: u32, height: u32) -> bool {
+        self.corners.is_some_and(|q| {
+            q.iter().any(|p| {
+                p[0] < -0.5
+                    || p[1] < -0.5
+                    || p[0] > width as f64 + 0.5
+                    || p[1] > height as f64 + 0.5
+            })
+        })
+    }
+}
+
+/// Finds the page in `img` (upright, full resolution).
+pub fn detect_page(img: &GrayImage) -> PageDetection {
+    let longest = img.width().max(img.height());
+    let f = longest.div_ceil(ANALYSIS_SIDE).max(1);
+    if img.width() / f < 32 || img.height() / f < 32 {
+        return PageDetection::none("image_too_small");
+    }
+    let small = smooth(&reduce_box(img, f));
+    let grad = Gradients::new(&small);
+    let lines = hough_lines(&grad);
+    let Some(best) = best_quad(&grad, &lines) else {
+        return PageDetection::none("no_quadrilateral");
+    };
+    let scale = f as f64;
+    let coarse = best.corners.map(|p| [p[0] * scale, p[1] * scale]);
+    let (corners, inliers) =
+        refine(img, &coarse, best.bright_inside, scale).unwrap_or((coarse, 0.5));
+    let confidence = (best.mean_support.min(1.0) * (0.5 + 0.5 * inliers)).clamp(0.0, 1.0);
+    PageDetection {
+        corners: Some(order_clockwise(corners)),
+        confidence: (confidence * 1000.0).round() / 1000.0,
+        reason: None,
+    }
+}
+
+/// A 5×5 binomial blur (1 4 6 4 1)² / 256, edges replicated.
+fn smooth(img: &GrayImage) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let src = img.data();
+    let mut tmp = vec![0u16; w * h];
+    for y in 0..h {
+        let row = &src[y * w..(y + 1) * w];
+        let out = &mut tmp[y * w..(y + 1) * w];
+        for x in 0..w {
+            let at = |d: isize| row[(x as isize + d).clamp(0, w as isize - 1) as usize] as u16;
+            out[x] = at(-2) + 4 * at(-1) + 6 * at(0) + 4 * at(1) + at(2);
+        }
+    }
+    let mut out = GrayImage::new(w as u32, h as u32, 255);
+    let dst = out.data_mut();
+    for y in 0..h {
+        let r = |d: isize| (y as isize + d).clamp(0, h as isize - 1) as usize * w;
+        let (a, b, c, d, e) = (r(-2), r(-1), r(0), r(1), r(2));
+        for x in 0..w {
+            let s = tmp[a + x] as u32
+                + 4 * tmp[b + x] as u32
+                + 6 * tmp[c + x] as u32
+                + 4 * tmp[d + x] as u32
+                + tmp[e + x] as u32;
+            dst[y * w + x] = ((s + 128) >> 8) as u8;
+        }
+    }
+    out
+}
+
+/// Sobel gradients of the analysis copy (pointing from dark to bright).
+struct Gradients {
+    w: usize,
+    h: usize,
+    gx: Vec<f32>,
+    gy: Vec<f32>,
+}
+
+impl Gradients {
+    fn new(img: &GrayImage) -> Gradients {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let p = img.data();
+        let (mut gx, mut gy) = (vec![0f32; w * h], vec![0f32; w * h]);
+        for y in 1..h - 1 {
+            let (u, c, d) = ((y - 1) * w, y * w, (y + 1) * w);
+            for x in 1..w - 1 {
+                let v = |i: usize| p[i] as i32;
+                let sx = v(u + x + 1) + 2 * v(c + x + 1) + v(d + x + 1)
+                    - v(u + x - 1)
+                    - 2 * v(c + x - 1)
+                    - v(d + x - 1);
+                let sy = v(d + x - 1) + 2 * v(d + x) + v(d + x + 1)
+                    - v(u + x - 1)
+                    - 2 * v(u + x)
+                    - v(u + x + 1);
+                gx[c + x] = sx as f32;
+                gy[c + x] = sy as f32;
+            }
+        }
+        Gradients { w, h, gx, gy }
+    }
+
+    /// The gradient at the pixel holding `p` (continuous coordinates), zero outside.
+    #[inline]
+    fn at(&self, p: Point) -> (f32, f32) {
+        let (x, y) = (p[0].floor(), p[1].floor());
+        if x < 0.0 || y < 0.0 || x >= self.w as f64 || y >= self.h as f64 {
+            return (0.0, 0.0);
+        }
+        let i = y as usize * self.w + x as usize;
+        (self.gx[i], self.gy[i])
+    }
+}
+
+/// A candidate side: the line and the support along it.
+struct Candidate {
+    line: Line,
+    /// Parameter (along `line.direction()`, from the foot of the origin) of the first sample.
+    t0: f64,
+    /// Prefix sums of the support where the gradient points along +n (`pos`) or −n (`neg`),
+    /// one sample per pixel of length.
+    pos: Vec<f32>,
+    neg: Vec<f32>,
+    /// Normal angle in degrees, [0, 180).
+    theta: f64,
+}
+
+/// The strongest lines of the gradient image, with their support profiles.
+fn hough_lines(g: &Gradients) -> Vec<Candidate> {
+    let (w, h) = (g.w, g.h);
+    let diag = ((w * w + h * h) as f64).sqrt().ceil() as usize + 2;
+    let nr = 2 * diag + 1;
+    const NT: usize = 180;
+    let trig: Vec<(f64, f64)> = (0..NT)
+        .map(|k| {
+            // (cos k°, sin k°) from an argument within ±90°, where `sin_cos` is exact.
+            let (s, c) = crate::math::sin_cos(crate::math::to_radians(k as f64 - 90.0));
+            (-s, c)
+        })
+        .collect();
+    let mut acc = vec![0f32; NT * nr];
+    const SPREAD: [f32; 5] = [0.35, 0.75, 1.0, 0.75, 0.35];
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            let (gx, gy) = (g.gx[i], g.gy[i]);
+            let m = (gx * gx + gy * gy).sqrt();
+            if m < EDGE_MIN {
+                continue;
+            }
+            let wgt = m.min(4.0 * FULL_SUPPORT);
+            let ang = atan2_deg(gy as f64, gx as f64);
+            let k0 = ang.round() as i64;
+            let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
+            for (j, s) in SPREAD.iter().enumerate() {
+                let k = (k0 + j as i64 - 2).rem_euclid(360) as usize;
+                // A gradient at θ + 180° votes for the same line as one at θ.
+                let kk = if k >= NT { k - NT } else { k };
+                let (c, sn) = trig[kk];
+                let rho = px * c + py * sn;
+                let r = (rho + diag as f64).round() as usize;
+                if r < nr {
+                    acc[kk * nr + r] += wgt * s;
+                }
+            }
+        }
+    }
+    // Peaks: local maxima over ±3° and ±4 px, strongest first, apart from each other.
+    let floor = 24.0 * EDGE_MIN * 2.0;
+    let mut peaks: Vec<(f32, usize, usize)> = Vec::new();
+    for k in 0..NT {
+        for r in 4..nr - 4 {
+            let v = acc[k * nr + r];
+            if v < floor {
+                continue;
+            }
+            let mut is_max = true;
+            'win: for dk in -3i64..=3 {
+                for dr in -4i64..=4 {
+                    if dk == 0 && dr == 0 {
+                        continue;
+                    }
+                    let mut kk = k as i64 + dk;
+                    let mut rr = r as i64 + dr;
+                    if kk < 0 || kk >= NT as i64 {
+                        kk = kk.rem_euclid(NT as i64);
+                        rr = 2 * diag as i64 - rr;
+                    }
+                    let o = acc[kk as usize * nr + rr.clamp(0, nr as i64 - 1) as usize];
+                    if o > v || (o == v && (dk, dr) < (0, 0)) {
+                        is_max = false;
+                        break 'win;
+                    }
+                }
+            }
+            if is_max {
+                peaks.push((v, k, r));
+            }
+        }
+    }
+    crate::sort::stable_sort_by(&mut peaks, |a, b| a.0 > b.0);
+    let mut out: Vec<Candidate> = Vec::new();
+    for &(_, k, r) in &peaks {
+        if out.len() >= MAX_LINES {
+            break;
+        }
+        let (c, s) = trig[k];
+        let line = Line {
+            n: [c, s],
+            c: r as f64 - diag as f64,
+        };
+        let near = out.iter().any(|o| {
+            let d = (o.theta - k as f64).abs();
+            let (d, flip) = if d > 90.0 {
+                (180.0 - d, -1.0)
+            } else {
+                (d, 1.0)
+            };
+            d < 4.0 && (o.line.c - flip * line.c).abs() < 6.0
+        });
+        if !near {
+            if let Some(cand) = profile(g, line, k as f64) {
+                out.push(cand);
+            }
+        }
+    }
+    out
+}
+
+/// The support profile of `line` over its part inside the analysis image.
+fn profile(g: &Gradients, line: Line, theta: f64) -> Option<Candidate> {
+    let (w, h) = (g.w as f64, g.h as f64);
+    let d = line.direction();
+    let foot = [line.n[0] * line.c, line.n[1] * line.c];
+    // Clip the parameter range to the image (one pixel in from the border).
+    let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+    for (o, dir, max) in [(foot[0], d[0], w), (foot[1], d[1], h)] {
+        if dir.abs() < 1e-9 {
+            if o < 1.0 || o > max - 1.0 {
+                return None;
+            }
+        } else {
+            let (a, b) = ((1.0 - o) / dir, (max - 1.0 - o) / dir);
+            lo = lo.max(a.min(b));
+            hi = hi.min(a.max(b));
+        }
+    }
+    if !(hi - lo > 4.0) {
+        return None;
+    }
+    let n = (hi - lo).floor() as usize;
+    let (mut pos, mut neg) = (vec![0f32; n + 1], vec![0f32; n + 1]);
+    for i in 0..n {
+        let t = lo + i as f64 + 0.5;
+        let p = [foot[0] + t * d[0], foot[1] + t * d[1]];
+        let (mut bp, mut bn) = (0f32, 0f32);
+        for off in [-1.0, 0.0, 1.0] {
+            let q = [p[0] + off * line.n[0], p[1] + off * line.n[1]];
+            let (gx, gy) = g.at(q);
+            let across = gx * line.n[0] as f32 + gy * line.n[1] as f32;
+            let along = gx * d[0] as f32 + gy * d[1] as f32;
+            // Only gradient mostly across the line counts.
+            if across.abs() >= 2.0 * along.abs() {
+                let v = (across.abs() / FULL_SUPPORT).min(1.0);
+                if across > 0.0 {
+                    bp = bp.max(v);
+                } else {
+                    bn = bn.max(v);
+                }
+            }
+        }
+        pos[i + 1] = pos[i] + bp;
+        neg[i + 1] = neg[i] + bn;
+    }
+    Some(Candidate {
+        line,
+        t0: lo,
+        pos,
+        neg,
+        theta,
+    })
+}
+
+/// The best quadrilateral of the candidate lines.
+struct Quad {
+    corners: [Point; 4],
+    bright_inside: bool,
+    mean_support: f64,
+}
+
+/// Angle between two normal angles, folded to [0, 90].
+fn angle_between(a: f64, b: f64) -> f64 {
+    let d = (a - b).abs() % 180.0;
+    d.min(180.0 - d)
+}
+
+fn best_quad(g: &Gradients, lines: &[Candidate]) -> Option<Quad> {
+    let (w, h) = (g.w as f64, g.h as f64);
+    let frame = w * h;
+    let min_side = 0.04 * w.min(h);
+    let inside_frame =
+        |p: &Point| p[0] > -0.3 * w && p[0] < 1.3 * w && p[1] > -0.3 * h && p[1] < 1.3 * h;
+    let mut pairs = Vec::new();
+    for i in 0..lines.len() {
+        for j in i + 1..lines.len() {
+            if angle_between(lines[i].theta, lines[j].theta) > 40.0 {
+                continue;
+            }
+            // Opposite sides do not cross near the frame.
+            if let Some(p) = lines[i].line.meet(&lines[j].line) {
+                if inside_frame(&p) {
+                    continue;
+                }
+            }
+            pairs.push((i, j));
+        }
+    }
+    let mut best: Option<(f64, Quad)> = None;
+    for (pi, &(a, b)) in pairs.iter().enumerate() {
+        for &(c, e) in &pairs[pi + 1..] {
+            let cross_ok = [(a, c), (a, e), (b, c), (b, e)]
+                .iter()
+                .all(|&(u, v)| angle_between(lines[u].theta, lines[v].theta) >= 30.0);
+            if !cross_ok {
+                continue;
+            }
+            let (la, lb, lc, le) = (&lines[a], &lines[b], &lines[c], &lines[e]);
+            let (Some(p0), Some(p1), Some(p2), Some(p3)) = (
+                la.line.meet(&lc.line),
+                lc.line.meet(&lb.line),
+                lb.line.meet(&le.line),
+                le.line.meet(&la.line),
+            ) else {
+                continue;
+            };
+            let q = [p0, p1, p2, p3];
+            if !q.iter().all(inside_frame) || !is_convex(&q) {
+                continue;
+            }
+            let ar = area(&q);
+            if ar < MIN_PAGE_AREA * frame {
+                continue;
+            }
+            let centre = [
+                (p0[0] + p1[0] + p2[0] + p3[0]) / 4.0,
+                (p0[1] + p1[1] + p2[1] + p3[1]) / 4.0,
+            ];
+            // Sides in order: a from p3 to p0, c from p0 to p1, b from p1 to p2, e from p2 to p3.
+            let sides = [(la, p3, p0), (lc, p0, p1), (lb, p1, p2), (le, p2, p3)];
+            if sides.iter().any(|s| dist(s.1, s.2) < min_side) {
+                continue;
+            }
+            for bright_inside in [true, false] {
+                let mut total = 0.0;
+                let mut min_frac = f64::INFINITY;
+                let mut sum_frac = 0.0;
+                for &(l, s, t) in &sides {
+                    let (sup, frac) = side_support(l, s, t, centre, bright_inside);
+                    total += sup;
+                    sum_frac += frac;
+                    min_frac = min_frac.min(frac);
+                }
+                if min_frac < MIN_SIDE_SUPPORT {
+                    continue;
+                }
+                let score = total * (sum_frac / 4.0);
+                if best.as_ref().is_none_or(|b| score > b.0) {
+                    best = Some((
+                        score,
+                        Quad {
+                            corners: q,
+                            bright_inside,
+                            mean_support: sum_frac / 4.0,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    best.map(|b| b.1)
+}
+
+/// Support along the side of `l` from `s` to `t`: the supported length and its share of the
+/// side (the part outside the image counted at half weight).
+fn side_support(
+    l: &Candidate,
+    s: Point,
+    t: Point,
+    centre: Point,
+    bright_inside: bool,
+) -> (f64, f64) {
+    let d = l.line.direction();
+    let foot = [l.line.n[0] * l.line.c, l.line.n[1] * l.line.c];
+    let par = |p: Point| (p[0] - foot[0]) * d[0] + (p[1] - foot[1]) * d[1] - l.t0;
+    let (mut u, mut v) = (par(s), par(t));
+    if u > v {
+        std::mem::swap(&mut u, &mut v);
+    }
+    let len = v - u;
+    let n = (l.pos.len() - 1) as f64;
+    let (cu, cv) = (u.clamp(0.0, n), v.clamp(0.0, n));
+    let inside = cv - cu;
+    let inward_positive = l.line.distance(centre) > 0.0;
+    let prefix = if inward_positive == bright_inside {
+        &l.pos
+    } else {
+        &l.neg
+    };
+    let (i0, i1) = (cu.floor() as usize, cv.floor() as usize);
+    let sup = (prefix[i1.min(prefix.len() - 1)] - prefix[i0.min(prefix.len() - 1)]) as f64;
+    let denom = inside + 0.5 * (len - inside);
+    (sup, if denom > 0.0 { sup / denom } else { 0.0 })
+}
+
+/// Bilinear sample of `img` at continuous `p`; `None` outside.
+#[inline]
+fn sample(img: &GrayImage, p: Point) -> Option<f64> {
+    let (x, y) = (p[0] - 0.5, p[1] - 0.5);
+    let (w, h) = (img.width() as f64, img.height() as f64);
+    if !(x >= 0.0 && y >= 0.0 && x <= w - 1.0 && y <= h - 1.0) {
+        return None;
+    }
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let (xi, yi) = (x0 as u32, y0 as u32);
+    let (x1, y1) = (
+        (xi + 1).min(img.width() - 1),
+        (yi + 1).min(img.height() - 1),
+    );
+    let g = |a: u32, b: u32| img.get(a, b) as f64;
+    let top = g(xi, yi) + (g(x1, yi) - g(xi, yi)) * fx;
+    let bot = g(xi, y1) + (g(x1, y1) - g(xi, y1)) * fx;
+    Some(top + (bot - top) * fy)
+}
+
+/// Refines the corners at full resolution; the new corners and the share of edge points that
+/// agreed with the fitted sides.
+fn refine(
+    img: &GrayImage,
+    q: &[Point; 4],
+    bright_inside: bool,
+    f: f64,
+) -> Option<([Point; 4], f64)> {
+    let centre = [
+        (q[0][0] + q[1][0] + q[2][0] + q[3][0]) / 4.0,
+        (q[0][1] + q[1][1] + q[2][1] + q[3][1]) / 4.0,
+    ];
+    let mut lines = [None; 4];
+    let mut agree = 0.0;
+    for (i, slot) in lines.iter_mut().enumerate() {
+        let (s, t) = (q[i], q[(i + 1) % 4]);
+        let mut line = Line::through(s, [t[0] - s[0], t[1] - s[1]])?;
+        let mut share = 0.0;
+        for reach in [1.5 * f + 3.0, 4.0] {
+            match fit_side(img, &line, s, t, centre, bright_inside, reach) {
+                Some((l, sh)) => {
+                    line = l;
+                    share = sh;
+                }
+                None => break,
+            }
+        }
+        agree += share / 4.0;
+        *slot = Some(line);
+    }
+    let l = lines.map(|l| {
+        l.unwrap_or(Line {
+            n: [1.0, 0.0],
+            c: 0.0,
+        })
+    });
+    let mut out = [[0.0; 2]; 4];
+    for i in 0..4 {
+        // Corner i joins side i−1 (ending at it) and side i (starting from it).
+        out[i] = l[(i + 3) % 4].meet(&l[i])?;
+        if dist(out[i], q[i]) > 3.0 * f + 6.0 {
+            return None;
+        }
+    }
+    is_convex(&out).then_some((out, agree))
+}
+
+/// Edge points along normals to the side `s`→`t` within `reach` pixels of `line`, and the line
+/// fitted through them robustly, with the share of points kept.
+fn fit_side(
+    img: &GrayImage,
+    line: &Line,
+    s: Point,
+    t: Point,
+    centre: Point,
+    bright_inside: bool,
+    reach: f64,
+) -> Option<(Line, f64)> {
+    let len = dist(s, t);
+    let samples = ((len / 4.0) as usize).clamp(16, 160);
+    // Inward normal.
+    let n = if line.distance(centre) > 0.0 {
+        line.n
+    } else {
+        [-line.n[0], -line.n[1]]
+    };
+    let d = [(t[0] - s[0]) / len, (t[1] - s[1]) / len];
+    let polarity = if bright_inside { 1.0 } else { -1.0 };
+    let steps = reach.ceil() as i64;
+    let mut pts: Vec<(Point, f64)> = Vec::with_capacity(samples);
+    let mut prof = Vec::with_capacity(2 * steps as usize + 3);
+    for k in 0..samples {
+        let a = 0.04 + 0.92 * (k as f64 + 0.5) / samples as f64;
+        let base0 = [s[0] + a * (t[0] - s[0]), s[1] + a * (t[1] - s[1])];
+        // The sample's foot on the current line.
+        let off = line.distance(base0);
+        let base = [base0[0] - off * line.n[0], base0[1] - off * line.n[1]];
+        prof.clear();
+        let mut ok = true;
+        for j in -steps - 1..=steps + 1 {
+            let p = [base[0] + j as f64 * n[0], base[1] + j as f64 * n[1]];
+            let mut v = 0.0;
+            for dt in [-1.0, 0.0, 1.0] {
+                match sample(img, [p[0] + dt * d[0], p[1] + dt * d[1]]) {
+                    Some(x) => v += x,
+                    None => ok = false,
+                }
+            }
+            prof.push(v / 3.0);
+        }
+        if !ok {
+            continue;
+        }
+        // Central differences, strongest step of the right polarity.
+        let mut best = (0.0, 0usize);
+        for i in 1..prof.len() - 1 {
+            let g = polarity * (prof[i + 1] - prof[i - 1]);
+            if g > best.0 {
+                best = (g, i);
+            }
+        }
+        if best.0 < 8.0 || best.1 < 2 || best.1 > prof.len() - 3 {
+            continue;
+        }
+        let i = best.1;
+        let (gm, g0, gp) = (
+            polarity * (prof[i] - prof[i - 2]),
+            best.0,
+            polarity * (prof[i + 2] - prof[i]),
+        );
+        let den = gm - 2.0 * g0 + gp;
+        let delta = if den < 0.0 {
+            (0.5 * (gm - gp) / den).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        };
+        let at = (i as f64 - 1.0 - steps as f64) + delta;
+        pts.push(([base[0] + at * n[0], base[1] + at * n[1]], best.0));
+    }
+    if pts.len() < 8 {
+        return None;
+    }
+    let total = pts.len();
+    let mut fit = Line::fit(&pts.iter().map(|p| (p.0, 1.0)).collect::<Vec<_>>())?;
+    for _ in 0..3 {
+        let mut res: Vec<f64> = pts.iter().map(|p| fit.distance(p.0).abs()).collect();
+        crate::sort::sort_f64(&mut res);
+        let mad = res[res.len() / 2];
+        let cut = (2.5 * 1.4826 * mad).max(0.75);
+        let kept: Vec<(Point, f64)> = pts
+            .iter()
+            .filter(|p| fit.distance(p.0).abs() <= cut)
+            .map(|p| (p.0, 1.0))
+            .collect();
+        if kept.len() < 8 {
+            break;
+        }
+        fit = Line::fit(&kept)?;
+        pts.retain(|p| fit.distance(p.0).abs() <= cut.max(1.0));
+        if pts.len() < 8 {
+            return None;
+        }
+    }
+    Some((fit, pts.len() as f64 / samples.max(total) as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bright page with straight edges on a darker desk.
+    fn quad_image(w: u32, h: u32, q: [Point; 4]) -> GrayImage {
+        let mut img = GrayImage::new(w, h, 90);
+        let inside = |p: Point| {
+            (0..4).all(|i| {
+                let (a, b) = (q[i], q[(i + 1) % 4]);
+                (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) >= 0.0
+            })
+        };
+        for y in 0..h {
+            for x in 0..w {
+                // 4×4 supersampling for exact edge coverage.
+                let mut n = 0;
+                for sy in 0..4 {
+                    for sx in 0..4 {
+                        let p = [
+                            x as f64 + (sx as f64 + 0.5) / 4.0,
+                            y as f64 + (sy as f64 + 0.5) / 4.0,
+                        ];
+                        n += inside(p) as u32;
+                    }
+                }
+                img.data_mut()[(y * w + x) as usize] = (90 + (230 - 90) * n / 16) as u8;
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn finds_the_corners_of_a_synthetic_page_to_a_pixel() {
+        let q = [
+            [210.3, 120.8],
+            [1010.6, 160.2],
+            [960.1, 1000.4],
+            [180.7, 950.9],
+        ];
+        let img = quad_image(1280, 1080, q);
+        let d = detect_page(&img);
+        let c = d.corners.expect("a page");
+        for (a, b) in c.iter().zip(&q) {
+            assert!(dist(*a, *b) < 1.0, "{c:?}");
+        }
+        assert!(d.confidence > 0.5, "{}", d.confidence);
+        assert!(!d.cut_off(1280, 1080));
+    }
+
+    #[test]
+    fn a_uniform_or_tiny_image_has_no_page() {
+        assert_eq!(
+            detect_page(&GrayImage::new(640, 480, 200)).reason,
+            Some("no_quadrilateral")
+        );
+        assert_eq!(
+            detect_page(&GrayImage::new(1, 5000, 200)).reason,
+            Some("image_too_small")
+        );
+    }
+}
