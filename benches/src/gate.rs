@@ -13,9 +13,9 @@ use std::io;
 use std::path::Path;
 
 use scanprep::{
-    binarize, clean, decode_image, detect_skew, encode_g4_tiff, normalize_background, process,
-    process_gray, reduce_to_working, rotate, BinarizeParams, BitImage, CleanParams, GrayImage,
-    Limits, Options,
+    binarize, clean, decode_image, detect_orientation, detect_page, detect_skew, encode_g4_tiff,
+    normalize_background, process, process_gray, rectify, reduce_to_working, resize_area, rotate,
+    BinarizeParams, BitImage, CleanParams, GrayImage, Limits, Options, PageSize, PaperSize, Point,
 };
 
 /// The function callgrind counts, as a `--toggle-collect` pattern.
@@ -45,6 +45,18 @@ pub fn benchmarks() -> Vec<String> {
         v.push(format!("{page}/pipeline"));
     }
     v.push("a4/budget_chain".to_string());
+    // The photo stages: page detection (12 MP, and a 1280×720 preview frame), rectification to
+    // A4, and orientation (on the scan and on the rectified photo).
+    for b in [
+        "a4/page",
+        "a4/orientation",
+        "photo12mp/page",
+        "photo12mp/page_720p",
+        "photo12mp/rectify",
+        "photo12mp/orientation",
+    ] {
+        v.push(b.to_string());
+    }
     v
 }
 
@@ -70,6 +82,12 @@ pub enum Job {
     Pipeline(Vec<u8>),
     /// Decoded page → `process_gray` with the speed-budget options.
     BudgetChain(GrayImage),
+    /// Decoded image → `detect_page`.
+    Page(GrayImage),
+    /// Decoded photo and its page's corners → `rectify` to A4 within 9 Mpx.
+    Rectify(GrayImage, [Point; 4]),
+    /// Working (or rectified) page → `detect_orientation`.
+    Orientation(GrayImage),
 }
 
 /// What a measured call produced (dropped outside the measured function).
@@ -82,6 +100,10 @@ pub enum Out {
     Bytes(Vec<u8>),
     /// A skew angle in degrees.
     Angle(f64),
+    /// A page's corners.
+    Corners(Option<[Point; 4]>),
+    /// A quarter turn, or unknown.
+    Turn(Option<u16>),
 }
 
 impl Out {
@@ -103,6 +125,17 @@ impl Out {
             ),
             Out::Bytes(b) => format!("{} bytes fnv {:016x}", b.len(), fnv(b)),
             Out::Angle(a) => format!("{a:.4} degrees"),
+            Out::Corners(c) => match c {
+                Some(q) => format!(
+                    "corners {}",
+                    q.iter()
+                        .map(|p| format!("{:.1},{:.1}", p[0], p[1]))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                None => "no page".into(),
+            },
+            Out::Turn(t) => format!("turn {t:?}"),
         }
     }
 }
@@ -152,6 +185,13 @@ pub fn measured(job: Job) -> Out {
                 .expect("pipeline runs")
                 .bytes,
         ),
+        Job::Page(img) => Out::Corners(detect_page(&img).corners),
+        Job::Rectify(img, q) => Out::Gray(
+            rectify(&img, &q, PageSize::Named(PaperSize::A4), 9_000_000)
+                .expect("rectifies")
+                .image,
+        ),
+        Job::Orientation(img) => Out::Turn(detect_orientation(&img).degrees),
     }
 }
 
@@ -197,6 +237,19 @@ fn read_angle(dir: &Path, name: &str) -> io::Result<f64> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+fn read_corners(dir: &Path, name: &str) -> io::Result<[Point; 4]> {
+    let text = fs::read_to_string(dir.join(format!("{name}.corners")))?;
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    if v.len() != 8 {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "eight numbers"));
+    }
+    Ok([[v[0], v[1]], [v[2], v[3]], [v[4], v[5]], [v[6], v[7]]])
+}
+
 /// Loads the input of benchmark `name` from `dir` (written by [`prepare_inputs`]).
 pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
     let (page, op) = name
@@ -214,6 +267,13 @@ pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
         "encode_g4" => Job::EncodeG4(read_bits(dir, &f("clean"))?),
         "pipeline" => Job::Pipeline(fs::read(dir.join(format!("{page}.encoded.bytes")))?),
         "budget_chain" => Job::BudgetChain(read_gray(dir, &f("decoded"))?),
+        "page" => Job::Page(read_gray(dir, &f("decoded"))?),
+        "page_720p" => Job::Page(read_gray(dir, &f("frame720"))?),
+        "rectify" => Job::Rectify(
+            read_gray(dir, &f("decoded"))?,
+            read_corners(dir, &f("page"))?,
+        ),
+        "orientation" => Job::Orientation(read_gray(dir, &f("upright"))?),
         _ => {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -258,7 +318,21 @@ fn write_chain(dir: &Path, page: &str, encoded: Vec<u8>) -> io::Result<()> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
         .image;
     gray_out("decoded", &decoded)?;
+    // The photo stages' inputs: the page's corners, a preview frame, the upright page.
+    let found = detect_page(&decoded).corners;
+    if let Some(q) = found {
+        let text: Vec<String> = q.iter().flatten().map(|v| format!("{v}")).collect();
+        fs::write(dir.join(format!("{page}.page.corners")), text.join(" "))?;
+        let upright = rectify(&decoded, &q, PageSize::Named(PaperSize::A4), 9_000_000)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
+            .image;
+        gray_out("upright", &upright)?;
+    }
+    gray_out("frame720", &resize_area(&decoded, 1280, 720))?;
     let (mut working, _) = reduce_to_working(decoded, 9_000_000);
+    if found.is_none() {
+        gray_out("upright", &working)?;
+    }
     gray_out("working", &working)?;
     normalize_background(&mut working);
     gray_out("flat", &working)?;

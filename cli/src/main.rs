@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use rayon::prelude::*;
-use scanprep::{Binarization, Clock, Format, Options, PngEffort};
+use scanprep::{Binarization, Clock, Format, Options, PageSize, PngEffort, QualityReason};
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +35,8 @@ enum Command {
     Binarize(BinarizeArgs),
     /// Print the detected skew angle as JSON.
     Skew(SkewArgs),
+    /// Find the page in a photo, its orientation and the capture verdict; print them as JSON.
+    Detect(DetectArgs),
     /// Score binarization against ground truth (FM, PSNR, DRD) on a folder of `*_in`/`*_gt` pairs.
     Eval(eval::EvalArgs),
 }
@@ -58,6 +60,23 @@ struct OptionFlags {
     /// truncated_image error.
     #[arg(long)]
     allow_truncated: bool,
+    /// Do not look for a page in a photo (nor rectify its perspective).
+    #[arg(long)]
+    no_detect_page: bool,
+    /// The page's corners in input pixels, clockwise from its top-left: x,y,x,y,x,y,x,y
+    /// (skips detection).
+    #[arg(long, value_parser = parse_corners, allow_hyphen_values = true)]
+    corners: Option<[scanprep::Point; 4]>,
+    /// The page's format: auto, a4, letter, legal, id-card, receipt, or a height/width ratio.
+    #[arg(long, value_parser = parse_page_size)]
+    page_size: Option<PageSize>,
+    /// Do not find the text's orientation (nor turn the page upright).
+    #[arg(long)]
+    no_detect_orientation: bool,
+    /// Capture-quality reasons that fail the input (comma-separated: no_page_found,
+    /// page_cut_off, too_blurry, too_dark, glare, low_contrast, text_too_small).
+    #[arg(long, value_parser = parse_reason, value_delimiter = ',')]
+    reject: Vec<QualityReason>,
     /// Reduce larger images to this many pixels before processing (0: keep full size).
     #[arg(long)]
     max_working_pixels: Option<u64>,
@@ -113,6 +132,37 @@ fn parse_binarization(s: &str) -> Result<Binarization, String> {
         .map_err(|_| format!("unknown method `{s}` (none, otsu, sauvola, edge, auto)"))
 }
 
+fn parse_corners(s: &str) -> Result<[scanprep::Point; 4], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|t| t.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("`{s}` is not eight numbers x,y,x,y,x,y,x,y"))?;
+    if v.len() != 8 {
+        return Err(format!(
+            "`{s}` has {} numbers, not eight (x,y four times)",
+            v.len()
+        ));
+    }
+    Ok([[v[0], v[1]], [v[2], v[3]], [v[4], v[5]], [v[6], v[7]]])
+}
+
+fn parse_page_size(s: &str) -> Result<PageSize, String> {
+    let value = match s.parse::<f64>() {
+        Ok(r) => serde_json::json!(r),
+        Err(_) => serde_json::Value::String(s.to_string()),
+    };
+    serde_json::from_value(value).map_err(|_| {
+        format!("unknown page size `{s}` (auto, a4, letter, legal, id-card, receipt, or a ratio)")
+    })
+}
+
+fn parse_reason(s: &str) -> Result<QualityReason, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+        format!("unknown reason `{s}` (no_page_found, page_cut_off, too_blurry, too_dark, glare, low_contrast, text_too_small)")
+    })
+}
+
 fn parse_png_effort(s: &str) -> Result<PngEffort, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string()))
         .map_err(|_| format!("unknown PNG effort `{s}` (fast, max)"))
@@ -157,6 +207,17 @@ impl OptionFlags {
         if self.dpi.is_some() {
             o.dpi = self.dpi;
         }
+        if self.corners.is_some() {
+            o.corners = self.corners;
+        }
+        if let Some(p) = self.page_size {
+            o.page_size = p;
+        }
+        if !self.reject.is_empty() {
+            o.reject = self.reject.clone();
+        }
+        o.detect_page &= !self.no_detect_page;
+        o.detect_orientation &= !self.no_detect_orientation;
         o.allow_truncated |= self.allow_truncated;
         o.normalize_background &= !self.no_normalize_background;
         o.deskew &= !self.no_deskew;
@@ -232,6 +293,14 @@ struct SkewArgs {
     max_skew_degrees: f32,
 }
 
+#[derive(Args)]
+struct DetectArgs {
+    /// Input image.
+    input: PathBuf,
+    #[command(flatten)]
+    flags: OptionFlags,
+}
+
 struct WallClock(Instant);
 
 impl Clock for WallClock {
@@ -246,6 +315,7 @@ fn main() -> ExitCode {
         Command::Process(a) => run_process(a),
         Command::Binarize(a) => run_binarize(a).map(|_| true),
         Command::Skew(a) => run_skew(a).map(|_| true),
+        Command::Detect(a) => run_detect(a),
         Command::Eval(a) => eval::run(&a).map(|_| true),
     };
     match result {
@@ -310,7 +380,13 @@ fn run_process(a: ProcessArgs) -> anyhow::Result<bool> {
                     serde_json::json!({"input": input, "output": out, "ok": true, "report": report})
                 }
                 Err(e) => {
-                    serde_json::json!({"input": input, "ok": false, "error": {"code": e.code, "message": e.message}})
+                    let mut error = serde_json::json!({"code": e.code, "message": e.message});
+                    if let (Some(d), Some(map)) = (&e.details, error.as_object_mut()) {
+                        if let Some(extra) = d.as_object() {
+                            map.extend(extra.clone());
+                        }
+                    }
+                    serde_json::json!({"input": input, "ok": false, "error": error})
                 }
             };
             if let Ok(mut s) = stdout.lock() {
@@ -342,12 +418,15 @@ fn run_process(a: ProcessArgs) -> anyhow::Result<bool> {
 struct FileError {
     code: &'static str,
     message: String,
+    /// For `poor_capture`: the rejected reasons and the whole verdict.
+    details: Option<serde_json::Value>,
 }
 
 fn process_one(input: &Path, out: &Path, options: &Options) -> Result<scanprep::Report, FileError> {
     let bytes = std::fs::read(input).map_err(|e| FileError {
         code: "io",
         message: format!("cannot read: {e}"),
+        details: None,
     })?;
     let clock = WallClock(Instant::now());
     // Each input is isolated: should the engine or a dependency ever panic on some file, that
@@ -365,14 +444,22 @@ fn process_one(input: &Path, out: &Path, options: &Options) -> Result<scanprep::
                 "internal error (a panic: {}); please report this file",
                 panic_text(payload.as_ref())
             ),
+            details: None,
         })?
         .map_err(|e| FileError {
             code: e.code(),
             message: e.to_string(),
+            details: match &e {
+                scanprep::Error::PoorCapture { reasons, quality } => {
+                    Some(serde_json::json!({"reasons": reasons, "quality": quality}))
+                }
+                _ => None,
+            },
         })?;
     std::fs::write(out, &done.bytes).map_err(|e| FileError {
         code: "io",
         message: format!("cannot write {}: {e}", out.display()),
+        details: None,
     })?;
     Ok(done.report)
 }
@@ -432,4 +519,25 @@ fn run_skew(a: SkewArgs) -> anyhow::Result<()> {
         serde_json::json!({"skew_degrees": e.degrees, "confidence": e.confidence})
     );
     Ok(())
+}
+
+/// Prints the detection as JSON; a `poor_capture` rejection prints its verdict and fails.
+fn run_detect(a: DetectArgs) -> anyhow::Result<bool> {
+    let options = a.flags.to_options(None)?;
+    let bytes =
+        std::fs::read(&a.input).with_context(|| format!("cannot read {}", a.input.display()))?;
+    match scanprep::detect(&bytes, &options) {
+        Ok(d) => {
+            println!("{}", serde_json::to_string(&d)?);
+            Ok(true)
+        }
+        Err(scanprep::Error::PoorCapture { reasons, quality }) => {
+            println!(
+                "{}",
+                serde_json::json!({"error": {"code": "poor_capture", "reasons": reasons, "quality": quality}})
+            );
+            Ok(false)
+        }
+        Err(e) => Err(e).with_context(|| a.input.display().to_string()),
+    }
 }

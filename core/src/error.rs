@@ -104,11 +104,13 @@ pub enum Error {
         reason: &'static str,
     },
     /// The capture failed checks that `reject` turned into errors (the app asks for a
-    /// retake): each reason with its measure, as in the report's `quality`.
+    /// retake): the reasons, and the whole verdict with its measures as in the report.
     #[error("the capture is not good enough: {}", reasons.join(", "))]
     PoorCapture {
-        /// The reasons, such as `too_blurry` or `page_cut_off`.
+        /// The rejected reasons found, such as `too_blurry` or `page_cut_off`.
         reasons: Vec<&'static str>,
+        /// The verdict: every reason found and the measures behind them.
+        quality: Box<crate::Quality>,
     },
     /// The output could not be encoded.
     #[error("cannot encode the {format} output: {reason}")]

@@ -4,8 +4,10 @@
 //! turn it into clean black text on white and compress it, before it travels to an OCR service.
 //!
 //! The pipeline, one module per stage, in order:
-//! [`decode`](decode_image) → [`resize`](reduce_to_working) → [`background`](normalize_background)
-//! → [`deskew`](detect_skew) / [`rotate`] → [`binarize`] → [`clean`] → [`encode`](encode_g4_tiff).
+//! [`decode`](decode_image) → [`page`](detect_page) → [`rectify`] (a photographed page) or
+//! [`resize`](reduce_to_working) → quality ([`Quality`]) → [`background`](normalize_background)
+//! → [`orientation`](detect_orientation) / [`turn`] → [`deskew`](detect_skew) / [`rotate`] →
+//! [`binarize`] → [`clean`] → [`encode`](encode_g4_tiff).
 //! [`process`] runs the whole chain; every stage is usable on its own.
 //!
 //! The crate is pure Rust with no I/O, threads or clocks, so it builds for
@@ -35,6 +37,7 @@ mod options;
 mod orientation;
 mod page;
 mod pipeline;
+mod quality;
 mod rectify;
 mod report;
 mod resize;
@@ -59,9 +62,11 @@ pub use options::{Binarization, Format, Options, PngEffort};
 pub use orientation::{detect_orientation, OrientationEstimate};
 pub use page::{detect_page, PageDetection};
 pub use pipeline::{
-    process, process_gray, process_owned, process_rgba, process_with_clock, Clock, Processed,
+    detect, detect_gray, process, process_gray, process_owned, process_rgba, process_with_clock,
+    Clock, Processed,
 };
+pub use quality::{Quality, QualityMeasures, QualityReason};
 pub use rectify::{rectify, PageSize, PaperSize, Rectified};
-pub use report::{Report, Timings, Warning};
+pub use report::{Detection, PageReport, PageSource, Report, Timings, Warning};
 pub use resize::{reduce_to_working, resize_area};
 pub use rotate::{rotate, turn};

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{Error, PageSize, Point, QualityReason};
 
 /// Which binarization method to use.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -126,6 +126,20 @@ pub struct Options {
     /// Accept a file cut short (an interrupted upload): its missing rows are white and the
     /// report warns. Off by default: such a file is a `truncated_image` error.
     pub allow_truncated: bool,
+    /// Find the page in a photo and rectify its perspective (a scan, or a page that fills the
+    /// frame, has no page to find and is left as it is).
+    pub detect_page: bool,
+    /// The page's four corners in input pixels (after EXIF orientation), clockwise from its
+    /// top-left: skips detection (to correct a wrong one by hand).
+    pub corners: Option<[Point; 4]>,
+    /// The page's format, which fixes the rectified aspect ratio: `auto` estimates it from
+    /// the photo; `a4`, `letter`, `legal`, `id-card`, `receipt`, or a height/width ratio.
+    pub page_size: PageSize,
+    /// Find the text's orientation and turn the page upright (0, 90, 180 or 270°).
+    pub detect_orientation: bool,
+    /// Capture-quality reasons that fail the call with `poor_capture` instead of only being
+    /// reported (for instance `["too_blurry", "page_cut_off"]`).
+    pub reject: Vec<QualityReason>,
     /// Images with more pixels than this are reduced (area-averaged) to this size before the
     /// other stages; 0 keeps the full resolution.
     pub max_working_pixels: u64,
@@ -169,6 +183,11 @@ impl Default for Options {
             max_pixels: 50_000_000,
             max_side: 30_000,
             allow_truncated: false,
+            detect_page: true,
+            corners: None,
+            page_size: PageSize::default(),
+            detect_orientation: true,
+            reject: Vec::new(),
             max_working_pixels: 9_000_000,
             normalize_background: true,
             deskew: true,
@@ -207,6 +226,24 @@ impl Options {
         if self.max_side == 0 {
             return bad("max_side", "must be at least 1");
         }
+        if let Some(c) = &self.corners {
+            if c.iter().flatten().any(|v| !v.is_finite()) {
+                return Err(Error::InvalidCorners {
+                    reason: "a coordinate is not a finite number",
+                });
+            }
+            if !crate::geometry::is_convex(c) {
+                return Err(Error::InvalidCorners {
+                    reason: "the four corners do not form a convex quadrilateral (collinear, crossing or repeated points)",
+                });
+            }
+            if crate::geometry::signed_area2(c) < 0.0 {
+                return Err(Error::InvalidCorners {
+                    reason: "the corners go counter-clockwise; give them clockwise from the page's top-left",
+                });
+            }
+        }
+        self.page_size.validate()?;
         if self.max_working_pixels != 0 && self.max_working_pixels < 10_000 {
             return bad(
                 "max_working_pixels",

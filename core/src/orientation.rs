@@ -41,7 +41,7 @@ pub struct OrientationEstimate {
 
 /// A component reduced to what the analysis needs: centre and box.
 #[derive(Clone, Copy)]
-struct Glyph {
+pub(crate) struct Glyph {
     cx: f64,
     cy: f64,
     x0: f64,
@@ -50,26 +50,59 @@ struct Glyph {
     y1: f64,
 }
 
+/// The character-sized components of a page, found once on a reduced copy and shared by the
+/// orientation and capture-quality stages.
+pub(crate) struct TextSample {
+    /// Reduction factor of the analysis copy (its pixel = `factor`² pixels of the page).
+    pub factor: u32,
+    /// The analysis copy before background normalisation: the page's own levels, reduced.
+    pub raw: GrayImage,
+    /// The glyphs, in the analysis copy's pixels; empty when the page shows no text.
+    pub(crate) glyphs: Vec<Glyph>,
+}
+
+impl TextSample {
+    /// Finds the glyphs of `img` (upright or not, any levels).
+    pub(crate) fn of(img: &GrayImage) -> TextSample {
+        let longest = img.width().max(img.height());
+        let factor = longest.div_ceil(ANALYSIS_SIDE).max(1);
+        let raw = reduce_box(img, factor);
+        let mut glyphs = Vec::new();
+        if raw.width() >= 32 && raw.height() >= 32 {
+            let mut small = raw.clone();
+            crate::normalize_background(&mut small);
+            if let Some((t, m0, m1)) = class_means(&histogram(&small)) {
+                if m1 - m0 >= MIN_INK_CONTRAST {
+                    let bits = BitImage::from_gray_threshold(&small, t);
+                    glyphs = find_glyphs(&bits).unwrap_or_default();
+                }
+            }
+        }
+        TextSample {
+            factor,
+            raw,
+            glyphs,
+        }
+    }
+
+    /// Glyph boxes `(x0, y0, x1, y1)` in the analysis copy's pixels.
+    pub(crate) fn boxes(&self) -> impl Iterator<Item = (f64, f64, f64, f64)> + '_ {
+        self.glyphs.iter().map(|g| (g.x0, g.y0, g.x1, g.y1))
+    }
+}
+
 /// Finds the orientation of the text on `img`.
 pub fn detect_orientation(img: &GrayImage) -> OrientationEstimate {
-    let longest = img.width().max(img.height());
-    let factor = longest.div_ceil(ANALYSIS_SIDE).max(1);
-    let mut small = reduce_box(img, factor);
-    crate::normalize_background(&mut small);
-    let (w, h) = (small.width(), small.height());
-    if w < 32 || h < 32 {
+    orientation_of(&TextSample::of(img))
+}
+
+/// The orientation from a page's glyphs.
+pub(crate) fn orientation_of(sample: &TextSample) -> OrientationEstimate {
+    if sample.glyphs.is_empty() {
         return OrientationEstimate::default();
     }
-    let Some((t, m0, m1)) = class_means(&histogram(&small)) else {
-        return OrientationEstimate::default();
-    };
-    if m1 - m0 < MIN_INK_CONTRAST {
-        return OrientationEstimate::default();
-    }
-    let bits = BitImage::from_gray_threshold(&small, t);
-    let Some(glyphs) = glyphs(&bits) else {
-        return OrientationEstimate::default();
-    };
+    let glyphs = sample.glyphs.clone();
+    let h = sample.raw.height();
     let size = median_u32(
         glyphs
             .iter()
@@ -134,7 +167,7 @@ pub fn detect_orientation(img: &GrayImage) -> OrientationEstimate {
 }
 
 /// The character-sized components (not specks, rules or pictures).
-fn glyphs(bits: &BitImage) -> Option<Vec<Glyph>> {
+fn find_glyphs(bits: &BitImage) -> Option<Vec<Glyph>> {
     let comps = Components::label(bits);
     let sizes: Vec<u32> = comps
         .iter()

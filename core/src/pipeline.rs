@@ -1,15 +1,20 @@
-//! The whole chain: decode → working resolution → background → deskew → binarize → clean →
-//! encode, holding at most two full-size grayscale buffers at any time (the page and, while
-//! rotating, its rotated copy).
+//! The whole chain: decode → page detection → rectification (a photographed page) or working
+//! resolution → capture quality → background → orientation → deskew → binarize → clean →
+//! encode, holding at most two full-size grayscale buffers at any time (the input and its
+//! rectified or reduced copy; later the page and, while rotating, its rotated copy).
 
 use crate::binarize::{binarize, BinarizeParams};
 use crate::clean::{clean, CleanParams};
 use crate::decode::{decode_image, decode_image_owned, gray_from_rgba, Decoded, Limits};
 use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
+use crate::geometry::area;
+use crate::orientation::{orientation_of, TextSample};
+use crate::quality::{assess, PageFacts};
 use crate::{
-    normalize_background, reduce_to_working, rotate, Binarization, Error, Format, GrayImage,
-    Options, Report, Timings, Warning,
+    detect_page, normalize_background, rectify, reduce_to_working, rotate, turn, Binarization,
+    Detection, Error, Format, GrayImage, Options, OrientationEstimate, PageReport, PageSource,
+    Point, Quality, Report, Timings, Warning,
 };
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
@@ -141,14 +146,26 @@ fn run(
     report.input_width = img.width();
     report.input_height = img.height();
 
-    let (mut img, scale) = reduce_to_working(img, o.max_working_pixels);
+    let f = front(img, o, &mut timer, &mut t)?;
+    let mut img = f.img;
+    let (scale, page_dpi) = (f.scale, f.page_dpi);
     report.scale = scale;
-    t.resize_ms = timer.lap("resize");
+    report.page = f.page;
+    report.quality = Some(f.quality);
 
     if o.normalize_background {
         normalize_background(&mut img);
     }
     t.background_ms = timer.lap("background");
+
+    if let Some(d) = f.orientation.degrees {
+        if d != 0 {
+            img = turn(img, d);
+        }
+        report.orientation_degrees = Some(d);
+        report.orientation_confidence = f.orientation.confidence;
+    }
+    t.rotate_ms = timer.lap("turn");
 
     if o.deskew {
         let est = detect_skew_flattened(&img, o.max_skew_degrees, o.normalize_background);
@@ -161,10 +178,13 @@ fn run(
             img = rotate(&img, est.degrees);
             report.rotated = true;
         }
-        t.rotate_ms = timer.lap("rotate");
+        t.rotate_ms += timer.lap("rotate");
     }
 
-    let dpi = o.dpi.map(|d| ((d as f64 * scale).round() as u32).max(1));
+    let dpi = match page_dpi {
+        Some(d) => Some((d.round() as u32).max(1)),
+        None => o.dpi.map(|d| ((d as f64 * scale).round() as u32).max(1)),
+    };
     let format = o.format;
     let (bytes, width, height) = if o.binarization == Binarization::None {
         let (w, h) = (img.width(), img.height());
@@ -218,6 +238,218 @@ fn run(
         width,
         height,
         report: report.clone(),
+    })
+}
+
+/// What the stages before the page's levels are touched found: the page to go on with (its
+/// corners rectified, or reduced to the working resolution), its orientation (not applied
+/// yet) and the capture verdict.
+struct Front {
+    img: GrayImage,
+    scale: f64,
+    page_dpi: Option<f64>,
+    page: Option<PageReport>,
+    orientation: OrientationEstimate,
+    quality: Quality,
+}
+
+/// Page detection, rectification or reduction, glyph sampling, capture quality and
+/// orientation; fails with `poor_capture` when a rejected reason is found.
+fn front(
+    img: GrayImage,
+    o: &Options,
+    timer: &mut Timer<'_>,
+    t: &mut Timings,
+) -> Result<Front, Error> {
+    let FoundPage {
+        report: mut page,
+        corners,
+        facts,
+    } = find_page(&img, o)?;
+    t.page_ms = timer.lap("page");
+    let mut page_dpi = None;
+    let (img, scale) = match corners {
+        Some(c) => match rectify(&img, &c, o.page_size, o.max_working_pixels) {
+            Ok(r) => {
+                drop(img);
+                let out = r.image.width() as f64 * r.image.height() as f64;
+                let scale = (out / area(&c).max(1.0)).sqrt();
+                page_dpi = r.dpi;
+                if let Some(p) = page.as_mut() {
+                    p.aspect = Some(round3(r.aspect));
+                    p.dpi = r.dpi.map(round3);
+                }
+                t.rectify_ms = timer.lap("rectify");
+                (r.image, round3(scale))
+            }
+            // Manual corners are the caller's: their error is the answer.
+            Err(e) if o.corners.is_some() => return Err(e),
+            // Detected corners that cannot be rectified: treat the page as not found.
+            Err(_) => {
+                page = Some(PageReport {
+                    reason: Some("no_quadrilateral".into()),
+                    ..PageReport::default()
+                });
+                let r = reduce_to_working(img, o.max_working_pixels);
+                t.resize_ms = timer.lap("resize");
+                r
+            }
+        },
+        None => {
+            let r = reduce_to_working(img, o.max_working_pixels);
+            t.resize_ms = timer.lap("resize");
+            r
+        }
+    };
+
+    // Glyphs, once, for the capture-quality verdict and the orientation.
+    let text = TextSample::of(&img);
+    let orientation = if o.detect_orientation {
+        orientation_of(&text)
+    } else {
+        OrientationEstimate::default()
+    };
+    let quality = assess(
+        &img,
+        &text,
+        matches!(orientation.degrees, Some(90 | 270)),
+        facts,
+    );
+    drop(text);
+    let rejected: Vec<&'static str> = quality
+        .reasons
+        .iter()
+        .filter(|r| o.reject.contains(r))
+        .map(|r| r.name())
+        .collect();
+    if !rejected.is_empty() {
+        return Err(Error::PoorCapture {
+            reasons: rejected,
+            quality: Box::new(quality),
+        });
+    }
+    t.orientation_ms = timer.lap("orientation");
+    if let Some(d) = orientation.degrees {
+        // The page's top-left, once turned, is the corner `d / 90` places before it.
+        if let Some(q) = page.as_mut().and_then(|p| p.corners.as_mut()) {
+            q.rotate_right((d / 90) as usize % 4);
+        }
+    }
+    Ok(Front {
+        img,
+        scale,
+        page_dpi,
+        page,
+        orientation,
+        quality,
+    })
+}
+
+/// What [`detect`] finds: where the page is, which way up, and whether the capture is good
+/// enough, without producing an output.
+pub fn detect(bytes: &[u8], options: &Options) -> Result<Detection, Error> {
+    options.validate()?;
+    let decoded = decode_image(bytes, &Limits::from(options))?;
+    detect_in(decoded.image, options)
+}
+
+/// [`detect`] on an already decoded grayscale page (the npm package's canvas pixels).
+pub fn detect_gray(gray: GrayImage, options: &Options) -> Result<Detection, Error> {
+    options.validate()?;
+    Limits::from(options).check_dimensions(gray.width(), gray.height())?;
+    detect_in(gray, options)
+}
+
+fn detect_in(img: GrayImage, options: &Options) -> Result<Detection, Error> {
+    let mut timer = Timer::new(None);
+    let mut t = Timings::default();
+    let f = front(img, options, &mut timer, &mut t)?;
+    let page = f.page.unwrap_or_default();
+    Ok(Detection {
+        corners: page.corners,
+        confidence: page.confidence,
+        orientation_degrees: f.orientation.degrees,
+        orientation_confidence: f.orientation.confidence,
+        quality: f.quality,
+        page,
+    })
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// The page stage's answer.
+struct FoundPage {
+    /// The report's page object (`None` with detection off and no corners).
+    report: Option<PageReport>,
+    /// The corners to rectify.
+    corners: Option<[Point; 4]>,
+    /// What the quality verdict needs to know.
+    facts: PageFacts,
+}
+
+/// The page to rectify: the caller's corners, or the detected ones.
+fn find_page(img: &GrayImage, o: &Options) -> Result<FoundPage, Error> {
+    let (w, h) = (img.width() as f64, img.height() as f64);
+    if let Some(c) = o.corners {
+        // Half the frame beyond its edges is as far as a corner cut off by the frame can lie.
+        let far = c
+            .iter()
+            .any(|p| p[0] < -0.5 * w || p[0] > 1.5 * w || p[1] < -0.5 * h || p[1] > 1.5 * h);
+        if far {
+            return Err(Error::InvalidCorners {
+                reason: "a corner lies more than half the image's size outside it",
+            });
+        }
+        let cut_off = c
+            .iter()
+            .any(|p| p[0] < -0.5 || p[1] < -0.5 || p[0] > w + 0.5 || p[1] > h + 0.5);
+        let report = PageReport {
+            found: true,
+            source: Some(PageSource::Manual),
+            corners: Some(c),
+            confidence: 1.0,
+            cut_off,
+            ..PageReport::default()
+        };
+        let facts = PageFacts {
+            not_found: false,
+            cut_off,
+        };
+        return Ok(FoundPage {
+            report: Some(report),
+            corners: Some(c),
+            facts,
+        });
+    }
+    if !o.detect_page {
+        return Ok(FoundPage {
+            report: None,
+            corners: None,
+            facts: PageFacts::default(),
+        });
+    }
+    let d = detect_page(img);
+    let cut_off = d.cut_off(img.width(), img.height());
+    let round = |q: [Point; 4]| q.map(|p| p.map(|v| (v * 100.0).round() / 100.0));
+    let report = PageReport {
+        found: d.corners.is_some(),
+        source: d.corners.map(|_| PageSource::Detected),
+        corners: d.corners.map(round),
+        confidence: d.confidence,
+        reason: d.reason.map(str::to_string),
+        cut_off,
+        ..PageReport::default()
+    };
+    let facts = PageFacts {
+        not_found: d.corners.is_none(),
+        cut_off,
+    };
+    Ok(FoundPage {
+        report: Some(report),
+        corners: d.corners,
+        facts,
     })
 }
 

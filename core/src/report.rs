@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{BinarizationReport, Truncation};
+use crate::{BinarizationReport, Point, Quality, Truncation};
 
 /// Something the caller should know about an output that was still produced.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -51,6 +51,15 @@ pub struct Timings {
     pub skew_ms: f64,
     /// Rotation.
     pub rotate_ms: f64,
+    /// Page detection.
+    #[serde(default)]
+    pub page_ms: f64,
+    /// Perspective rectification.
+    #[serde(default)]
+    pub rectify_ms: f64,
+    /// Glyph sampling, capture quality and orientation.
+    #[serde(default)]
+    pub orientation_ms: f64,
     /// Binarization.
     pub binarize_ms: f64,
     /// Speckle and border removal.
@@ -59,6 +68,58 @@ pub struct Timings {
     pub encode_ms: f64,
     /// The whole call.
     pub total_ms: f64,
+}
+
+/// Where the page's corners came from.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PageSource {
+    /// Found by [`detect_page`](crate::detect_page).
+    Detected,
+    /// Given in [`Options::corners`](crate::Options::corners).
+    Manual,
+}
+
+/// The page in the input: found (or given) and rectified, or why not.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct PageReport {
+    /// Whether a page was found or given, and rectified.
+    pub found: bool,
+    /// Where the corners came from; `None` when no page was found.
+    pub source: Option<PageSource>,
+    /// The page's corners in input pixels (after EXIF orientation), clockwise from the
+    /// top-left of the page as it reads (after the orientation turn).
+    pub corners: Option<[Point; 4]>,
+    /// How much to trust detected corners, 0 to 1 (1 for manual ones).
+    pub confidence: f64,
+    /// Why no page was found (`no_quadrilateral`, `image_too_small`).
+    pub reason: Option<String>,
+    /// A corner lies outside the frame.
+    pub cut_off: bool,
+    /// The rectified page's height over its width, as it came out of the photo.
+    pub aspect: Option<f64>,
+    /// The rectified page's resolution, when its paper size is known.
+    pub dpi: Option<f64>,
+}
+
+/// What [`detect`](crate::detect) found: the same fields as the report of
+/// [`process`](crate::process), without producing an output (`scanprep detect` prints it).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct Detection {
+    /// The page's corners in input pixels (after EXIF orientation), clockwise from its
+    /// top-left as it reads; `None` when no page was found.
+    pub corners: Option<[Point; 4]>,
+    /// How much to trust them, 0 to 1.
+    pub confidence: f64,
+    /// The clockwise turn that makes the page upright; `None` when unknown.
+    pub orientation_degrees: Option<u16>,
+    /// Confidence of the orientation, 0 to 1.
+    pub orientation_confidence: f64,
+    /// Whether the capture is good enough for OCR, and why not.
+    pub quality: Quality,
+    /// The whole page object, as in the report of `process`.
+    pub page: PageReport,
 }
 
 /// What [`process`](crate::process) found and did.
@@ -76,6 +137,21 @@ pub struct Report {
     pub exif_orientation: u8,
     /// Scale from input to working resolution (1 = unchanged, 0.5 = halved).
     pub scale: f64,
+    /// The page found in a photo (or given as corners) and rectified; `None` when page
+    /// detection was off and no corners were given.
+    #[serde(default)]
+    pub page: Option<PageReport>,
+    /// The clockwise quarter turn (0, 90, 180 or 270) applied to make the page upright;
+    /// `None` when the orientation is unknown (no text) or its detection was off, and then no
+    /// turn was applied.
+    #[serde(default)]
+    pub orientation_degrees: Option<u16>,
+    /// Confidence of the orientation, 0 (unknown) to 1.
+    #[serde(default)]
+    pub orientation_confidence: f64,
+    /// Whether the capture is good enough for OCR, and why not.
+    #[serde(default)]
+    pub quality: Option<Quality>,
     /// Detected skew in degrees; positive means the content was rotated counter-clockwise
     /// (text lines rising to the right). 0 when deskew is off.
     pub skew_degrees: f64,

@@ -38,7 +38,21 @@ fn fixtures_give_known_answers_and_golden_bytes() {
             entry["exif_orientation"].as_u64().unwrap_or(1),
             "{name}"
         );
+        let page_found = r.page.as_ref().is_some_and(|p| p.found);
+        // A photo's page is found and rectified, which straightens it; scans have no page to
+        // find and are left whole.
+        assert_eq!(
+            page_found,
+            entry["kind"] == "photo",
+            "{name}: page {:?}",
+            r.page
+        );
         match entry["skew_degrees"].as_f64() {
+            Some(_) if page_found => assert!(
+                r.skew_degrees.abs() <= 0.3,
+                "{name}: rectified page still skewed by {}",
+                r.skew_degrees
+            ),
             Some(known) => {
                 assert!(
                     (r.skew_degrees - known).abs() <= 0.3,

@@ -17,6 +17,10 @@ export async function preprocess(input, options, hooks) {
   await init();
   return api.preprocess(input, options, hooks);
 }
+export async function detect(input, options) {
+  await init();
+  return api.detect(input, options);
+}
 export async function version() {
   await init();
   return api.version();

@@ -90,7 +90,10 @@ export function createApi(glue) {
     try {
       return fn();
     } catch (e) {
-      if (e && e.name === "ScanprepError") throw e;
+      if (e && e.name === "ScanprepError") {
+        if (e.quality) e.quality = toCamel(e.quality);
+        throw e;
+      }
       // A trap (or an exception thrown through the engine) may leave its memory half-updated:
       // start a fresh instance so that nothing of this call leaks into the next.
       glue.__wbg_reset_state?.();
@@ -105,36 +108,42 @@ export function createApi(glue) {
     }
   }
 
+  /** Feeds raw pixels to the engine a strip at a time, then `finish(page)`. */
+  function withRgbaPage(input, opts, finish) {
+    const { data, width, height } = input;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
+      throw scanprepError("invalid_input", `width and height must be whole numbers, not ${width}x${height}`);
+    }
+    if (!ArrayBuffer.isView(data)) {
+      throw scanprepError("invalid_input", "pixels must be a Uint8ClampedArray or Uint8Array of RGBA");
+    }
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const page = new glue.RgbaPage(width >>> 0, height >>> 0, opts);
+    try {
+      const rowBytes = width * 4;
+      if (bytes.length !== rowBytes * height) {
+        // Let the engine name the mismatch with its own error.
+        page.pushRows(bytes.subarray(0, bytes.length - (bytes.length % Math.max(rowBytes, 1))));
+      }
+      const rows = Math.max(1, Math.floor(STRIP_BYTES / rowBytes));
+      for (let y = 0; y < height; y += rows) {
+        page.pushRows(bytes.subarray(y * rowBytes, Math.min(height, y + rows) * rowBytes));
+      }
+      return finish(page);
+    } catch (e) {
+      page.free?.();
+      throw e;
+    }
+  }
+
   function runSync(input, options, hooks) {
     const opts = engineOptions(options);
     const progress = hooks && typeof hooks.onProgress === "function" ? hooks.onProgress : undefined;
-    const out = guarded(() => {
-      if (!isRgba(input)) return glue.process(input, opts, progress);
-      const { data, width, height } = input;
-      if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
-        throw scanprepError("invalid_input", `width and height must be whole numbers, not ${width}x${height}`);
-      }
-      if (!ArrayBuffer.isView(data)) {
-        throw scanprepError("invalid_input", "pixels must be a Uint8ClampedArray or Uint8Array of RGBA");
-      }
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      const page = new glue.RgbaPage(width >>> 0, height >>> 0, opts);
-      try {
-        const rowBytes = width * 4;
-        if (bytes.length !== rowBytes * height) {
-          // Let the engine name the mismatch with its own error.
-          page.pushRows(bytes.subarray(0, bytes.length - (bytes.length % Math.max(rowBytes, 1))));
-        }
-        const rows = Math.max(1, Math.floor(STRIP_BYTES / rowBytes));
-        for (let y = 0; y < height; y += rows) {
-          page.pushRows(bytes.subarray(y * rowBytes, Math.min(height, y + rows) * rowBytes));
-        }
-        return page.process(progress);
-      } catch (e) {
-        page.free?.();
-        throw e;
-      }
-    });
+    const out = guarded(() =>
+      isRgba(input)
+        ? withRgbaPage(input, opts, (page) => page.process(progress))
+        : glue.process(input, opts, progress),
+    );
     try {
       return {
         bytes: out.bytes,
@@ -148,7 +157,23 @@ export function createApi(glue) {
     }
   }
 
+  function detectSync(input, options) {
+    const opts = engineOptions(options);
+    const found = guarded(() =>
+      isRgba(input) ? withRgbaPage(input, opts, (page) => page.detect()) : glue.detect(input, opts),
+    );
+    return toCamel(found);
+  }
+
   return {
+    /** See index.d.ts. */
+    async detect(input, options) {
+      return detectSync(await normalizeInput(input), options);
+    },
+    /** Synchronous form of `detect`. */
+    detectSync(input, options) {
+      return detectSync(normalizeSync(input), options);
+    },
     /** See index.d.ts. */
     async preprocess(input, options, hooks) {
       return runSync(await normalizeInput(input), options, hooks);

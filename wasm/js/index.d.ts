@@ -10,6 +10,15 @@ export type Format = "tiff" | "png" | "gray-png" | "jpeg";
  * (4-8% smaller, smaller than oxipng -o4; ~3 s for an A4 page natively). */
 export type PngEffort = "fast" | "max";
 
+/** A point `[x, y]` in input pixels (after EXIF orientation), y down. */
+export type Point = [number, number];
+/** A page's format, which fixes the rectified aspect ratio; a number is height over width. */
+export type PageSize = "auto" | "a4" | "letter" | "legal" | "id-card" | "receipt" | number;
+/** Why a capture is not good enough for OCR (stable codes, the same in every binding). */
+export type QualityReason =
+  | "no_page_found" | "page_cut_off" | "too_blurry" | "too_dark" | "glare" | "low_contrast"
+  | "text_too_small";
+
 /** Options of the pipeline; every field is optional and defaults as in the engine. */
 export interface Options {
   /** Largest encoded input accepted, in bytes (default 100 MiB). */
@@ -21,6 +30,17 @@ export interface Options {
   /** Accept a file cut short (an interrupted upload): its missing rows are white and the
    * report warns (default false: a `truncated_image` error). */
   allowTruncated?: boolean;
+  /** Find the page in a photo and rectify its perspective (default true); a scan, or a page
+   * that fills the frame, has no page to find and is left as it is. */
+  detectPage?: boolean;
+  /** The page's four corners, clockwise from its top-left: skips detection (a manual fix). */
+  corners?: [Point, Point, Point, Point] | null;
+  /** The page's format (default "auto": estimated from the photo). */
+  pageSize?: PageSize;
+  /** Find the text's orientation and turn the page upright (default true). */
+  detectOrientation?: boolean;
+  /** Quality reasons that fail the call with a `poor_capture` error (default none). */
+  reject?: QualityReason[];
   /** Larger images are reduced (area-averaged) to this many pixels first; 0 keeps all (default 9 M). */
   maxWorkingPixels?: number;
   /** Flatten uneven illumination and shadows (default true). */
@@ -58,7 +78,10 @@ export interface Options {
 /** Per-stage wall time in milliseconds (`performance.now()`). */
 export interface Timings {
   decodeMs: number;
+  pageMs: number;
+  rectifyMs: number;
   resizeMs: number;
+  orientationMs: number;
   backgroundMs: number;
   skewMs: number;
   rotateMs: number;
@@ -91,6 +114,56 @@ export interface Warning {
   rowsMissing?: number;
 }
 
+/** The page in the input: found (or given) and rectified, or why not. */
+export interface PageReport {
+  found: boolean;
+  source: "detected" | "manual" | null;
+  /** Input pixels, clockwise from the page's top-left as it reads (after the orientation turn). */
+  corners: [Point, Point, Point, Point] | null;
+  /** 0 to 1 (1 for manual corners). */
+  confidence: number;
+  /** Why no page was found: "no_quadrilateral" or "image_too_small". */
+  reason: string | null;
+  /** A corner lies outside the frame. */
+  cutOff: boolean;
+  /** The rectified page's height over its width. */
+  aspect: number | null;
+  /** The rectified page's resolution when its paper size is known. */
+  dpi: number | null;
+}
+
+/** The measures behind the quality verdict; null where there was no text to measure. */
+export interface QualityMeasures {
+  glyphs: number;
+  /** Median glyph height in output pixels. */
+  textHeightPx: number | null;
+  /** Median width of the glyphs' edges in pixels (1 is sharp). */
+  edgeWidthPx: number | null;
+  /** Paper and ink levels around the text, 0 to 255. */
+  paperLevel: number | null;
+  inkLevel: number | null;
+  /** Share of the page clipped white on grey paper. */
+  glareFraction: number;
+}
+
+/** Whether a capture is good enough for OCR, and why not. */
+export interface Quality {
+  ok: boolean;
+  reasons: QualityReason[];
+  measures: QualityMeasures;
+}
+
+/** What `detect` finds (the JSON of `scanprep detect`, in camelCase). */
+export interface Detection {
+  corners: [Point, Point, Point, Point] | null;
+  confidence: number;
+  /** The clockwise turn (0, 90, 180, 270) that makes the page upright; null when unknown. */
+  orientationDegrees: 0 | 90 | 180 | 270 | null;
+  orientationConfidence: number;
+  quality: Quality;
+  page: PageReport;
+}
+
 /** What the pipeline found and did. */
 export interface Report {
   /** "jpeg", "png", "tiff", "webp", or "raw" for pixels. */
@@ -102,6 +175,13 @@ export interface Report {
   exifOrientation: number;
   /** Input to working resolution (1 = unchanged). */
   scale: number;
+  /** The page found in a photo (or given) and rectified; null with detection off and no corners. */
+  page: PageReport | null;
+  /** The clockwise turn applied to make the page upright; null when unknown (no turn). */
+  orientationDegrees: 0 | 90 | 180 | 270 | null;
+  orientationConfidence: number;
+  /** Whether the capture is good enough for OCR. */
+  quality: Quality | null;
   /** Positive: content rotated counter-clockwise (lines rising to the right). */
   skewDegrees: number;
   skewConfidence: number;
@@ -141,7 +221,8 @@ export type Input = Blob | ArrayBuffer | ArrayBufferView | ImageData | RgbaPixel
 
 /** The engine's stages, in order, as reported to `onProgress`. */
 export type Stage =
-  | "decode" | "resize" | "background" | "skew" | "rotate" | "binarize" | "clean" | "encode";
+  | "decode" | "page" | "rectify" | "resize" | "orientation" | "background" | "turn" | "skew"
+  | "rotate" | "binarize" | "clean" | "encode";
 
 export interface Hooks {
   /** Called after each stage with its name and duration in ms. */
@@ -152,7 +233,7 @@ export interface Hooks {
 export type ErrorCode =
   | "empty_input" | "input_too_large" | "image_too_large" | "side_too_long" | "empty_image"
   | "unsupported_format" | "corrupt_image" | "truncated_image" | "unsupported_feature"
-  | "buffer_size_mismatch" | "invalid_option"
+  | "buffer_size_mismatch" | "invalid_option" | "invalid_corners" | "poor_capture"
   | "encode_failed" | "unsupported_input" | "invalid_input" | "internal"
   | "worker_failed" | "worker_terminated";
 
@@ -160,10 +241,16 @@ export type ErrorCode =
 export interface ScanprepError extends Error {
   name: "ScanprepError";
   code: ErrorCode;
+  /** For "poor_capture": the rejected reasons found. */
+  reasons?: QualityReason[];
+  /** For "poor_capture": the whole verdict. */
+  quality?: Quality;
 }
 
 /** Decode (or take the pixels), normalise the background, deskew, binarize, clean, encode. */
 export function preprocess(input: Input, options?: Options, hooks?: Hooks): Promise<Preprocessed>;
+/** Find the page, its orientation and the capture verdict, without producing an output. */
+export function detect(input: Input, options?: Options): Promise<Detection>;
 /** The engine's version. */
 export function version(): string | Promise<string>;
 /** The default options, in camelCase. */

@@ -6,6 +6,6 @@ import { createApi } from "./common.js";
 glue.initSync({ module: readFileSync(new URL("../pkg/scanprep_bg.wasm", import.meta.url)) });
 const api = createApi(glue);
 
-export const { preprocess, preprocessSync, version, defaultOptions, memoryBytes } = api;
+export const { preprocess, preprocessSync, detect, detectSync, version, defaultOptions, memoryBytes } = api;
 /** @internal Used by the test suite to prove recovery from a trap. */
 export const __selfTestTrap = api.selfTestTrap;

@@ -12,7 +12,13 @@ self.onmessage = async (event) => {
     self.postMessage({
       id,
       type: "error",
-      error: { name: e?.name ?? "Error", code: e?.code ?? "internal", message: String(e?.message ?? e) },
+      error: {
+        name: e?.name ?? "Error",
+        code: e?.code ?? "internal",
+        message: String(e?.message ?? e),
+        reasons: e?.reasons,
+        quality: e?.quality,
+      },
     });
   }
 };

@@ -27,6 +27,8 @@ export function createPreprocessor(settings = {}) {
       pending.delete(msg.id);
       const e = scanprepError(msg.error.code, msg.error.message);
       e.name = msg.error.name;
+      if (msg.error.reasons) e.reasons = msg.error.reasons;
+      if (msg.error.quality) e.quality = msg.error.quality;
       job.reject(e);
     }
   };

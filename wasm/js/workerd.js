@@ -7,4 +7,4 @@ import { createApi } from "./common.js";
 glue.initSync({ module: wasmModule });
 const api = createApi(glue);
 
-export const { preprocess, preprocessSync, version, defaultOptions, memoryBytes } = api;
+export const { preprocess, preprocessSync, detect, detectSync, version, defaultOptions, memoryBytes } = api;

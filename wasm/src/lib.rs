@@ -100,6 +100,15 @@ pub fn process(
     output(out)
 }
 
+/// Finds the page, its orientation and the capture verdict in an encoded image, without
+/// producing an output: the object `scanprep detect` prints (Rust field names).
+#[wasm_bindgen]
+pub fn detect(bytes: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
+    let options = parse_options(options)?;
+    let found = scanprep::detect(&bytes, &options).map_err(js_error)?;
+    to_js(&found)
+}
+
 /// A raw RGBA page (a canvas `ImageData`) received a strip of rows at a time and converted to
 /// gray as it arrives, so WebAssembly never holds the 4-byte-per-pixel copy.
 #[wasm_bindgen]
@@ -156,6 +165,20 @@ impl RgbaPage {
             scanprep::process_gray(gray, &self.options, Some(&clock)).map_err(js_error)?;
         out.report.input_bytes = input_bytes;
         output(out)
+    }
+}
+
+#[wasm_bindgen]
+impl RgbaPage {
+    /// [`detect`] on the page once every row has arrived; the page is consumed.
+    pub fn detect(self) -> Result<JsValue, JsValue> {
+        if self.filled != self.gray.len() {
+            let received = self.filled as u64 * 4;
+            return Err(js_error(self.mismatch_total(received)));
+        }
+        let gray = GrayImage::from_raw(self.width, self.height, self.gray).map_err(js_error)?;
+        let found = scanprep::detect_gray(gray, &self.options).map_err(js_error)?;
+        to_js(&found)
     }
 }
 
@@ -247,9 +270,18 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
         })
 }
 
-/// A JavaScript `Error` whose `code` is [`Error::code`] and `name` is `ScanprepError`.
+/// A JavaScript `Error` whose `code` is [`Error::code`] and `name` is `ScanprepError`; a
+/// `poor_capture` also carries `reasons` and `quality`.
 fn js_error(e: Error) -> JsValue {
-    error_value(e.code(), &e.to_string())
+    let err = error_value(e.code(), &e.to_string());
+    if let Error::PoorCapture { reasons, quality } = &e {
+        for (key, value) in [("reasons", to_js(reasons)), ("quality", to_js(quality))] {
+            if let Ok(v) = value {
+                let _ = js_sys::Reflect::set(&err, &JsValue::from_str(key), &v);
+            }
+        }
+    }
+    err
 }
 
 fn error_value(code: &str, message: &str) -> JsValue {

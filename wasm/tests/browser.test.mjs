@@ -47,13 +47,16 @@ test("the demo page straightens and cleans a phone photo in a Web Worker", async
   assert.equal(r.report.exifOrientation, 6);
   assert.equal(r.report.inputWidth, 1200);
   assert.equal(r.report.inputHeight, 1600);
-  assert.ok(Math.abs(r.report.skewDegrees - 2) < 0.3, `skew ${r.report.skewDegrees}`);
-  assert.equal(r.report.rotated, true);
+  // The page on the table is found and rectified, which straightens it.
+  assert.equal(r.report.page.found, true);
+  assert.ok(Math.abs(r.report.page.aspect - Math.SQRT2) < 0.01, `aspect ${r.report.page.aspect}`);
+  assert.ok(Math.abs(r.report.skewDegrees) < 0.3, `skew ${r.report.skewDegrees}`);
   assert.equal(r.mimeType, "image/png");
 
   // Progress came to the main thread while the worker ran: every stage, before the result.
   assert.deepEqual(r.stages.map((s) => s.stage), [
-    "decode", "resize", "background", "skew", "rotate", "binarize", "clean", "encode",
+    "decode", "page", "rectify", "orientation", "background", "turn", "skew", "rotate",
+    "binarize", "clean", "encode",
   ]);
 
   // The bytes are the native CLI's, and the browser can display them.

@@ -47,6 +47,11 @@ export function nativeOutput(file, ext, flags = []) {
   return readFileSync(out);
 }
 
+/** What the native `scanprep detect` prints for `file` (JSON text). */
+export function nativeDetect(file, flags = []) {
+  return execFileSync(nativeCli(), ["detect", file, ...flags], { encoding: "utf8" });
+}
+
 /** The large benchmark inputs (A4 300 dpi PNG, 12 MP JPEG), generated once into target/. */
 export function largeFixtures() {
   const dir = join(root, "target", "large-fixtures");

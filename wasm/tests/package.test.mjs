@@ -12,6 +12,7 @@ import {
   fnv1a64,
   grayToRgba,
   inputFixtures,
+  nativeDetect,
   nativeOutput,
   readGrayPng,
   root,
@@ -78,8 +79,15 @@ test("progress is reported after each stage, in pipeline order", async () => {
     },
   });
   assert.deepEqual(stages, [
-    "decode", "resize", "background", "skew", "rotate", "binarize", "clean", "encode",
+    "decode", "page", "resize", "orientation", "background", "turn", "skew", "rotate", "binarize",
+    "clean", "encode",
   ]);
+  // A photo's page is rectified instead of reduced.
+  const photo = [];
+  await scanprep.preprocess(readFileSync(join(fixtures, "photo-shadow.jpg")), {}, {
+    onProgress: (stage) => photo.push(stage),
+  });
+  assert.deepEqual(photo.slice(0, 4), ["decode", "page", "rectify", "orientation"]);
 });
 
 test("raw RGBA pixels give the same page as the encoded file", async () => {
@@ -176,5 +184,58 @@ test("default options: the Rust names in camelCase, matching index.d.ts", async 
   assert.deepEqual(fields("Report"), Object.keys(out.report).sort());
   assert.deepEqual(fields("Timings"), Object.keys(out.report.timings).sort());
   assert.deepEqual(fields("BinarizationReport"), Object.keys(out.report.binarization).sort());
+  assert.deepEqual(fields("Quality"), Object.keys(out.report.quality).sort());
+  assert.deepEqual(fields("QualityMeasures"), Object.keys(out.report.quality.measures).sort());
+  const photo = await scanprep.preprocess(readFileSync(join(fixtures, "photo-shadow.jpg")));
+  assert.deepEqual(fields("PageReport"), Object.keys(photo.report.page).sort());
+  const found = await scanprep.detect(readFileSync(join(fixtures, "photo-shadow.jpg")));
+  assert.deepEqual(fields("Detection"), Object.keys(found).sort());
   assert.match(scanprep.version(), /^\d+\.\d+\.\d+/);
+});
+
+test("a photo's page is found, the same as natively, from bytes and from raw pixels", async () => {
+  const file = join(fixtures, "photo-shadow.jpg");
+  const bytes = readFileSync(file);
+  const found = await scanprep.detect(bytes);
+  assert.equal(found.page.found, true);
+  assert.equal(found.page.source, "detected");
+  assert.equal(found.corners.length, 4);
+  assert.equal(found.orientationDegrees, 0);
+  assert.equal(typeof found.quality.measures.textHeightPx, "number");
+  const native = JSON.parse(nativeDetect(file));
+  assert.deepEqual(found.corners, native.corners);
+  assert.deepEqual(found.quality.reasons, native.quality.reasons);
+  // The same page as gray pixels.
+  const page = readGrayPng(readFileSync(join(fixtures, "page-skew-plus3.png")));
+  const fromPixels = await scanprep.detect(grayToRgba(page));
+  assert.equal(fromPixels.page.found, false);
+  assert.equal(fromPixels.page.reason, "no_quadrilateral");
+});
+
+test("manual corners skip detection; bad ones and rejected captures are typed errors", async () => {
+  const bytes = readFileSync(join(fixtures, "photo-shadow.jpg"));
+  const corners = [[84, 125], [1083, 90], [1132, 1503], [133, 1538]];
+  const out = await scanprep.preprocess(bytes, { corners, pageSize: "a4" });
+  assert.equal(out.report.page.source, "manual");
+  assert.deepEqual(out.report.page.corners, corners);
+  assert.ok(Math.abs(out.report.page.aspect - Math.SQRT2) < 1e-3);
+  await assert.rejects(
+    scanprep.preprocess(bytes, { corners: [[0, 0], [10, 10], [20, 20], [30, 30]] }),
+    (e) => e.name === "ScanprepError" && e.code === "invalid_corners",
+  );
+  await assert.rejects(
+    scanprep.preprocess(bytes, { corners: [[0, 0], [0, 100], [100, 100], [100, 0]] }),
+    (e) => e.code === "invalid_corners" && /counter-clockwise/.test(e.message),
+  );
+  const tiny = readFileSync(join(fixtures, "page.webp"));
+  await assert.rejects(
+    scanprep.preprocess(tiny, { reject: ["text_too_small"] }),
+    (e) =>
+      e.code === "poor_capture" &&
+      e.reasons.includes("text_too_small") &&
+      typeof e.quality.measures.textHeightPx === "number",
+  );
+  // The module is still usable.
+  const again = await scanprep.preprocess(tiny);
+  assert.equal(again.report.quality.reasons.includes("text_too_small"), true);
 });

@@ -12,6 +12,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds after which the client may try again (`Retry-After`), for 503s.
     pub retry_after: Option<u32>,
+    /// More fields of the error object: for `poor_capture`, `reasons` and `quality`.
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl ApiError {
@@ -21,6 +23,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            details: None,
         }
     }
     pub fn internal(message: impl Into<String>) -> ApiError {
@@ -56,10 +59,13 @@ pub fn bytes_response(status: u16, body: Vec<u8>, content_type: &str) -> Respons
 }
 
 pub fn error_response(e: &ApiError) -> Response {
-    let resp = json_response(
-        e.status,
-        &json!({ "error": { "code": e.code, "message": e.message } }),
-    );
+    let mut error = serde_json::Map::new();
+    error.insert("code".into(), json!(e.code));
+    error.insert("message".into(), json!(e.message));
+    if let Some(d) = &e.details {
+        error.extend(d.clone());
+    }
+    let resp = json_response(e.status, &json!({ "error": error }));
     if let Some(seconds) = e.retry_after {
         let _ = resp.headers().set("retry-after", &seconds.to_string());
     }

@@ -142,6 +142,7 @@ async fn route(
             ctx.line.set("user", user.id.clone());
             match (method, segments.as_slice()) {
                 (Method::Post, ["", "v1", "preprocess"]) => preprocess(req, ctx).await,
+                (Method::Post, ["", "v1", "detect"]) => detect(req, ctx).await,
                 (Method::Post, ["", "v1", "__self-test", "trap"]) if ctx.cfg.self_test_trap => {
                     self_test_trap()
                 }
@@ -360,6 +361,33 @@ async fn preprocess(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
     let _ = h.set("x-scanprep-height", &out.height.to_string());
     let _ = h.set("cache-control", "no-store");
     Ok(resp)
+}
+
+/// `POST /v1/detect`: the page's corners, its orientation and the capture verdict as JSON
+/// (`scanprep detect`), with the same options as `/v1/preprocess`; `422 poor_capture` when
+/// `reject` names a reason found.
+async fn detect(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let header_opts = req.headers().get("x-scanprep-options").ok().flatten();
+    let query = query_pairs(&req);
+    let upload = read_upload(req, &ctx.cfg).await?;
+    let budget = ctx.cfg.memory_budget_bytes;
+    let _body = memory::reserve(upload.bytes.len() as u64, budget)?;
+    let (options, _) = pipeline::parse_options(
+        header_opts.as_deref().or(upload.form_options.as_deref()),
+        &query,
+    )?;
+    ctx.line.set("bytes_in", upload.bytes.len());
+    let info = pipeline::probe(&upload.bytes, &options, &ctx.cfg)?;
+    let pixels = u64::from(info.width) * u64::from(info.height);
+    memory::admit_pipeline(
+        memory::pipeline_peak(pixels, options.max_working_pixels),
+        budget,
+    )?;
+    let t0 = log::now_ms();
+    let found = pipeline::detect(&upload.bytes, &options, &ctx.cfg)?;
+    ctx.line.set("pipeline_ms", log::now_ms() - t0);
+    ctx.line.set("page_found", found.corners.is_some());
+    Ok(json_response(200, &found))
 }
 
 /// `POST /v1/scans`: store the original, record the scan, queue it, answer 202.

@@ -34,7 +34,7 @@ pub fn parse_options(
         None => Map::new(),
     };
     for (k, v) in query {
-        obj.insert(k.clone(), query_value(v));
+        obj.insert(k.clone(), query_value(k, v));
     }
     let json = Value::Object(obj);
     let options: scanprep::Options = serde_json::from_value(json.clone())
@@ -45,8 +45,33 @@ pub fn parse_options(
     Ok((options, json))
 }
 
-/// A query value as JSON: booleans and numbers typed, `null` for "none"/empty, else a string.
-fn query_value(v: &str) -> Value {
+/// A query value as JSON: booleans and numbers typed, `null` for "none"/empty, a JSON array
+/// as itself, a comma-separated list as an array (`corners=x,y,x,y,x,y,x,y` as four points,
+/// `reject=too_blurry,glare` as names), else a string.
+fn query_value(key: &str, v: &str) -> Value {
+    if v.starts_with('[') {
+        if let Ok(a @ Value::Array(_)) = serde_json::from_str::<Value>(v) {
+            return a;
+        }
+    }
+    if key == "corners" {
+        let n: Option<Vec<f64>> = v.split(',').map(|t| t.trim().parse().ok()).collect();
+        if let Some(n) = n.filter(|n| n.len() == 8) {
+            return Value::from(
+                n.chunks(2)
+                    .map(|p| Value::from(p.to_vec()))
+                    .collect::<Vec<_>>(),
+            );
+        }
+    }
+    if key == "reject" {
+        return Value::from(
+            v.split(',')
+                .filter(|t| !t.is_empty())
+                .map(|t| Value::from(t.trim()))
+                .collect::<Vec<_>>(),
+        );
+    }
     match v {
         "true" => Value::Bool(true),
         "false" => Value::Bool(false),
@@ -105,6 +130,19 @@ pub fn engine_error(e: &scanprep::Error, cfg: &Config) -> ApiError {
         E::UnsupportedFormat => ApiError::new(415, "unsupported_format", e.to_string()),
         E::Decode { .. } | E::EmptyImage { .. } => ApiError::new(422, e.code(), e.to_string()),
         E::InvalidOption { .. } => ApiError::new(400, "invalid_option", e.to_string()),
+        E::InvalidCorners { .. } => ApiError::new(400, "invalid_corners", e.to_string()),
+        // The app asks for a retake: the reasons and the measures behind them.
+        E::PoorCapture { reasons, quality } => {
+            let mut err = ApiError::new(422, "poor_capture", e.to_string());
+            let mut d = serde_json::Map::new();
+            d.insert("reasons".into(), serde_json::json!(reasons));
+            d.insert(
+                "quality".into(),
+                serde_json::to_value(quality).unwrap_or(Value::Null),
+            );
+            err.details = Some(d);
+            err
+        }
         // Variants added to the engine later (`#[non_exhaustive]`), by their stable code: a file
         // cut short or using an unsupported feature is the upload's fault, not the server's.
         _ => match e.code() {
@@ -133,6 +171,17 @@ pub fn run(
 ) -> Result<scanprep::Processed, ApiError> {
     let o = apply_limits(options.clone(), cfg);
     scanprep::process_with_clock(bytes, &o, Some(&JsClock)).map_err(|e| engine_error(&e, cfg))
+}
+
+/// Finds the page, its orientation and the capture verdict with the server's limits, without
+/// producing an output (`POST /v1/detect`).
+pub fn detect(
+    bytes: &[u8],
+    options: &scanprep::Options,
+    cfg: &Config,
+) -> Result<scanprep::Detection, ApiError> {
+    let o = apply_limits(options.clone(), cfg);
+    scanprep::detect(bytes, &o).map_err(|e| engine_error(&e, cfg))
 }
 
 /// Reads an upload's format, size and completeness without decoding it (the engine's

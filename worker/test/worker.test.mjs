@@ -144,11 +144,14 @@ test("upload -> queue -> processed image in R2 -> OCR API got the bilevel image 
   assert.equal(tiff.compression, 4, "CCITT Group 4");
   assert.equal(tiff.width, report.output_width);
   assert.equal(tiff.height, report.output_height);
-  // The photo is 1600x1200 stored, 1200x1600 upright (EXIF 6), skewed 2 degrees.
+  // The photo is 1600x1200 stored, 1200x1600 upright (EXIF 6): a 1000x1414 page on a table,
+  // found and rectified (which straightens it).
   assert.equal(report.exif_orientation, 6);
-  assert.ok(Math.abs(report.skew_degrees - 2) < 0.5, `skew ${report.skew_degrees}`);
-  assert.ok(tiff.width >= 1150 && tiff.width <= 1300, `width ${tiff.width}`);
-  assert.ok(tiff.height >= 1550 && tiff.height <= 1700, `height ${tiff.height}`);
+  assert.equal(report.page.found, true);
+  assert.equal(report.page.source, "detected");
+  assert.ok(Math.abs(report.skew_degrees) < 0.3, `skew ${report.skew_degrees}`);
+  assert.ok(tiff.width >= 980 && tiff.width <= 1020, `width ${tiff.width}`);
+  assert.ok(tiff.height >= 1390 && tiff.height <= 1440, `height ${tiff.height}`);
 
   // The OCR API received exactly that image, once, with the right key.
   const calls = fake.forScan(json.id);
@@ -269,6 +272,43 @@ test("POST /v1/preprocess returns the image with its report, or JSON when asked"
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).error.code, field);
   }
+
+  // Detection alone: the page's corners, orientation and capture verdict.
+  const d = await api("/v1/detect", { method: "POST", headers: auth(alice), body: photo });
+  assert.equal(d.status, 200);
+  const found = await d.json();
+  assert.equal(found.corners.length, 4);
+  assert.equal(found.page.found, true);
+  assert.equal(found.orientation_degrees, 0);
+  assert.equal(typeof found.quality.ok, "boolean");
+  // Manual corners in the query string, and a capture rejected for a chosen reason.
+  const manual = await api("/v1/detect?corners=84,125,1083,90,1132,1503,133,1538&page_size=a4", {
+    method: "POST",
+    headers: auth(alice),
+    body: photo,
+  });
+  assert.equal(manual.status, 200);
+  const m2 = await manual.json();
+  assert.equal(m2.page.source, "manual");
+  assert.ok(Math.abs(m2.page.aspect - Math.SQRT2) < 1e-3);
+  const badCorners = await api("/v1/preprocess?corners=0,0,10,10,20,20,30,30", {
+    method: "POST",
+    headers: auth(alice),
+    body: photo,
+  });
+  assert.equal(badCorners.status, 400);
+  assert.equal((await badCorners.json()).error.code, "invalid_corners");
+  const small = readFileSync(join(fixtures, "page.webp"));
+  const retake = await api("/v1/preprocess?reject=text_too_small,too_blurry", {
+    method: "POST",
+    headers: auth(alice),
+    body: small,
+  });
+  assert.equal(retake.status, 422);
+  const err = (await retake.json()).error;
+  assert.equal(err.code, "poor_capture");
+  assert.deepEqual(err.reasons, ["text_too_small"]);
+  assert.equal(typeof err.quality.measures.text_height_px, "number");
 });
 
 test("limits: body size 413, pixel count and CPU budget 422, corrupt 422, not an image 415", async () => {

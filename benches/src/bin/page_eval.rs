@@ -2,6 +2,8 @@
 //! in the page's own frame) on real frames listed in a SmartDoc-style CSV.
 //!
 //! `cargo run --release -p scanprep-benches --bin page_eval -- smartdoc ../shared/data/smartdoc-sample`
+//!
+//! `page_eval files F...` prints what is found in each file (scans should find no page).
 
 use std::path::Path;
 use std::time::Instant;
@@ -13,8 +15,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("smartdoc") => smartdoc(Path::new(args.get(1).expect("a folder"))),
+        Some("files") => files(&args[1..]),
         _ => {
-            eprintln!("usage: page_eval smartdoc DIR");
+            eprintln!("usage: page_eval smartdoc DIR | files F...");
             std::process::exit(2);
         }
     }
@@ -65,4 +68,25 @@ fn smartdoc(dir: &Path) {
         "frames {}\tmean jaccard {mean:.4}\tmin {min:.4}",
         scores.len()
     );
+}
+
+fn files(paths: &[String]) {
+    let mut found = 0;
+    for p in paths {
+        let Ok(bytes) = std::fs::read(p) else {
+            continue;
+        };
+        let Ok(d) = decode_image(&bytes, &Limits::default()) else {
+            println!("{p}\tdoes not decode");
+            continue;
+        };
+        let (w, h) = (d.image.width(), d.image.height());
+        let r = detect_page(&d.image);
+        found += r.corners.is_some() as usize;
+        println!(
+            "{p}\t{w}x{h}\tconfidence {:.3}\t{:?}\t{:?}",
+            r.confidence, r.corners, r.reason
+        );
+    }
+    println!("files {}\tpages found {found}", paths.len());
 }

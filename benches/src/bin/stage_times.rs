@@ -4,8 +4,9 @@
 use std::time::Instant;
 
 use scanprep::{
-    binarize, clean, detect_skew, encode_g4_tiff, normalize_background, rotate, BinarizeParams,
-    CleanParams,
+    binarize, clean, decode_image, detect_orientation, detect_page, detect_skew, encode_g4_tiff,
+    normalize_background, rectify, resize_area, rotate, BinarizeParams, CleanParams, Limits,
+    PageSize, PaperSize,
 };
 
 fn best<T>(n: usize, mut f: impl FnMut() -> T) -> f64 {
@@ -47,5 +48,28 @@ fn main() {
     }) - best(n, || bits.clone());
     let t_g4 = best(n, || encode_g4_tiff(&bits, Some(300)));
     let total = t_skew + t_rot + t_bin + t_clean + t_g4;
+    let t_page = best(n, || detect_page(&page));
+    let t_orient = best(n, || detect_orientation(&page));
+    let photo = decode_image(&scanprep_benches::photo_jpeg(), &Limits::default())
+        .expect("the photo decodes")
+        .image;
+    let p_page = best(n, || detect_page(&photo));
+    let found = detect_page(&photo)
+        .corners
+        .expect("the photo's page is found");
+    let a4 = PageSize::Named(PaperSize::A4);
+    let p_rect = best(n, || {
+        rectify(&photo, &found, a4, 9_000_000).expect("rectifies")
+    });
+    let out = rectify(&photo, &found, a4, 9_000_000)
+        .expect("rectifies")
+        .image;
+    let frame = resize_area(&photo, 1280, 720);
+    let f_page = best(n, || detect_page(&frame));
+    println!(
+        "photo 12 MP: page {p_page:.1} | rectify to A4 {}x{} {p_rect:.1} | 1280x720 page {f_page:.1}; A4 page {t_page:.1} | orientation {t_orient:.1}",
+        out.width(),
+        out.height()
+    );
     println!("A4 2480x3508, best of {n} (ms): background {bg:.1} | skew {t_skew:.1} | rotate {t_rot:.1} | binarize {t_bin:.1} ({:?}) | clean {t_clean:.1} | g4 {t_g4:.1} | budget chain {total:.1}", rep.method);
 }

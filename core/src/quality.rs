@@ -1,0 +1,395 @@
+//! Capture quality: whether a photo is good enough for OCR, and if not, why (so that an app can
+//! ask for a retake). Every measure is taken on the text itself, not on blank paper:
+//! - **text height**: the median glyph height in pixels of the output page (OCR engines read
+//!   text from about 10 px of x-height; Tesseract's own guidance is 20 px of capital height);
+//! - **edge width**: the width of the ink-to-paper transitions of the glyphs, each glyph's
+//!   contrast over its steepest one-pixel step (a sharp edge is 1 px wide, a Gaussian blur of
+//!   σ px makes it about 2.5σ), judged against the text height;
+//! - **paper and ink levels** around the glyphs (5th and 95th percentiles of the raw levels
+//!   in each glyph's neighbourhood, medians over the page): a dark exposure, a washed-out page;
+//! - **glare**: the share of the page clipped to white when the paper itself is grey (a
+//!   specular highlight, which erases the text under it).
+//!
+//! The verdict never stops processing; [`Options::reject`](crate::Options::reject) turns
+//! chosen reasons into [`Error::PoorCapture`](crate::Error::PoorCapture).
+
+use serde::{Deserialize, Serialize};
+
+use crate::orientation::TextSample;
+use crate::sort::sort_f64;
+use crate::GrayImage;
+
+/// Below this median glyph height (output pixels) OCR loses characters.
+pub const MIN_TEXT_HEIGHT_PX: f64 = 9.0;
+/// Edge widths above this share of the text height blur glyphs into each other.
+pub const MAX_EDGE_WIDTH_RATIO: f64 = 0.25;
+/// Edge widths up to this many pixels are sharp whatever the text height.
+pub const SHARP_EDGE_PX: f64 = 2.0;
+/// Paper darker than this level (of 255) is an underexposed photo.
+pub const MIN_PAPER_LEVEL: f64 = 80.0;
+/// Less than this difference between paper and ink (levels) is too faint to read reliably.
+pub const MIN_CONTRAST_LEVELS: f64 = 50.0;
+/// More than this share of the page clipped white, on grey paper, is glare.
+pub const MAX_GLARE_FRACTION: f64 = 0.01;
+/// Fewest glyphs from which text measures are taken.
+const MIN_GLYPHS: usize = 20;
+/// Most glyphs sampled for the edge width.
+const EDGE_SAMPLES: usize = 600;
+
+/// A reason a capture is not good enough.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum QualityReason {
+    /// Page detection ran and found neither a page nor any text.
+    NoPageFound,
+    /// A corner of the detected page lies outside the frame.
+    PageCutOff,
+    /// The text's edges are wide for its size.
+    TooBlurry,
+    /// The paper is dark: underexposed.
+    TooDark,
+    /// Part of the page is clipped white by a reflection.
+    Glare,
+    /// Ink and paper are too close in level.
+    LowContrast,
+    /// The text is smaller than OCR needs, in pixels of the output page.
+    TextTooSmall,
+}
+
+impl QualityReason {
+    /// The name used in options, flags and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            QualityReason::NoPageFound => "no_page_found",
+            QualityReason::PageCutOff => "page_cut_off",
+            QualityReason::TooBlurry => "too_blurry",
+            QualityReason::TooDark => "too_dark",
+            QualityReason::Glare => "glare",
+            QualityReason::LowContrast => "low_contrast",
+            QualityReason::TextTooSmall => "text_too_small",
+        }
+    }
+}
+
+/// The measures behind the verdict; `None` where there was no text to measure.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct QualityMeasures {
+    /// Glyphs measured.
+    pub glyphs: u32,
+    /// Median glyph height, in pixels of the output page (across the text lines).
+    pub text_height_px: Option<f64>,
+    /// Median width of the glyphs' edges in pixels.
+    pub edge_width_px: Option<f64>,
+    /// Median paper level around the text, 0 to 255.
+    pub paper_level: Option<f64>,
+    /// Median ink level of the text, 0 to 255.
+    pub ink_level: Option<f64>,
+    /// Share of the page clipped white while the paper is grey, 0 to 1.
+    pub glare_fraction: f64,
+}
+
+/// The capture-quality verdict.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct Quality {
+    /// True when no reason was found.
+    pub ok: bool,
+    /// What is wrong, in a fixed order.
+    pub reasons: Vec<QualityReason>,
+    /// The measures behind them.
+    pub measures: QualityMeasures,
+}
+
+/// What the page stage contributes to the verdict.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PageFacts {
+    /// Page detection ran and found no page (manual corners, a scan with detection off: false).
+    pub not_found: bool,
+    /// The detected page has a corner outside the frame.
+    pub cut_off: bool,
+}
+
+/// Measures `img` (the output page before background normalisation, at working resolution),
+/// whose glyphs are `text`; `lines_vertical` when its text lines run down the page.
+pub(crate) fn assess(
+    img: &GrayImage,
+    text: &TextSample,
+    lines_vertical: bool,
+    page: PageFacts,
+) -> Quality {
+    let mut m = QualityMeasures {
+        glyphs: text.glyphs.len() as u32,
+        ..QualityMeasures::default()
+    };
+    let has_text = text.glyphs.len() >= MIN_GLYPHS;
+    let f = text.factor as f64;
+    if has_text {
+        let mut heights: Vec<f64> = text
+            .boxes()
+            .map(|(x0, y0, x1, y1)| if lines_vertical { x1 - x0 } else { y1 - y0 } * f)
+            .collect();
+        m.text_height_px = median(&mut heights);
+        let (paper, ink) = levels(&text.raw, text);
+        m.paper_level = paper;
+        m.ink_level = ink;
+        m.edge_width_px = edge_width(img, text);
+    }
+    m.glare_fraction = glare_fraction(&text.raw, m.paper_level);
+
+    let mut reasons = Vec::new();
+    if page.not_found && !has_text {
+        reasons.push(QualityReason::NoPageFound);
+    }
+    if page.cut_off {
+        reasons.push(QualityReason::PageCutOff);
+    }
+    if let (Some(e), Some(t)) = (m.edge_width_px, m.text_height_px) {
+        if e > SHARP_EDGE_PX && e > MAX_EDGE_WIDTH_RATIO * t {
+            reasons.push(QualityReason::TooBlurry);
+        }
+    }
+    if m.paper_level.is_some_and(|p| p < MIN_PAPER_LEVEL) {
+        reasons.push(QualityReason::TooDark);
+    }
+    if m.glare_fraction > MAX_GLARE_FRACTION {
+        reasons.push(QualityReason::Glare);
+    }
+    if let (Some(p), Some(i)) = (m.paper_level, m.ink_level) {
+        if p - i < MIN_CONTRAST_LEVELS {
+            reasons.push(QualityReason::LowContrast);
+        }
+    }
+    if m.text_height_px.is_some_and(|t| t < MIN_TEXT_HEIGHT_PX) {
+        reasons.push(QualityReason::TextTooSmall);
+    }
+    for v in [
+        &mut m.text_height_px,
+        &mut m.edge_width_px,
+        &mut m.paper_level,
+        &mut m.ink_level,
+    ] {
+        *v = v.map(round3);
+    }
+    m.glare_fraction = round3(m.glare_fraction);
+    Quality {
+        ok: reasons.is_empty(),
+        reasons,
+        measures: m,
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    sort_f64(v);
+    Some(v[v.len() / 2])
+}
+
+/// The `q`-quantile (0 to 1) of a 256-bin histogram holding `n` values.
+fn quantile(hist: &[u32; 256], n: u32, q: f64) -> f64 {
+    let target = (q * n as f64).ceil().max(1.0) as u32;
+    let mut acc = 0;
+    for (v, &c) in hist.iter().enumerate() {
+        acc += c;
+        if acc >= target {
+            return v as f64;
+        }
+    }
+    255.0
+}
+
+/// Histogram of `img` over the box `x0..x1 × y0..y1` (clipped to the image).
+fn box_histogram(img: &GrayImage, x0: i64, y0: i64, x1: i64, y1: i64) -> ([u32; 256], u32) {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (x0, x1) = (x0.clamp(0, w), x1.clamp(0, w));
+    let (y0, y1) = (y0.clamp(0, h), y1.clamp(0, h));
+    let mut hist = [0u32; 256];
+    let data = img.data();
+    for y in y0..y1 {
+        let row = &data[(y * w + x0) as usize..(y * w + x1) as usize];
+        for &v in row {
+            hist[v as usize] += 1;
+        }
+    }
+    (hist, ((x1 - x0).max(0) * (y1 - y0).max(0)) as u32)
+}
+
+/// Median paper (95th percentile) and ink (5th percentile) levels around the glyphs, on the
+/// reduced raw copy.
+fn levels(raw: &GrayImage, text: &TextSample) -> (Option<f64>, Option<f64>) {
+    let step = (text.glyphs.len() / EDGE_SAMPLES).max(1);
+    let mut paper = Vec::new();
+    let mut ink = Vec::new();
+    for (x0, y0, x1, y1) in text.boxes().step_by(step) {
+        let pad = ((y1 - y0).max(x1 - x0) * 0.5).ceil() as i64;
+        let (hist, n) = box_histogram(
+            raw,
+            x0 as i64 - pad,
+            y0 as i64 - pad,
+            x1 as i64 + pad,
+            y1 as i64 + pad,
+        );
+        if n > 0 {
+            paper.push(quantile(&hist, n, 0.95));
+            ink.push(quantile(&hist, n, 0.05));
+        }
+    }
+    (median(&mut paper), median(&mut ink))
+}
+
+/// Median, over sampled glyphs, of contrast (95th − 5th percentile) over the steepest
+/// one-pixel step, at working resolution.
+fn edge_width(img: &GrayImage, text: &TextSample) -> Option<f64> {
+    let f = text.factor as i64;
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let data = img.data();
+    let step = (text.glyphs.len() / EDGE_SAMPLES).max(1);
+    let mut widths = Vec::new();
+    for (x0, y0, x1, y1) in text.boxes().step_by(step) {
+        let bx0 = (x0 as i64 * f - 1).clamp(0, w - 1);
+        let by0 = (y0 as i64 * f - 1).clamp(0, h - 1);
+        let bx1 = (x1 as i64 * f + 1).clamp(bx0 + 1, w);
+        let by1 = (y1 as i64 * f + 1).clamp(by0 + 1, h);
+        let (hist, n) = box_histogram(img, bx0, by0, bx1, by1);
+        let range = quantile(&hist, n, 0.95) - quantile(&hist, n, 0.05);
+        if range < MIN_CONTRAST_LEVELS * 0.5 {
+            continue;
+        }
+        let mut steepest = 0i32;
+        for y in by0..by1 {
+            let row = &data[(y * w) as usize..(y * w + w) as usize];
+            let below = (y + 1 < h).then(|| &data[((y + 1) * w) as usize..((y + 2) * w) as usize]);
+            for x in bx0..bx1 {
+                let v = row[x as usize] as i32;
+                if x + 1 < w {
+                    steepest = steepest.max((row[x as usize + 1] as i32 - v).abs());
+                }
+                if let Some(b) = below {
+                    steepest = steepest.max((b[x as usize] as i32 - v).abs());
+                }
+            }
+        }
+        if steepest > 0 {
+            widths.push((range / steepest as f64).max(1.0));
+        }
+    }
+    median(&mut widths)
+}
+
+/// Share of the reduced page at 250 or above, when the paper around the text is grey (below
+/// 235); a white page on a scanner is clipped everywhere and shows no glare.
+fn glare_fraction(raw: &GrayImage, paper: Option<f64>) -> f64 {
+    let Some(p) = paper else { return 0.0 };
+    if p >= 235.0 || raw.data().is_empty() {
+        return 0.0;
+    }
+    let clipped = raw.data().iter().filter(|&&v| v >= 250).count();
+    clipped as f64 / raw.data().len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page of dark bars shaped like glyphs: `height` px tall, edges softened over `ramp` px.
+    fn text_page(height: u32, ramp: u32, paper: u8, ink: u8) -> GrayImage {
+        let (w, h) = (1200u32, 900u32);
+        let mut img = GrayImage::new(w, h, paper);
+        let pitch_y = height * 2;
+        let pitch_x = height.max(4);
+        for y in 0..h {
+            for x in 0..w {
+                let (ly, lx) = (y % pitch_y, x % pitch_x);
+                // Distance inside the glyph box (negative outside).
+                let gw = pitch_x * 2 / 3;
+                let inside = (ly.min(height.saturating_sub(ly)) as i64)
+                    .min(lx.min(gw.saturating_sub(lx)) as i64);
+                let t = if ly >= height || lx >= gw {
+                    0.0
+                } else if ramp == 0 {
+                    1.0
+                } else {
+                    (inside as f64 / ramp as f64).min(1.0)
+                };
+                let v = paper as f64 + (ink as f64 - paper as f64) * t;
+                img.data_mut()[(y * w + x) as usize] = v.round() as u8;
+            }
+        }
+        img
+    }
+
+    /// `passes` horizontal and vertical box blurs of radius `r`.
+    fn blurred(mut img: GrayImage, r: usize, passes: usize) -> GrayImage {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        for _ in 0..passes {
+            for (stride, len, count) in [(1, w, h), (w, h, w)] {
+                let step = if stride == 1 { w } else { 1 };
+                for line in 0..count {
+                    let at = |i: usize| line * step + i * stride;
+                    let src: Vec<u32> = (0..len).map(|i| img.data()[at(i)] as u32).collect();
+                    for i in 0..len {
+                        let (a, b) = (i.saturating_sub(r), (i + r).min(len - 1));
+                        let sum: u32 = src[a..=b].iter().sum();
+                        img.data_mut()[at(i)] = (sum / (b - a + 1) as u32) as u8;
+                    }
+                }
+            }
+        }
+        img
+    }
+
+    fn verdict(img: &GrayImage) -> Quality {
+        let t = TextSample::of(img);
+        assess(img, &t, false, PageFacts::default())
+    }
+
+    #[test]
+    fn a_clean_page_passes_with_its_measures() {
+        let q = verdict(&text_page(24, 0, 230, 30));
+        assert!(q.ok, "{q:?}");
+        let m = &q.measures;
+        assert!((m.text_height_px.unwrap() - 24.0).abs() <= 2.0, "{m:?}");
+        assert!(m.edge_width_px.unwrap() <= 1.5, "{m:?}");
+        assert!(m.paper_level.unwrap() >= 225.0 && m.ink_level.unwrap() <= 40.0);
+    }
+
+    #[test]
+    fn each_defect_names_its_reason() {
+        let has = |img: &GrayImage, r: QualityReason| verdict(img).reasons.contains(&r);
+        assert!(has(&text_page(6, 0, 230, 30), QualityReason::TextTooSmall));
+        // Three box blurs of radius 2: a Gaussian of σ ≈ 2.4 px on 16 px text.
+        let b = verdict(&blurred(text_page(16, 0, 230, 30), 2, 3));
+        assert!(b.reasons.contains(&QualityReason::TooBlurry), "{b:?}");
+        // One of radius 1 (σ ≈ 0.8 px): sharp enough.
+        let s = verdict(&blurred(text_page(16, 0, 230, 30), 1, 1));
+        assert!(!s.reasons.contains(&QualityReason::TooBlurry), "{s:?}");
+        assert!(has(&text_page(24, 0, 60, 10), QualityReason::TooDark));
+        assert!(has(&text_page(24, 0, 200, 155), QualityReason::LowContrast));
+        let mut glare = text_page(24, 0, 190, 30);
+        for y in 300..500 {
+            for x in 400..700 {
+                glare.data_mut()[y * 1200 + x] = 255;
+            }
+        }
+        assert!(has(&glare, QualityReason::Glare));
+        assert!(!has(&text_page(24, 0, 255, 30), QualityReason::Glare));
+    }
+
+    #[test]
+    fn no_text_and_no_page_is_no_page_found() {
+        let img = GrayImage::new(640, 480, 128);
+        let t = TextSample::of(&img);
+        let facts = PageFacts {
+            not_found: true,
+            cut_off: false,
+        };
+        let q = assess(&img, &t, false, facts);
+        assert_eq!(q.reasons, vec![QualityReason::NoPageFound]);
+        assert_eq!(q.measures.text_height_px, None);
+    }
+}
