@@ -208,16 +208,17 @@ pub fn polygon_jaccard(a: &[Point], b: &[Point]) -> f64 {
     }
 }
 
-/// A projective map of the plane, `p ↦ (M·[x, y, 1])` dehomogenised.
+/// A projective map of the plane, `p ↦ (M·[x, y, 1])` dehomogenised: between a photo and the
+/// page it shows (to map points from one to the other, or to render test photos).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Homography {
+pub struct Homography {
     pub(crate) m: [f64; 9],
 }
 
 impl Homography {
     /// The map sending each `from[i]` to `to[i]`; `None` when three points of either set are
     /// collinear (no such map).
-    pub(crate) fn from_points(from: &[Point; 4], to: &[Point; 4]) -> Option<Homography> {
+    pub fn from_points(from: &[Point; 4], to: &[Point; 4]) -> Option<Homography> {
         // Normalise both sets (centroid to the origin, mean distance √2, after Hartley, "In
         // defense of the eight-point algorithm", 1997) so that the system is well conditioned.
         let (tf, nf) = normalise(from)?;
@@ -250,7 +251,7 @@ impl Homography {
     }
 
     /// The inverse map (the adjugate, scaled so that the last entry is 1 when it can be).
-    pub(crate) fn inverse(&self) -> Option<Homography> {
+    pub fn inverse(&self) -> Option<Homography> {
         let m = &self.m;
         let adj = [
             m[4] * m[8] - m[5] * m[7],
@@ -277,7 +278,7 @@ impl Homography {
 
     /// Maps a point; `None` at the line sent to infinity.
     #[inline]
-    pub(crate) fn apply(&self, p: Point) -> Option<Point> {
+    pub fn apply(&self, p: Point) -> Option<Point> {
         let m = &self.m;
         let w = m[6] * p[0] + m[7] * p[1] + m[8];
         if !(w.abs() > 1e-12) {

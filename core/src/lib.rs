@@ -56,7 +56,7 @@ pub use encode::{
     encode_g4, encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray,
 };
 pub use error::Error;
-pub use geometry::{polygon_jaccard, Point};
+pub use geometry::{polygon_jaccard, Homography, Point};
 pub use image::{BitImage, GrayImage};
 pub use options::{Binarization, Format, Options, PngEffort};
 pub use orientation::{detect_orientation, OrientationEstimate};

@@ -18,7 +18,7 @@
 //! is left as it is, never a confident guess.
 
 use crate::binarize::otsu::{class_means, histogram};
-use crate::binarize::MIN_INK_CONTRAST;
+use crate::binarize::{separability_of, CLEAN_SEPARABILITY, MIN_INK_CONTRAST};
 use crate::clean::Components;
 use crate::deskew::reduce_box;
 use crate::math::{sin_cos, to_radians};
@@ -69,11 +69,25 @@ impl TextSample {
         let raw = reduce_box(img, factor);
         let mut glyphs = Vec::new();
         if raw.width() >= 32 && raw.height() >= 32 {
-            let mut small = raw.clone();
-            crate::normalize_background(&mut small);
-            if let Some((t, m0, m1)) = class_means(&histogram(&small)) {
+            // An evenly lit page (a scan) thresholds as it is; a shaded one (a photo) is
+            // flattened first.
+            let hist = histogram(&raw);
+            let flat = if separability_of(&hist) >= CLEAN_SEPARABILITY {
+                None
+            } else {
+                let mut small = raw.clone();
+                crate::normalize_background(&mut small);
+                Some(small)
+            };
+            let small = flat.as_ref().unwrap_or(&raw);
+            let hist = if flat.is_some() {
+                histogram(small)
+            } else {
+                hist
+            };
+            if let Some((t, m0, m1)) = class_means(&hist) {
                 if m1 - m0 >= MIN_INK_CONTRAST {
-                    let bits = BitImage::from_gray_threshold(&small, t);
+                    let bits = BitImage::from_gray_threshold(small, t);
                     glyphs = find_glyphs(&bits).unwrap_or_default();
                 }
             }

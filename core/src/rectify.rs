@@ -292,7 +292,7 @@ fn warp(src: &GrayImage, to_source: &Homography, ow: u32, oh: u32) -> Result<Gra
         let y = (m[3] * u + m[4] * v + m[5]) / z - 0.5;
         // Far outside (or behind the camera): no sample; the bound keeps i32 maths exact.
         let lim = (2.0 * (sw.max(sh) as f64 + 16.0)).min(200_000.0);
-        (z > 0.0 && x.abs() < lim && y.abs() < lim).then(|| ((x * one) as i32, (y * one) as i32))
+        (z > 0.0 && x.abs() < lim && y.abs() < lim).then_some(((x * one) as i32, (y * one) as i32))
     };
     let (max_x, max_y) = (((sw - 1) as i32) << FRAC, ((sh - 1) as i32) << FRAC);
     let half = 1i32 << (FRAC - 1);
@@ -363,8 +363,8 @@ fn bilinear(data: &[u8], w: usize, x: i32, y: i32) -> u8 {
 fn bilinear_edge(data: &[u8], w: usize, h: usize, x: i32, y: i32) -> u8 {
     let (x, y) = (x as u32, y as u32);
     let (xi, yi) = ((x >> FRAC) as usize, (y >> FRAC) as usize);
-    let fx = ((x >> (FRAC - 8)) & 255) as u32;
-    let fy = ((y >> (FRAC - 8)) & 255) as u32;
+    let fx = (x >> (FRAC - 8)) & 255;
+    let fy = (y >> (FRAC - 8)) & 255;
     let (x1, y1) = ((xi + 1).min(w - 1), (yi + 1).min(h - 1));
     let (r0, r1) = (yi * w, y1 * w);
     let (a, b) = (data[r0 + xi] as u32, data[r0 + x1] as u32);

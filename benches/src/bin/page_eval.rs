@@ -4,6 +4,10 @@
 //! `cargo run --release -p scanprep-benches --bin page_eval -- smartdoc ../shared/data/smartdoc-sample`
 //!
 //! `page_eval files F...` prints what is found in each file (scans should find no page).
+//!
+//! `page_eval synthetic FROM TO [video|photo] [--save DIR]` renders perspective photos (seeds
+//! FROM..TO, the background cycling with the seed) with exact corners and scores them the
+//! same way, per background; `--save` writes the frames as PNG.
 
 use std::path::Path;
 use std::time::Instant;
@@ -16,6 +20,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("smartdoc") => smartdoc(Path::new(args.get(1).expect("a folder"))),
         Some("files") => files(&args[1..]),
+        Some("synthetic") => synthetic(&args[1..]),
         _ => {
             eprintln!("usage: page_eval smartdoc DIR | files F...");
             std::process::exit(2);
@@ -89,4 +94,76 @@ fn files(paths: &[String]) {
         );
     }
     println!("files {}\tpages found {found}", paths.len());
+}
+
+fn synthetic(args: &[String]) {
+    use scanprep_fixtures::{render_perspective, Background, Capture, PerspectiveSpec};
+    let from: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let to: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(from + 50);
+    let capture = match args.get(2).map(String::as_str) {
+        Some("photo") => Capture::Photo12mp,
+        _ => Capture::Video1080p,
+    };
+    let save = args
+        .iter()
+        .position(|a| a == "--save")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
+    let mut per: Vec<(Background, Vec<f64>)> =
+        Background::ALL.iter().map(|b| (*b, Vec::new())).collect();
+    let mut ms_all = Vec::new();
+    for seed in from..to {
+        let spec = PerspectiveSpec::random(seed, capture);
+        let photo = render_perspective(&spec);
+        if let Some(dir) = &save {
+            let _ = std::fs::create_dir_all(dir);
+            let _ = std::fs::write(
+                dir.join(format!("{seed}-{}.png", spec.background.name())),
+                scanprep_fixtures::fixtures::png_gray(&photo.image),
+            );
+        }
+        let t = Instant::now();
+        let d = detect_page(&photo.image);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        ms_all.push(ms);
+        let (pw, ph) = (spec.page.width as f64, spec.page.height as f64);
+        let j = smartdoc_jaccard(d.corners.as_ref(), &photo.corners, (pw, ph));
+        println!(
+            "seed {seed}\t{}\tfinger {}\tglare {:.2}\tjaccard {j:.4}\tconfidence {:.3}\t{ms:.1} ms\t{:?}",
+            spec.background.name(),
+            spec.finger,
+            spec.glare,
+            d.confidence,
+            d.reason
+        );
+        if let Some(e) = per.iter_mut().find(|e| e.0 == spec.background) {
+            e.1.push(j);
+        }
+    }
+    let mut all = Vec::new();
+    for (b, v) in &per {
+        if v.is_empty() {
+            continue;
+        }
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let min = v.iter().cloned().fold(1.0, f64::min);
+        println!(
+            "{:<15} frames {:>3}  mean {mean:.4}  min {min:.4}",
+            b.name(),
+            v.len()
+        );
+        all.extend_from_slice(v);
+    }
+    let mean = all.iter().sum::<f64>() / all.len().max(1) as f64;
+    let min = all.iter().cloned().fold(1.0, f64::min);
+    let below = all.iter().filter(|&&j| j < 0.9).count();
+    ms_all.sort_by(f64::total_cmp);
+    println!(
+        "all             frames {:>3}  mean {mean:.4}  min {min:.4}  below 0.90: {below}  median {:.1} ms",
+        all.len(),
+        ms_all.get(ms_all.len() / 2).copied().unwrap_or(0.0)
+    );
 }
