@@ -27,6 +27,9 @@ use crate::{BitImage, GrayImage};
 
 /// Target longest side of the analysis copy.
 const ANALYSIS_SIDE: u32 = 2000;
+/// Class-mean distance (levels, after normalisation) from which glyphs are still sought for
+/// the quality verdict: faded or washed-out text.
+const FAINT_INK_CONTRAST: f64 = 12.0;
 /// Evidence (standard deviations) needed for a decision.
 const MIN_Z: f64 = 4.0;
 
@@ -59,6 +62,9 @@ pub(crate) struct TextSample {
     pub raw: GrayImage,
     /// The glyphs, in the analysis copy's pixels; empty when the page shows no text.
     pub(crate) glyphs: Vec<Glyph>,
+    /// The glyphs stand less than [`MIN_INK_CONTRAST`] above the paper: faint text, enough to
+    /// measure (the quality verdict's `low_contrast`), too weak to judge its orientation.
+    pub faint: bool,
 }
 
 impl TextSample {
@@ -68,6 +74,7 @@ impl TextSample {
         let factor = longest.div_ceil(ANALYSIS_SIDE).max(1);
         let raw = reduce_box(img, factor);
         let mut glyphs = Vec::new();
+        let mut faint = false;
         if raw.width() >= 32 && raw.height() >= 32 {
             // An evenly lit page (a scan) thresholds as it is; a shaded one (a photo) is
             // flattened first.
@@ -86,9 +93,10 @@ impl TextSample {
                 hist
             };
             if let Some((t, m0, m1)) = class_means(&hist) {
-                if m1 - m0 >= MIN_INK_CONTRAST {
+                if m1 - m0 >= FAINT_INK_CONTRAST {
                     let bits = BitImage::from_gray_threshold(small, t);
                     glyphs = find_glyphs(&bits).unwrap_or_default();
+                    faint = m1 - m0 < MIN_INK_CONTRAST;
                 }
             }
         }
@@ -96,6 +104,7 @@ impl TextSample {
             factor,
             raw,
             glyphs,
+            faint,
         }
     }
 
@@ -112,7 +121,7 @@ pub fn detect_orientation(img: &GrayImage) -> OrientationEstimate {
 
 /// The orientation from a page's glyphs.
 pub(crate) fn orientation_of(sample: &TextSample) -> OrientationEstimate {
-    if sample.glyphs.is_empty() {
+    if sample.glyphs.is_empty() || sample.faint {
         return OrientationEstimate::default();
     }
     let glyphs = sample.glyphs.clone();

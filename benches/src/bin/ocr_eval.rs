@@ -1,0 +1,122 @@
+//! What OCR reads from phone photos: Tesseract's character error rate (CER, edit distance over
+//! the true text's length) on rendered perspective photos, for the raw photo, for scanprep's
+//! output (page found, rectified, binarized), and for the same page scanned flat (rendered
+//! without perspective, through the same pipeline).
+//!
+//! `cargo run --release -p scanprep-benches --bin ocr_eval -- FROM TO [video|photo]`
+//! (needs `tesseract` with English data on the PATH).
+
+use std::path::Path;
+use std::process::Command;
+
+use scanprep::{process_gray, Format, GrayImage, Options};
+use scanprep_fixtures::{render_perspective, Capture, PerspectiveSpec};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let from: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let to: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(from + 10);
+    let capture = match args.get(2).map(String::as_str) {
+        Some("video") => Capture::Video1080p,
+        _ => Capture::Photo12mp,
+    };
+    let dir = std::env::temp_dir().join(format!("scanprep-ocr-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let png = Options {
+        format: Format::Png,
+        ..Options::default()
+    };
+    let (mut sums, mut n) = ([0.0f64; 3], 0usize);
+    for seed in from..to {
+        let mut spec = PerspectiveSpec::random(seed, capture);
+        // A page the user means to read: no finger or corner out of frame.
+        spec.finger = false;
+        let photo = render_perspective(&spec);
+        let truth = normalise(&photo.page.text);
+        if truth.len() < 200 {
+            continue;
+        }
+        let raw = ocr(&dir, "raw", &photo.image);
+        let ours = match process_gray(photo.image.clone(), &png, None) {
+            Ok(p) => ocr_bytes(&dir, "ours", &p.bytes),
+            Err(e) => {
+                println!("seed {seed}: pipeline error {e}");
+                String::new()
+            }
+        };
+        // The same page scanned flat: the rendered page (1.1 to 1.4 times the photo's pixel
+        // density), through the same pipeline.
+        let flat_page = photo.page.image;
+        let flat = match process_gray(flat_page, &png, None) {
+            Ok(p) => ocr_bytes(&dir, "flat", &p.bytes),
+            Err(_) => String::new(),
+        };
+        let cer = [&raw, &ours, &flat].map(|t| cer(&normalise(t), &truth));
+        println!(
+            "seed {seed}\t{}\tCER raw {:.3}\tscanprep {:.3}\tflat scan {:.3}",
+            spec.background.name(),
+            cer[0],
+            cer[1],
+            cer[2]
+        );
+        for (s, c) in sums.iter_mut().zip(cer) {
+            *s += c;
+        }
+        n += 1;
+    }
+    let m = sums.map(|s| s / n.max(1) as f64);
+    println!(
+        "pages {n}\tmean CER: raw photo {:.3}\tscanprep {:.3}\tflat scan {:.3}\tratio scanprep/flat {:.2}",
+        m[0],
+        m[1],
+        m[2],
+        m[1] / m[2].max(1e-9)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn ocr(dir: &Path, name: &str, img: &GrayImage) -> String {
+    ocr_bytes(dir, name, &scanprep_fixtures::fixtures::png_gray(img))
+}
+
+fn ocr_bytes(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, bytes).expect("write the image");
+    let out = Command::new("tesseract")
+        .arg(&path)
+        .arg("stdout")
+        .args(["-l", "eng", "--psm", "3"])
+        .output()
+        .expect("tesseract runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whitespace collapsed to single spaces.
+fn normalise(s: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars());
+    }
+    out
+}
+
+/// Levenshtein distance over the truth's length.
+fn cer(got: &[char], truth: &[char]) -> f64 {
+    let mut prev: Vec<usize> = (0..=got.len()).collect();
+    let mut cur = vec![0; got.len() + 1];
+    for (i, t) in truth.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, g) in got.iter().enumerate() {
+            let sub = prev[j] + usize::from(t != g);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[got.len()] as f64 / truth.len().max(1) as f64
+}

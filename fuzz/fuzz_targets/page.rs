@@ -1,0 +1,42 @@
+//! Fuzzes the photo stages on raw pixels: page detection, orientation and the quality verdict
+//! on any gray image, and rectification through any four corners (collinear, crossing, far
+//! outside, NaN or infinite): `Ok` or a typed `Err`, never a panic.
+//!
+//! Layout of an input: 32 bytes of corners (eight little-endian `f32`), 2 bytes of width, then
+//! the pixels (the height is what they fill).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use scanprep::{detect_gray, process_gray, Format, GrayImage, Options, PageSize};
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 36 {
+        return;
+    }
+    let f = |i: usize| f32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]) as f64;
+    let corners = [[f(0), f(4)], [f(8), f(12)], [f(16), f(20)], [f(24), f(28)]];
+    let width = u16::from_le_bytes([data[32], data[33]]).max(1) as u32 % 2048 + 1;
+    let pixels = &data[34..];
+    let height = (pixels.len() as u32 / width).max(1);
+    let mut img = GrayImage::new(width, height, 255);
+    let n = img.data().len().min(pixels.len());
+    img.data_mut()[..n].copy_from_slice(&pixels[..n]);
+    let options = Options {
+        format: Format::GrayPng,
+        binarization: scanprep::Binarization::None,
+        ..Options::default()
+    };
+    let _ = detect_gray(img.clone(), &options);
+    let manual = Options {
+        corners: Some(corners),
+        page_size: if data[33] % 2 == 0 {
+            PageSize::default()
+        } else {
+            PageSize::Ratio(f(4).abs().clamp(0.0, 30.0))
+        },
+        ..options
+    };
+    if let Ok(out) = process_gray(img, &manual, None) {
+        assert_eq!(out.bytes.len() as u64, out.report.output_bytes);
+    }
+});
