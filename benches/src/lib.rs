@@ -38,3 +38,26 @@ pub fn budget_options() -> Options {
         ..Options::default()
     }
 }
+
+/// The seeds `FROM..TO` of an evaluation's first two arguments (`TO` defaults to
+/// `FROM + default_len`, `FROM` to 0).
+pub fn seed_range(args: &[String], default_len: u64) -> std::ops::Range<u64> {
+    let from: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let to: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(from + default_len);
+    from..to
+}
+
+/// The capture named by an evaluation's third argument (`video` or `photo`), else `default`.
+pub fn capture_arg(
+    args: &[String],
+    default: scanprep_fixtures::Capture,
+) -> scanprep_fixtures::Capture {
+    match args.get(2).map(String::as_str) {
+        Some("video") => scanprep_fixtures::Capture::Video1080p,
+        Some("photo") => scanprep_fixtures::Capture::Photo12mp,
+        _ => default,
+    }
+}

@@ -105,8 +105,8 @@ pub(crate) fn detect_skew_flattened(
     }
     .clamp(-max_deg, max_deg);
     SkewEstimate {
-        degrees: (degrees * 1000.0).round() / 1000.0,
-        confidence: (confidence * 1000.0).round() / 1000.0,
+        degrees: crate::math::round3(degrees),
+        confidence: crate::math::round3(confidence),
     }
 }
 

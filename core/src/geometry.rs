@@ -102,6 +102,14 @@ pub(crate) fn signed_area2(poly: &[Point]) -> f64 {
     s
 }
 
+/// Whether a corner of `q` lies outside a `width`×`height` frame by more than half a pixel
+/// (a page cut off by the frame).
+pub(crate) fn outside_frame(q: &[Point; 4], width: u32, height: u32) -> bool {
+    let (w, h) = (width as f64, height as f64);
+    q.iter()
+        .any(|p| p[0] < -0.5 || p[1] < -0.5 || p[0] > w + 0.5 || p[1] > h + 0.5)
+}
+
 /// The area of a simple polygon.
 pub(crate) fn area(poly: &[Point]) -> f64 {
     signed_area2(poly).abs() / 2.0

@@ -131,3 +131,9 @@ mod log2_tests {
         }
     }
 }
+
+/// `v` rounded to three decimals, as reports give angles, confidences and measures (stable
+/// JSON across targets, no noise digits).
+pub(crate) fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}

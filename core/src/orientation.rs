@@ -2,10 +2,10 @@
 //! upright, found from the text itself without an OCR engine, or `unknown`.
 //!
 //! Method, on a copy reduced to about 2000 px and thresholded (Otsu), like the skew stage:
-//! 1. **Line direction.** The centroids of character-sized components are projected across
-//!    horizontal and across vertical lines, each within ±12° (the page may be skewed); the
-//!    family whose best projection piles the centroids into the sharpest peaks (Σ P², as in
-//!    the skew stage) is the direction of the text lines.
+//! 1. **Line direction.** A glyph's nearest neighbours mostly sit in its own text line
+//!    (O'Gorman's docstrum, 1993): the links that run more across than down, or the reverse,
+//!    give the direction of the lines; their skew is then the angle, within ±12°, whose
+//!    projection piles the centroids into the sharpest peaks (Σ P², as in the skew stage).
 //! 2. **Which way up.** Seen with its lines horizontal, Latin text has far more ascenders
 //!    (b d f h k l t, capitals, digits, the dots of i and j) than descenders (g j p q y), the
 //!    asymmetry that Leptonica's flipdetect measures with hit-miss patterns. Here: the
@@ -30,6 +30,8 @@ const ANALYSIS_SIDE: u32 = 2000;
 /// Class-mean distance (levels, after normalisation) from which glyphs are still sought for
 /// the quality verdict: faded or washed-out text.
 const FAINT_INK_CONTRAST: f64 = 12.0;
+/// Nearest-neighbour links along the lines over links across them, at least, for text lines.
+const MIN_LINE_RATIO: f64 = 1.15;
 /// Evidence (standard deviations) needed for a decision.
 const MIN_Z: f64 = 4.0;
 
@@ -97,6 +99,11 @@ impl TextSample {
                     let bits = BitImage::from_gray_threshold(small, t);
                     glyphs = find_glyphs(&bits).unwrap_or_default();
                     faint = m1 - m0 < MIN_INK_CONTRAST;
+                    // Faint specks are text only if they line up (noise, grain and texture
+                    // link in every direction alike).
+                    if faint && !lined_up(&glyphs) {
+                        glyphs.clear();
+                    }
                 }
             }
         }
@@ -114,6 +121,12 @@ impl TextSample {
     }
 }
 
+/// Whether the glyphs' nearest-neighbour links prefer one direction, as text lines do.
+fn lined_up(glyphs: &[Glyph]) -> bool {
+    let (across, down) = neighbour_directions(glyphs);
+    across.max(down) as f64 >= MIN_LINE_RATIO * across.min(down).max(1) as f64
+}
+
 /// Finds the orientation of the text on `img`.
 pub fn detect_orientation(img: &GrayImage) -> OrientationEstimate {
     orientation_of(&TextSample::of(img))
@@ -124,7 +137,7 @@ pub(crate) fn orientation_of(sample: &TextSample) -> OrientationEstimate {
     if sample.glyphs.is_empty() || sample.faint {
         return OrientationEstimate::default();
     }
-    let glyphs = sample.glyphs.clone();
+    let glyphs = &sample.glyphs;
     let h = sample.raw.height();
     let size = median_u32(
         glyphs
@@ -134,21 +147,19 @@ pub(crate) fn orientation_of(sample: &TextSample) -> OrientationEstimate {
     .unwrap_or(2)
     .max(2) as f64;
     let bin = (0.35 * size).max(1.0);
-    let horizontal = best_projection(&glyphs, 0.0, bin);
-    let vertical = best_projection(&glyphs, 90.0, bin);
-    let (across, down) = neighbour_directions(&glyphs);
+    let (across, down) = neighbour_directions(glyphs);
     let (lines_horizontal, ratio) = if across >= down {
         (true, across as f64 / down.max(1) as f64)
     } else {
         (false, down as f64 / across.max(1) as f64)
     };
-    if ratio < 1.15 {
+    if ratio < MIN_LINE_RATIO {
         return OrientationEstimate::default();
     }
     // Coordinates in which the lines run left to right: as is, or after a clockwise turn.
     let hf = h as f64;
-    let turned: Vec<Glyph> = if lines_horizontal {
-        glyphs
+    let turned: std::borrow::Cow<[Glyph]> = if lines_horizontal {
+        glyphs.into()
     } else {
         // Clockwise quarter turn: (x, y) → (h − y, x).
         glyphs
@@ -161,12 +172,14 @@ pub(crate) fn orientation_of(sample: &TextSample) -> OrientationEstimate {
                 x1: hf - g.y0,
                 y1: g.x1,
             })
-            .collect()
+            .collect::<Vec<_>>()
+            .into()
     };
+    // The skew of the lines, from the one family of projections they run along.
     let skew = if lines_horizontal {
-        horizontal.0
+        best_projection(glyphs, 0.0, bin).0
     } else {
-        vertical.0 - 90.0
+        best_projection(glyphs, 90.0, bin).0 - 90.0
     };
     let (up, down) = ascenders_and_descenders(&turned, skew, bin);
     let n = (up + down) as f64;
@@ -180,12 +193,12 @@ pub(crate) fn orientation_of(sample: &TextSample) -> OrientationEstimate {
     let base = if lines_horizontal { 0 } else { 90 };
     let degrees = if z > 0.0 { base } else { base + 180 };
     // Confidence: the weaker of the two pieces of evidence, each mapped to 0..1.
-    let c_dir = ((ratio - 1.15) / 0.85).clamp(0.0, 1.0);
+    let c_dir = ((ratio - MIN_LINE_RATIO) / 0.85).clamp(0.0, 1.0);
     let c_flip = ((z.abs() - MIN_Z) / 8.0).clamp(0.0, 1.0);
     let confidence = 0.5 + 0.5 * c_dir.min(c_flip);
     OrientationEstimate {
         degrees: Some(degrees),
-        confidence: (confidence * 1000.0).round() / 1000.0,
+        confidence: crate::math::round3(confidence),
     }
 }
 

@@ -72,14 +72,8 @@ impl PageDetection {
 
     /// Whether a corner lies outside the image (the page is cut off by the frame).
     pub fn cut_off(&self, width: u32, height: u32) -> bool {
-        self.corners.is_some_and(|q| {
-            q.iter().any(|p| {
-                p[0] < -0.5
-                    || p[1] < -0.5
-                    || p[0] > width as f64 + 0.5
-                    || p[1] > height as f64 + 0.5
-            })
-        })
+        self.corners
+            .is_some_and(|q| crate::geometry::outside_frame(&q, width, height))
     }
 }
 
@@ -106,7 +100,7 @@ pub fn detect_page(img: &GrayImage) -> PageDetection {
     }
     PageDetection {
         corners: Some(order_clockwise(corners)),
-        confidence: (confidence * 1000.0).round() / 1000.0,
+        confidence: crate::math::round3(confidence),
         reason: None,
     }
 }

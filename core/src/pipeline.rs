@@ -8,7 +8,8 @@ use crate::clean::{clean, CleanParams};
 use crate::decode::{decode_image, decode_image_owned, gray_from_rgba, Decoded, Limits};
 use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
-use crate::geometry::area;
+use crate::geometry::{area, outside_frame};
+use crate::math::round3;
 use crate::orientation::{orientation_of, TextSample};
 use crate::quality::{assess, PageFacts};
 use crate::{
@@ -375,10 +376,6 @@ fn detect_in(img: GrayImage, options: &Options) -> Result<Detection, Error> {
     })
 }
 
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
-}
-
 /// The page stage's answer.
 struct FoundPage {
     /// The report's page object (`None` with detection off and no corners).
@@ -402,9 +399,7 @@ fn find_page(img: &GrayImage, o: &Options) -> Result<FoundPage, Error> {
                 reason: "a corner lies more than half the image's size outside it",
             });
         }
-        let cut_off = c
-            .iter()
-            .any(|p| p[0] < -0.5 || p[1] < -0.5 || p[0] > w + 0.5 || p[1] > h + 0.5);
+        let cut_off = outside_frame(&c, img.width(), img.height());
         let report = PageReport {
             found: true,
             source: Some(PageSource::Manual),

@@ -15,6 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::math::round3;
 use crate::orientation::TextSample;
 use crate::sort::sort_f64;
 use crate::GrayImage;
@@ -179,10 +180,6 @@ pub(crate) fn assess(
         reasons,
         measures: m,
     }
-}
-
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
 }
 
 fn median(v: &mut [f64]) -> Option<f64> {

@@ -154,15 +154,10 @@ impl RgbaPage {
 
     /// Runs the pipeline on the page once every row has arrived; the page is consumed.
     pub fn process(self, progress: Option<js_sys::Function>) -> Result<Output, JsValue> {
-        if self.filled != self.gray.len() {
-            let received = self.filled as u64 * 4;
-            return Err(js_error(self.mismatch_total(received)));
-        }
         let input_bytes = self.gray.len() as u64 * 4;
-        let gray = GrayImage::from_raw(self.width, self.height, self.gray).map_err(js_error)?;
+        let (gray, options) = self.into_page()?;
         let clock = JsClock { progress };
-        let mut out =
-            scanprep::process_gray(gray, &self.options, Some(&clock)).map_err(js_error)?;
+        let mut out = scanprep::process_gray(gray, &options, Some(&clock)).map_err(js_error)?;
         out.report.input_bytes = input_bytes;
         output(out)
     }
@@ -172,17 +167,23 @@ impl RgbaPage {
 impl RgbaPage {
     /// [`detect`] on the page once every row has arrived; the page is consumed.
     pub fn detect(self) -> Result<JsValue, JsValue> {
-        if self.filled != self.gray.len() {
-            let received = self.filled as u64 * 4;
-            return Err(js_error(self.mismatch_total(received)));
-        }
-        let gray = GrayImage::from_raw(self.width, self.height, self.gray).map_err(js_error)?;
-        let found = scanprep::detect_gray(gray, &self.options).map_err(js_error)?;
+        let (gray, options) = self.into_page()?;
+        let found = scanprep::detect_gray(gray, &options).map_err(js_error)?;
         to_js(&found)
     }
 }
 
 impl RgbaPage {
+    /// The gray page and its options, once every row has arrived.
+    fn into_page(self) -> Result<(GrayImage, Options), JsValue> {
+        if self.filled != self.gray.len() {
+            let received = self.filled as u64 * 4;
+            return Err(js_error(self.mismatch_total(received)));
+        }
+        let gray = GrayImage::from_raw(self.width, self.height, self.gray).map_err(js_error)?;
+        Ok((gray, self.options))
+    }
+
     fn mismatch(&self, strip: usize) -> Error {
         self.mismatch_total(self.filled as u64 * 4 + strip as u64)
     }

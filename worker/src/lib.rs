@@ -303,21 +303,20 @@ fn query_pairs(req: &Request) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-async fn preprocess(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let wants_json = req
-        .headers()
-        .get("accept")
-        .ok()
-        .flatten()
-        .map(|a| a.to_ascii_lowercase().contains("application/json"))
-        .unwrap_or(false);
+/// What `/v1/preprocess` and `/v1/detect` do before running the engine: read the body, parse
+/// the options (header, form part, query), probe the image against the limits, reserve the
+/// body's memory (held while the reservation lives) and check that the pipeline's peak fits.
+async fn admit_upload(
+    req: Request,
+    ctx: &mut Ctx,
+) -> Result<(Upload, scanprep::Options, memory::Reservation), ApiError> {
     // The body is read before the options are checked: answering before reading it would make
     // many HTTP clients fail with a connection reset instead of showing the 400.
     let header_opts = req.headers().get("x-scanprep-options").ok().flatten();
     let query = query_pairs(&req);
     let upload = read_upload(req, &ctx.cfg).await?;
     let budget = ctx.cfg.memory_budget_bytes;
-    let _body = memory::reserve(upload.bytes.len() as u64, budget)?;
+    let body = memory::reserve(upload.bytes.len() as u64, budget)?;
     let (options, _) = pipeline::parse_options(
         header_opts.as_deref().or(upload.form_options.as_deref()),
         &query,
@@ -329,6 +328,18 @@ async fn preprocess(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
         memory::pipeline_peak(pixels, options.max_working_pixels),
         budget,
     )?;
+    Ok((upload, options, body))
+}
+
+async fn preprocess(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
+    let wants_json = req
+        .headers()
+        .get("accept")
+        .ok()
+        .flatten()
+        .map(|a| a.to_ascii_lowercase().contains("application/json"))
+        .unwrap_or(false);
+    let (upload, options, _body) = admit_upload(req, ctx).await?;
     let t0 = log::now_ms();
     let out = pipeline::run(&upload.bytes, &options, &ctx.cfg)?;
     ctx.line.set("pipeline_ms", log::now_ms() - t0);
@@ -367,22 +378,7 @@ async fn preprocess(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
 /// (`scanprep detect`), with the same options as `/v1/preprocess`; `422 poor_capture` when
 /// `reject` names a reason found.
 async fn detect(req: Request, ctx: &mut Ctx) -> Result<Response, ApiError> {
-    let header_opts = req.headers().get("x-scanprep-options").ok().flatten();
-    let query = query_pairs(&req);
-    let upload = read_upload(req, &ctx.cfg).await?;
-    let budget = ctx.cfg.memory_budget_bytes;
-    let _body = memory::reserve(upload.bytes.len() as u64, budget)?;
-    let (options, _) = pipeline::parse_options(
-        header_opts.as_deref().or(upload.form_options.as_deref()),
-        &query,
-    )?;
-    ctx.line.set("bytes_in", upload.bytes.len());
-    let info = pipeline::probe(&upload.bytes, &options, &ctx.cfg)?;
-    let pixels = u64::from(info.width) * u64::from(info.height);
-    memory::admit_pipeline(
-        memory::pipeline_peak(pixels, options.max_working_pixels),
-        budget,
-    )?;
+    let (upload, options, _body) = admit_upload(req, ctx).await?;
     let t0 = log::now_ms();
     let found = pipeline::detect(&upload.bytes, &options, &ctx.cfg)?;
     ctx.line.set("pipeline_ms", log::now_ms() - t0);

@@ -14,15 +14,8 @@ use scanprep_fixtures::{render_perspective, Capture, PerspectiveSpec};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let from: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let to: u64 = args
-        .get(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(from + 10);
-    let capture = match args.get(2).map(String::as_str) {
-        Some("video") => Capture::Video1080p,
-        _ => Capture::Photo12mp,
-    };
+    let seeds = scanprep_benches::seed_range(&args, 10);
+    let capture = scanprep_benches::capture_arg(&args, Capture::Photo12mp);
     let dir = std::env::temp_dir().join(format!("scanprep-ocr-eval-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let png = Options {
@@ -30,7 +23,7 @@ fn main() {
         ..Options::default()
     };
     let (mut sums, mut n) = ([0.0f64; 3], 0usize);
-    for seed in from..to {
+    for seed in seeds {
         let mut spec = PerspectiveSpec::random(seed, capture);
         // A page the user means to read: no finger or corner out of frame.
         spec.finger = false;

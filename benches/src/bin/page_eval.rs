@@ -98,15 +98,8 @@ fn files(paths: &[String]) {
 
 fn synthetic(args: &[String]) {
     use scanprep_fixtures::{render_perspective, Background, Capture, PerspectiveSpec};
-    let from: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let to: u64 = args
-        .get(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(from + 50);
-    let capture = match args.get(2).map(String::as_str) {
-        Some("photo") => Capture::Photo12mp,
-        _ => Capture::Video1080p,
-    };
+    let seeds = scanprep_benches::seed_range(args, 50);
+    let capture = scanprep_benches::capture_arg(args, Capture::Video1080p);
     let save = args
         .iter()
         .position(|a| a == "--save")
@@ -115,7 +108,7 @@ fn synthetic(args: &[String]) {
     let mut per: Vec<(Background, Vec<f64>)> =
         Background::ALL.iter().map(|b| (*b, Vec::new())).collect();
     let mut ms_all = Vec::new();
-    for seed in from..to {
+    for seed in seeds {
         let spec = PerspectiveSpec::random(seed, capture);
         let photo = render_perspective(&spec);
         if let Some(dir) = &save {

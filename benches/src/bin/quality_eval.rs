@@ -156,11 +156,7 @@ fn render(c: &Case) -> GrayImage {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let from: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let to: u64 = args
-        .get(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(from + 10);
+    let seeds = scanprep_benches::seed_range(&args, 10);
     let reasons = [
         QualityReason::TooBlurry,
         QualityReason::TooDark,
@@ -171,7 +167,8 @@ fn main() {
     // Per reason: true positives, false positives (fired on a case probing it that must pass),
     // false negatives.
     let mut tally = [[0u32; 3]; 5];
-    for seed in from..to {
+    let cases_per_reason = 2 * (seeds.end - seeds.start);
+    for seed in seeds {
         for c in cases(seed) {
             let d = detect_gray(render(&c), &Options::default()).expect("a valid page");
             let fired = d.quality.reasons.contains(&c.probe);
@@ -195,6 +192,6 @@ fn main() {
     for (r, [tp, fp, fneg]) in reasons.iter().zip(tally) {
         let p = tp as f64 / (tp + fp).max(1) as f64;
         let rc = tp as f64 / (tp + fneg).max(1) as f64;
-        println!("| {} | {p:.3} | {rc:.3} | {} |", r.name(), 2 * (to - from));
+        println!("| {} | {p:.3} | {rc:.3} | {} |", r.name(), cases_per_reason);
     }
 }
