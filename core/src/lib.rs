@@ -24,6 +24,7 @@
 
 mod background;
 mod binarize;
+mod chroma;
 mod clean;
 mod decode;
 mod deskew;
@@ -46,6 +47,7 @@ mod sort;
 
 pub use background::normalize_background;
 pub use binarize::{binarize, BinarizationReport, BinarizeParams};
+pub use chroma::{Chroma, ChromaBuilder};
 pub use clean::{clean, CleanParams, CleanReport};
 pub use decode::{
     decode_image, decode_image_owned, gray_from_rgba, gray_from_rgba_pixels, probe_image, Decoded,
@@ -60,10 +62,10 @@ pub use geometry::{polygon_jaccard, Homography, Point};
 pub use image::{BitImage, GrayImage};
 pub use options::{Binarization, Format, Options, PngEffort};
 pub use orientation::{detect_orientation, OrientationEstimate};
-pub use page::{detect_page, PageDetection};
+pub use page::{detect_page, detect_page_color, PageDetection};
 pub use pipeline::{
-    detect, detect_gray, process, process_gray, process_owned, process_rgba, process_with_clock,
-    Clock, Processed,
+    detect, detect_color, detect_gray, detect_owned, process, process_color, process_gray,
+    process_owned, process_rgba, process_with_clock, Clock, Processed,
 };
 pub use quality::{Quality, QualityMeasures, QualityReason};
 pub use rectify::{rectify, PageSize, PaperSize, Rectified};

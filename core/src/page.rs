@@ -19,15 +19,20 @@
 //!    drops a thumb over the edge or a curled corner) gives each side, and the corners are
 //!    where adjacent sides meet. Corners may lie outside the image (`cut_off`).
 //!
-//! Works on gray: photos of pages on desks differ in luma almost always. Only IEEE-754
-//! arithmetic, so every target finds the same corners.
+//! 4. **Colour.** When the luma shows no page (white paper on a light desk), the same search
+//!    runs on the image's main chroma axis (the principal component of its Cb, Cr block
+//!    means, [`Chroma`]), and a page found there is taken if it is the less coloured side of
+//!    its sides (paper is near neutral); its corners are then placed on the luma where it
+//!    shows the edge, else on the colour.
+//!
+//! Only IEEE-754 arithmetic, so every target finds the same corners.
 
 // `!(x > t)` is deliberate: it is also true for NaN, which must be rejected the same way.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::deskew::reduce_box;
 use crate::geometry::{area, atan2_deg, dist, is_convex, order_clockwise, Line, Point};
-use crate::GrayImage;
+use crate::{Chroma, GrayImage};
 
 /// Target longest side of the analysis copy, in pixels.
 const ANALYSIS_SIDE: u32 = 480;
@@ -48,6 +53,20 @@ const MAX_ASPECT: f64 = 4.5;
 const MIN_CONFIDENCE: f64 = 0.65;
 /// Smallest page, as a share of the frame (the "smaller than 1% of the frame").
 const MIN_PAGE_AREA: f64 = 0.01;
+/// Levels of the colour channel per chroma level, at least and at most: paper and desk
+/// differ by a few levels of chroma where they differ at all.
+const CHROMA_GAIN_MIN: f64 = 4.0;
+const CHROMA_GAIN_MAX: f64 = 12.0;
+/// The spread along the main chroma axis is stretched to this many levels (within the gains).
+const CHROMA_SPREAD_TO: f64 = 24.0;
+/// The largest chroma offset from the median that counts in full toward the main axis.
+const CHROMA_CLIP: f64 = 8.0;
+/// Smallest spread (standard deviation, chroma levels) along the main chroma axis worth
+/// searching: below it the scene is as good as neutral.
+const MIN_CHROMA_SPREAD: f64 = 0.5;
+/// Share of edge points along the sides that must agree for the luma to place corners that
+/// the colour found.
+const SNAP_AGREEMENT: f64 = 0.6;
 
 /// What [`detect_page`] found.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,23 +96,76 @@ impl PageDetection {
     }
 }
 
-/// Finds the page in `img` (upright, full resolution).
+/// Finds the page in `img` (upright, full resolution), from its luma only.
 pub fn detect_page(img: &GrayImage) -> PageDetection {
-    let longest = img.width().max(img.height());
-    let f = longest.div_ceil(ANALYSIS_SIDE).max(1);
+    detect_page_color(img, None)
+}
+
+/// Finds the page in `img`, also looking in the colour when the luma shows no page (white
+/// paper on a light desk): the same search on the image's main chroma axis, where the page
+/// must be the less coloured side (paper is near neutral; a page-sized picture or a coloured
+/// box on a scan is not). Where the luma does find a page, the colour is not consulted: other
+/// papers on a coloured desk are as neutral as the page, and the luma tells them apart.
+pub fn detect_page_color(img: &GrayImage, chroma: Option<&Chroma>) -> PageDetection {
+    let f = analysis_factor(img.width(), img.height());
     if img.width() / f < 32 || img.height() / f < 32 {
         return PageDetection::none("image_too_small");
     }
     let small = smooth(&reduce_box(img, f));
-    let grad = Gradients::new(&small);
+    let (sw, sh) = (small.width(), small.height());
+    let luma = search(&small, f, &|coarse, bright| {
+        refine(img, coarse, bright, f as f64)
+    });
+    drop(small);
+    let Some(chroma) = chroma.filter(|_| luma.corners.is_none()) else {
+        return luma;
+    };
+    let Some(colour) = colour_channel(chroma, sw, sh, f) else {
+        return luma;
+    };
+    let scale = f as f64;
+    let found = search(&colour.image, f, &|coarse, bright| {
+        // Located on the analysis copy itself: the colour has no finer detail.
+        let small = coarse.map(|p| [p[0] / scale, p[1] / scale]);
+        let (q, agree) = refine(&colour.image, &small, bright, 1.0)
+            .map(|(q, agree)| (q.map(|p| [p[0] * scale, p[1] * scale]), agree))?;
+        // Then to the pixel on the luma, where it shows the edge at all (of either polarity:
+        // the colour's says nothing of the luma's).
+        let snapped = [true, false]
+            .into_iter()
+            .filter_map(|b| refine(img, &q, b, scale))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match snapped {
+            Some((s, a)) if a >= SNAP_AGREEMENT => Some((s, agree.max(a))),
+            _ => Some((q, agree)),
+        }
+    });
+    match found.corners {
+        Some(q) if colour.paper_inside(&q, scale) => found,
+        _ => luma,
+    }
+}
+
+/// Longest side of the image over that of the analysis copy: the reduction factor.
+pub(crate) fn analysis_factor(width: u32, height: u32) -> u32 {
+    width.max(height).div_ceil(ANALYSIS_SIDE).max(1)
+}
+
+/// Places coarse corners precisely: the corners and the share of edge points that agree.
+type Locate<'a> = dyn Fn(&[Point; 4], bool) -> Option<([Point; 4], f64)> + 'a;
+
+/// The line and quadrilateral search on one smoothed analysis channel (`f` image pixels per
+/// pixel), with `locate` placing the coarse corners precisely (image pixels, the page's
+/// polarity): corners in image pixels, or why none.
+fn search(small: &GrayImage, f: u32, locate: &Locate<'_>) -> PageDetection {
+    let grad = Gradients::new(small);
     let lines = hough_lines(&grad);
     let Some(best) = best_quad(&grad, &lines) else {
         return PageDetection::none("no_quadrilateral");
     };
     let scale = f as f64;
     let coarse = best.corners.map(|p| [p[0] * scale, p[1] * scale]);
-    let (corners, inliers) =
-        refine(img, &coarse, best.bright_inside, scale).unwrap_or((coarse, 0.5));
+    let (corners, inliers) = locate(&coarse, best.bright_inside).unwrap_or((coarse, 0.5));
     let confidence = (best.mean_support.min(1.0) * (0.5 + 0.5 * inliers)).clamp(0.0, 1.0);
     if confidence < MIN_CONFIDENCE || !plausible_shape(&corners) {
         return PageDetection::none("no_quadrilateral");
@@ -103,6 +175,128 @@ pub fn detect_page(img: &GrayImage) -> PageDetection {
         confidence: crate::math::round3(confidence),
         reason: None,
     }
+}
+
+/// The image's colour along its main chroma axis, on the analysis grid.
+struct ColourChannel {
+    /// 128 + a gain × the chroma's offset along the axis from its median, smoothed.
+    image: GrayImage,
+    /// Distance from neutral (|Cb − 128| + |Cr − 128|) per analysis pixel.
+    saturation: Vec<f32>,
+}
+
+/// The colour channel of `chroma` on a `w`×`h` analysis grid of `f` image pixels per pixel;
+/// `None` when the image has next to no colour variation (a gray image, a neutral scene).
+fn colour_channel(chroma: &Chroma, w: u32, h: u32, f: u32) -> Option<ColourChannel> {
+    let (wu, hu) = (w as usize, h as usize);
+    let n = wu * hu;
+    let (mut cb, mut cr) = (vec![0f32; n], vec![0f32; n]);
+    let s = f as f64;
+    for y in 0..hu {
+        for x in 0..wu {
+            let (b, r) = chroma.at((x as f64 + 0.5) * s, (y as f64 + 0.5) * s);
+            cb[y * wu + x] = b;
+            cr[y * wu + x] = r;
+        }
+    }
+    // Principal axis of the (Cb, Cr) scatter about its median, with each offset limited to
+    // `CHROMA_CLIP` so that a small, strongly coloured object (a thumb, a mug) does not turn
+    // the axis away from the large, faint difference of page and desk.
+    let (mb, mr) = (median(&cb), median(&cr));
+    let (mut sbb, mut srr, mut sbr) = (0.0, 0.0, 0.0);
+    for (&b, &r) in cb.iter().zip(&cr) {
+        let db = (b as f64 - mb).clamp(-CHROMA_CLIP, CHROMA_CLIP);
+        let dr = (r as f64 - mr).clamp(-CHROMA_CLIP, CHROMA_CLIP);
+        sbb += db * db;
+        srr += dr * dr;
+        sbr += db * dr;
+    }
+    let (sbb, srr, sbr) = (sbb / n as f64, srr / n as f64, sbr / n as f64);
+    let half = 0.5 * (sbb - srr);
+    let lambda = 0.5 * (sbb + srr) + (half * half + sbr * sbr).sqrt();
+    if !(lambda >= MIN_CHROMA_SPREAD * MIN_CHROMA_SPREAD) {
+        return None;
+    }
+    let (ex, ey) = if sbr.abs() > 1e-12 {
+        (lambda - srr, sbr)
+    } else if sbb >= srr {
+        (1.0, 0.0)
+    } else {
+        (0.0, 1.0)
+    };
+    let norm = (ex * ex + ey * ey).sqrt();
+    let (ex, ey) = ((ex / norm) as f32, (ey / norm) as f32);
+    // Faint colour differences are stretched more, to a spread of `CHROMA_SPREAD_TO` levels.
+    let gain = (CHROMA_SPREAD_TO / lambda.sqrt()).clamp(CHROMA_GAIN_MIN, CHROMA_GAIN_MAX) as f32;
+    let mut img = GrayImage::new(w, h, 128);
+    let mut saturation = vec![0f32; n];
+    for (i, o) in img.data_mut().iter_mut().enumerate() {
+        let (db, dr) = (cb[i] - mb as f32, cr[i] - mr as f32);
+        let v = 128.0 + gain * (db * ex + dr * ey);
+        *o = v.round().clamp(0.0, 255.0) as u8;
+        saturation[i] = (cb[i] - 128.0).abs() + (cr[i] - 128.0).abs();
+    }
+    Some(ColourChannel {
+        image: smooth(&img),
+        saturation,
+    })
+}
+
+impl ColourChannel {
+    /// Whether the quadrilateral `q` (image pixels, `scale` per analysis pixel) is the less
+    /// coloured side: paper, not a coloured object on a neutral ground.
+    fn paper_inside(&self, q: &[Point; 4], scale: f64) -> bool {
+        let (w, h) = (self.image.width() as usize, self.image.height() as usize);
+        let q = q.map(|p| [p[0] / scale, p[1] / scale]);
+        let (mut sum_in, mut n_in, mut sum_out, mut n_out) = (0.0, 0usize, 0.0, 0usize);
+        for y in 0..h {
+            for x in 0..w {
+                let p = [x as f64 + 0.5, y as f64 + 0.5];
+                let s = self.saturation[y * w + x] as f64;
+                if contains(&q, p) {
+                    sum_in += s;
+                    n_in += 1;
+                } else {
+                    sum_out += s;
+                    n_out += 1;
+                }
+            }
+        }
+        n_in > 0 && n_out > 0 && sum_in / (n_in as f64) < sum_out / (n_out as f64)
+    }
+}
+
+/// The median of chroma samples (0 to 255), to a quarter level.
+fn median(v: &[f32]) -> f64 {
+    let mut hist = [0u32; 1024];
+    for &x in v {
+        hist[((x * 4.0).round() as usize).min(1023)] += 1;
+    }
+    let half = v.len().div_ceil(2) as u32;
+    let mut seen = 0;
+    for (i, &c) in hist.iter().enumerate() {
+        seen += c;
+        if seen >= half {
+            return i as f64 / 4.0;
+        }
+    }
+    128.0
+}
+
+/// Whether `p` lies inside the convex quadrilateral `q` (either winding).
+fn contains(q: &[Point; 4], p: Point) -> bool {
+    let mut sign = 0.0f64;
+    for i in 0..4 {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        let c = (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]);
+        if c != 0.0 {
+            if sign != 0.0 && c.signum() != sign {
+                return false;
+            }
+            sign = c.signum();
+        }
+    }
+    true
 }
 
 /// A document is not a sliver: a line of large text, or a rule between two lines, is.
@@ -513,6 +707,7 @@ fn sample(img: &GrayImage, p: Point) -> Option<f64> {
 
 /// Refines the corners at full resolution; the new corners and the share of edge points that
 /// agreed with the fitted sides.
+#[inline(never)]
 fn refine(
     img: &GrayImage,
     q: &[Point; 4],

@@ -13,9 +13,9 @@ use crate::math::round3;
 use crate::orientation::{orientation_of, TextSample};
 use crate::quality::{assess, PageFacts};
 use crate::{
-    detect_page, normalize_background, rectify, reduce_to_working, rotate, turn, Binarization,
-    Detection, Error, Format, GrayImage, Options, OrientationEstimate, PageReport, PageSource,
-    Point, Quality, Report, Timings, Warning,
+    detect_page_color, normalize_background, rectify, reduce_to_working, rotate, turn,
+    Binarization, Chroma, ChromaBuilder, Detection, Error, Format, GrayImage, Options,
+    OrientationEstimate, PageReport, PageSource, Point, Quality, Report, Timings, Warning,
 };
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
@@ -90,7 +90,14 @@ fn run_decoded(
         warnings: decoded.truncated.map(Warning::from).into_iter().collect(),
         ..Report::default()
     };
-    run(decoded.image, options, &mut report, timer, decode_ms)
+    run(
+        decoded.image,
+        decoded.chroma.as_ref(),
+        options,
+        &mut report,
+        timer,
+        decode_ms,
+    )
 }
 
 /// Runs the pipeline on raw RGBA pixels (a canvas `ImageData`), skipping decoding.
@@ -104,6 +111,9 @@ pub fn process_rgba(
     options.validate()?;
     let mut timer = Timer::new(clock);
     let gray = gray_from_rgba(data, width, height, &Limits::from(options))?;
+    let mut chroma = ChromaBuilder::new(width, height);
+    chroma.push_rows(data, 4);
+    let chroma = chroma.finish();
     let decode_ms = timer.lap("decode");
     let mut report = Report {
         input_format: "raw".into(),
@@ -111,12 +121,30 @@ pub fn process_rgba(
         exif_orientation: 1,
         ..Report::default()
     };
-    run(gray, options, &mut report, timer, decode_ms)
+    run(
+        gray,
+        chroma.as_ref(),
+        options,
+        &mut report,
+        timer,
+        decode_ms,
+    )
 }
 
 /// Runs the pipeline on an already decoded grayscale page.
 pub fn process_gray(
     gray: GrayImage,
+    options: &Options,
+    clock: Option<&dyn Clock>,
+) -> Result<Processed, Error> {
+    process_color(gray, None, options, clock)
+}
+
+/// Runs the pipeline on an already decoded page: its luma and, for page detection, its
+/// chroma (from a [`ChromaBuilder`] fed the same pixels).
+pub fn process_color(
+    gray: GrayImage,
+    chroma: Option<Chroma>,
     options: &Options,
     clock: Option<&dyn Clock>,
 ) -> Result<Processed, Error> {
@@ -129,12 +157,13 @@ pub fn process_gray(
         exif_orientation: 1,
         ..Report::default()
     };
-    run(gray, options, &mut report, timer, 0.0)
+    run(gray, chroma.as_ref(), options, &mut report, timer, 0.0)
 }
 
 /// The stages after decoding.
 fn run(
     img: GrayImage,
+    chroma: Option<&Chroma>,
     o: &Options,
     report: &mut Report,
     mut timer: Timer<'_>,
@@ -147,7 +176,7 @@ fn run(
     report.input_width = img.width();
     report.input_height = img.height();
 
-    let f = front(img, o, &mut timer, &mut t)?;
+    let f = front(img, chroma, o, &mut timer, &mut t)?;
     let mut img = f.img;
     let (scale, page_dpi) = (f.scale, f.page_dpi);
     report.scale = scale;
@@ -258,6 +287,7 @@ struct Front {
 /// orientation; fails with `poor_capture` when a rejected reason is found.
 fn front(
     img: GrayImage,
+    chroma: Option<&Chroma>,
     o: &Options,
     timer: &mut Timer<'_>,
     t: &mut Timings,
@@ -266,7 +296,7 @@ fn front(
         report: mut page,
         corners,
         facts,
-    } = find_page(&img, o)?;
+    } = find_page(&img, chroma, o)?;
     t.page_ms = timer.lap("page");
     let mut page_dpi = None;
     let (img, scale) = match corners {
@@ -351,20 +381,41 @@ fn front(
 pub fn detect(bytes: &[u8], options: &Options) -> Result<Detection, Error> {
     options.validate()?;
     let decoded = decode_image(bytes, &Limits::from(options))?;
-    detect_in(decoded.image, options)
+    detect_in(decoded.image, decoded.chroma.as_ref(), options)
+}
+
+/// [`detect`] on bytes the caller gives away, so that decoding needs no copy of them (the
+/// WebAssembly package calls this, which links one JPEG decoder, as [`process_owned`] does).
+pub fn detect_owned(bytes: Vec<u8>, options: &Options) -> Result<Detection, Error> {
+    options.validate()?;
+    let decoded = decode_image_owned(bytes, &Limits::from(options))?;
+    detect_in(decoded.image, decoded.chroma.as_ref(), options)
 }
 
 /// [`detect`] on an already decoded grayscale page (the npm package's canvas pixels).
 pub fn detect_gray(gray: GrayImage, options: &Options) -> Result<Detection, Error> {
-    options.validate()?;
-    Limits::from(options).check_dimensions(gray.width(), gray.height())?;
-    detect_in(gray, options)
+    detect_color(gray, None, options)
 }
 
-fn detect_in(img: GrayImage, options: &Options) -> Result<Detection, Error> {
+/// [`detect`] on an already decoded page with its chroma (the npm package's canvas pixels).
+pub fn detect_color(
+    gray: GrayImage,
+    chroma: Option<Chroma>,
+    options: &Options,
+) -> Result<Detection, Error> {
+    options.validate()?;
+    Limits::from(options).check_dimensions(gray.width(), gray.height())?;
+    detect_in(gray, chroma.as_ref(), options)
+}
+
+fn detect_in(
+    img: GrayImage,
+    chroma: Option<&Chroma>,
+    options: &Options,
+) -> Result<Detection, Error> {
     let mut timer = Timer::new(None);
     let mut t = Timings::default();
-    let f = front(img, options, &mut timer, &mut t)?;
+    let f = front(img, chroma, options, &mut timer, &mut t)?;
     let page = f.page.unwrap_or_default();
     Ok(Detection {
         corners: page.corners,
@@ -387,7 +438,7 @@ struct FoundPage {
 }
 
 /// The page to rectify: the caller's corners, or the detected ones.
-fn find_page(img: &GrayImage, o: &Options) -> Result<FoundPage, Error> {
+fn find_page(img: &GrayImage, chroma: Option<&Chroma>, o: &Options) -> Result<FoundPage, Error> {
     let (w, h) = (img.width() as f64, img.height() as f64);
     if let Some(c) = o.corners {
         // Half the frame beyond its edges is as far as a corner cut off by the frame can lie.
@@ -425,7 +476,7 @@ fn find_page(img: &GrayImage, o: &Options) -> Result<FoundPage, Error> {
             facts: PageFacts::default(),
         });
     }
-    let d = detect_page(img);
+    let d = detect_page_color(img, chroma);
     let cut_off = d.cut_off(img.width(), img.height());
     let round = |q: [Point; 4]| q.map(|p| p.map(|v| (v * 100.0).round() / 100.0));
     let report = PageReport {

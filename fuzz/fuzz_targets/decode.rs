@@ -19,8 +19,14 @@ fuzz_target!(|data: &[u8]| {
     let probed = probe_image(data, &limits);
     if let Ok(d) = decode_image(data, &limits) {
         if let Ok(info) = probed {
-            let (w, h) = (d.image.width().max(d.image.height()), d.image.width().min(d.image.height()));
-            assert_eq!((info.width.max(info.height), info.width.min(info.height)), (w, h));
+            let (w, h) = (
+                d.image.width().max(d.image.height()),
+                d.image.width().min(d.image.height()),
+            );
+            assert_eq!(
+                (info.width.max(info.height), info.width.min(info.height)),
+                (w, h)
+            );
         }
         let (w, h) = (d.image.width() as u64, d.image.height() as u64);
         assert!(w * h <= limits.max_pixels && w.max(h) <= 8192);

@@ -1,5 +1,5 @@
-//! Fuzzes the photo stages on raw pixels: page detection, orientation and the quality verdict
-//! on any gray image, and rectification through any four corners (collinear, crossing, far
+//! Fuzzes the photo stages on raw pixels: page detection (in the luma and in any colour),
+//! orientation and the quality verdict on any gray image, and rectification through any four corners (collinear, crossing, far
 //! outside, NaN or infinite): `Ok` or a typed `Err`, never a panic.
 //!
 //! Layout of an input: 32 bytes of corners (eight little-endian `f32`), 2 bytes of width, then
@@ -7,7 +7,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scanprep::{detect_gray, process_gray, Format, GrayImage, Options, PageSize};
+use scanprep::{
+    detect_color, detect_gray, process_gray, ChromaBuilder, Format, GrayImage, Options, PageSize,
+};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 36 {
@@ -27,6 +29,20 @@ fuzz_target!(|data: &[u8]| {
         ..Options::default()
     };
     let _ = detect_gray(img.clone(), &options);
+    // The same bytes read as RGB too: the colour search on any chroma.
+    let mut chroma = ChromaBuilder::new(width, height);
+    for row in 0..height as usize {
+        let rgb: Vec<u8> = (0..3 * width as usize)
+            .map(|i| {
+                pixels
+                    .get((row * width as usize * 3 + i) % pixels.len().max(1))
+                    .copied()
+                    .unwrap_or(128)
+            })
+            .collect();
+        chroma.push_rows(&rgb, 3);
+    }
+    let _ = detect_color(img.clone(), chroma.finish(), &options);
     let manual = Options {
         corners: Some(corners),
         page_size: if data[33] % 2 == 0 {

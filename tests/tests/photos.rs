@@ -7,7 +7,9 @@ use scanprep::eval::smartdoc_jaccard;
 use scanprep::{
     detect_gray, process_gray, turn, Error, GrayImage, Options, PageSource, Point, QualityReason,
 };
-use scanprep_fixtures::{render_perspective, Background, Capture, PerspectiveSpec};
+use scanprep_fixtures::{
+    render_perspective, render_perspective_color, Background, Capture, PerspectiveSpec,
+};
 
 /// A 1080p frame of a page on a plain desk, fully in view, no finger, 16 pt text.
 fn frame() -> (scanprep_fixtures::PerspectivePhoto, PerspectiveSpec) {
@@ -183,4 +185,46 @@ fn a_rejected_reason_fails_with_the_verdict() {
         }
         other => panic!("expected poor_capture, got {other:?}"),
     }
+}
+
+/// A white page on a faintly tinted white desk (seed 33 of the tuning set), as a phone's
+/// colour JPEG: the luma shows no page, the colour does.
+#[test]
+fn white_paper_on_a_light_desk_is_found_by_its_colour() {
+    let spec = PerspectiveSpec::random(33, Capture::Video1080p);
+    assert_eq!(spec.background, Background::WhiteOnWhite);
+    let photo = render_perspective_color(&spec);
+    let decoded = scanprep::decode_image(&photo.jpeg, &Default::default()).unwrap();
+    let chroma = decoded
+        .chroma
+        .clone()
+        .expect("a colour JPEG keeps its chroma");
+    assert_eq!(scanprep::detect_page(&decoded.image).corners, None);
+
+    // Through the engine's entry points: encoded bytes and raw RGBA pixels.
+    let found = scanprep::detect(&photo.jpeg, &Options::default()).unwrap();
+    let corners = found.corners.expect("the page, found by its colour");
+    assert!(jaccard(&corners, &spec, &photo.corners) > 0.98);
+    let rgba: Vec<u8> = photo
+        .rgb
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 255])
+        .collect();
+    let out =
+        scanprep::process_rgba(&rgba, spec.width, spec.height, &gray_options(), None).unwrap();
+    let page = out.report.page.expect("a page report");
+    assert!(jaccard(&page.corners.unwrap(), &spec, &photo.corners) > 0.98);
+
+    // The same luma without its colour: no page, and nothing cropped.
+    let gray = scanprep::detect_color(decoded.image, None, &Options::default()).unwrap();
+    assert_eq!(gray.corners, None);
+    let with = scanprep::detect_color(
+        scanprep::decode_image(&photo.jpeg, &Default::default())
+            .unwrap()
+            .image,
+        Some(chroma),
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(with.corners, found.corners);
 }

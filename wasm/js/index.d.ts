@@ -31,7 +31,9 @@ export interface Options {
    * report warns (default false: a `truncated_image` error). */
   allowTruncated?: boolean;
   /** Find the page in a photo and rectify its perspective (default true); a scan, or a page
-   * that fills the frame, has no page to find and is left as it is. */
+   * that fills the frame, has no page to find and is left as it is. Where the brightness shows
+   * no page (white paper on a light desk), the page is looked for in the colour too (JPEG, PNG,
+   * WebP and canvas pixels). */
   detectPage?: boolean;
   /** The page's four corners, clockwise from its top-left: skips detection (a manual fix). */
   corners?: [Point, Point, Point, Point] | null;

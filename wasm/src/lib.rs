@@ -105,7 +105,7 @@ pub fn process(
 #[wasm_bindgen]
 pub fn detect(bytes: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
     let options = parse_options(options)?;
-    let found = scanprep::detect(&bytes, &options).map_err(js_error)?;
+    let found = scanprep::detect_owned(bytes, &options).map_err(js_error)?;
     to_js(&found)
 }
 
@@ -117,6 +117,8 @@ pub struct RgbaPage {
     width: u32,
     height: u32,
     filled: usize,
+    /// The colour's block means, for page detection (two bytes per analysis pixel).
+    chroma: scanprep::ChromaBuilder,
     options: Options,
 }
 
@@ -135,6 +137,7 @@ impl RgbaPage {
             width,
             height,
             filled: 0,
+            chroma: scanprep::ChromaBuilder::new(width, height),
             options,
         })
     }
@@ -148,6 +151,7 @@ impl RgbaPage {
             return Err(js_error(self.mismatch(rgba.len())));
         }
         scanprep::gray_from_rgba_pixels(rgba, &mut self.gray[self.filled..self.filled + pixels]);
+        self.chroma.push_rows(rgba, 4);
         self.filled += pixels;
         Ok(())
     }
@@ -155,9 +159,10 @@ impl RgbaPage {
     /// Runs the pipeline on the page once every row has arrived; the page is consumed.
     pub fn process(self, progress: Option<js_sys::Function>) -> Result<Output, JsValue> {
         let input_bytes = self.gray.len() as u64 * 4;
-        let (gray, options) = self.into_page()?;
+        let (gray, chroma, options) = self.into_page()?;
         let clock = JsClock { progress };
-        let mut out = scanprep::process_gray(gray, &options, Some(&clock)).map_err(js_error)?;
+        let mut out =
+            scanprep::process_color(gray, chroma, &options, Some(&clock)).map_err(js_error)?;
         out.report.input_bytes = input_bytes;
         output(out)
     }
@@ -167,21 +172,21 @@ impl RgbaPage {
 impl RgbaPage {
     /// [`detect`] on the page once every row has arrived; the page is consumed.
     pub fn detect(self) -> Result<JsValue, JsValue> {
-        let (gray, options) = self.into_page()?;
-        let found = scanprep::detect_gray(gray, &options).map_err(js_error)?;
+        let (gray, chroma, options) = self.into_page()?;
+        let found = scanprep::detect_color(gray, chroma, &options).map_err(js_error)?;
         to_js(&found)
     }
 }
 
 impl RgbaPage {
-    /// The gray page and its options, once every row has arrived.
-    fn into_page(self) -> Result<(GrayImage, Options), JsValue> {
+    /// The gray page, its chroma and its options, once every row has arrived.
+    fn into_page(self) -> Result<(GrayImage, Option<scanprep::Chroma>, Options), JsValue> {
         if self.filled != self.gray.len() {
             let received = self.filled as u64 * 4;
             return Err(js_error(self.mismatch_total(received)));
         }
         let gray = GrayImage::from_raw(self.width, self.height, self.gray).map_err(js_error)?;
-        Ok((gray, self.options))
+        Ok((gray, self.chroma.finish(), self.options))
     }
 
     fn mismatch(&self, strip: usize) -> Error {

@@ -5,15 +5,18 @@
 //!
 //! `page_eval files F...` prints what is found in each file (scans should find no page).
 //!
-//! `page_eval synthetic FROM TO [video|photo] [--save DIR]` renders perspective photos (seeds
-//! FROM..TO, the background cycling with the seed) with exact corners and scores them the
-//! same way, per background; `--save` writes the frames as PNG.
+//! `page_eval synthetic FROM TO [video|photo] [--color] [--save DIR]` renders perspective
+//! photos (seeds FROM..TO, the background cycling with the seed) with exact corners and scores
+//! them the same way, per background; `--color` renders them in colour and detects from the
+//! colour JPEG's luma and chroma; `--save` writes the frames (PNG, or the JPEG).
+//!
+//! Real frames and files are decoded as `scanprep detect` decodes them, colour included.
 
 use std::path::Path;
 use std::time::Instant;
 
 use scanprep::eval::smartdoc_jaccard;
-use scanprep::{decode_image, detect_page, Limits, Point};
+use scanprep::{decode_image, detect_page, detect_page_color, Limits, Point};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,11 +53,9 @@ fn smartdoc(dir: &Path) {
                 .unwrap()
         );
         let bytes = std::fs::read(dir.join(&file)).expect("the frame");
-        let img = decode_image(&bytes, &Limits::default())
-            .expect("decodes")
-            .image;
+        let decoded = decode_image(&bytes, &Limits::default()).expect("decodes");
         let t = Instant::now();
-        let d = detect_page(&img);
+        let d = detect_page_color(&decoded.image, decoded.chroma.as_ref());
         let ms = t.elapsed().as_secs_f64() * 1e3;
         let j = smartdoc_jaccard(
             d.corners.as_ref(),
@@ -86,7 +87,7 @@ fn files(paths: &[String]) {
             continue;
         };
         let (w, h) = (d.image.width(), d.image.height());
-        let r = detect_page(&d.image);
+        let r = detect_page_color(&d.image, d.chroma.as_ref());
         found += r.corners.is_some() as usize;
         println!(
             "{p}\t{w}x{h}\tconfidence {:.3}\t{:?}\t{:?}",
@@ -97,7 +98,10 @@ fn files(paths: &[String]) {
 }
 
 fn synthetic(args: &[String]) {
-    use scanprep_fixtures::{render_perspective, Background, Capture, PerspectiveSpec};
+    use scanprep_fixtures::{
+        render_perspective, render_perspective_color, Background, Capture, PerspectiveSpec,
+    };
+    let color = args.iter().any(|a| a == "--color");
     let seeds = scanprep_benches::seed_range(args, 50);
     let capture = scanprep_benches::capture_arg(args, Capture::Video1080p);
     let save = args
@@ -110,20 +114,36 @@ fn synthetic(args: &[String]) {
     let mut ms_all = Vec::new();
     for seed in seeds {
         let spec = PerspectiveSpec::random(seed, capture);
-        let photo = render_perspective(&spec);
-        if let Some(dir) = &save {
-            let _ = std::fs::create_dir_all(dir);
-            let _ = std::fs::write(
-                dir.join(format!("{seed}-{}.png", spec.background.name())),
-                scanprep_fixtures::fixtures::png_gray(&photo.image),
-            );
-        }
-        let t = Instant::now();
-        let d = detect_page(&photo.image);
-        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let name = spec.background.name();
+        let (d, ms, truth) = if color {
+            // The colour JPEG as a phone saves it, through the decoder (luma and chroma).
+            let photo = render_perspective_color(&spec);
+            if let Some(dir) = &save {
+                let _ = std::fs::create_dir_all(dir);
+                let _ = std::fs::write(dir.join(format!("{seed}-{name}.jpg")), &photo.jpeg);
+            }
+            let t = Instant::now();
+            let decoded = decode_image(&photo.jpeg, &Limits::default()).expect("own JPEG");
+            let t_page = Instant::now();
+            let d = detect_page_color(&decoded.image, decoded.chroma.as_ref());
+            let _ = t;
+            (d, t_page.elapsed().as_secs_f64() * 1e3, photo.corners)
+        } else {
+            let photo = render_perspective(&spec);
+            if let Some(dir) = &save {
+                let _ = std::fs::create_dir_all(dir);
+                let _ = std::fs::write(
+                    dir.join(format!("{seed}-{name}.png")),
+                    scanprep_fixtures::fixtures::png_gray(&photo.image),
+                );
+            }
+            let t = Instant::now();
+            let d = detect_page(&photo.image);
+            (d, t.elapsed().as_secs_f64() * 1e3, photo.corners)
+        };
         ms_all.push(ms);
         let (pw, ph) = (spec.page.width as f64, spec.page.height as f64);
-        let j = smartdoc_jaccard(d.corners.as_ref(), &photo.corners, (pw, ph));
+        let j = smartdoc_jaccard(d.corners.as_ref(), &truth, (pw, ph));
         println!(
             "seed {seed}\t{}\tfinger {}\tglare {:.2}\tjaccard {j:.4}\tconfidence {:.3}\t{ms:.1} ms\t{:?}",
             spec.background.name(),

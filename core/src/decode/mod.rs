@@ -9,7 +9,7 @@
 //! with `image-webp` into RGB(A), reduced to luma in place. Luma uses ITU-R BT.601 weights in
 //! integer arithmetic, so every target gives the same bytes.
 
-use crate::{Error, GrayImage, Options};
+use crate::{Chroma, Error, GrayImage, Options};
 
 mod jpeg;
 mod png;
@@ -82,6 +82,9 @@ pub struct Decoded {
     pub exif_orientation: u8,
     /// Set when the file was cut short and `allow_truncated` let it through.
     pub truncated: Option<Truncation>,
+    /// The colour, reduced to block means (upright as `image`), for page detection; `None`
+    /// for gray images and for the decoders that do not keep it (progressive JPEG, TIFF).
+    pub chroma: Option<Chroma>,
 }
 
 /// What a file cut short is missing, in rows of the image as stored (before EXIF orientation).
@@ -99,6 +102,8 @@ pub(super) struct Stored {
     pub(super) image: GrayImage,
     pub(super) orientation: u8,
     pub(super) rows_present: Option<u32>,
+    /// The chroma block means, from a colour image's decoder that keeps them.
+    pub(super) chroma: Option<Chroma>,
 }
 
 impl Stored {
@@ -122,6 +127,7 @@ impl Stored {
             image,
             orientation,
             rows_present: None,
+            chroma: None,
         }
     }
 }
@@ -158,12 +164,15 @@ fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Er
             height: t.height,
         });
     }
+    let (w, h) = (stored.image.width(), stored.image.height());
+    let chroma = stored.chroma.map(|c| c.oriented(stored.orientation, w, h));
     let image = apply_orientation(stored.image, stored.orientation);
     Ok(Decoded {
         image,
         format: format_name,
         exif_orientation: stored.orientation,
         truncated,
+        chroma,
     })
 }
 
@@ -669,6 +678,64 @@ mod tests {
                 max_bytes: 4
             })
         ));
+    }
+
+    #[test]
+    fn colour_files_keep_their_chroma_as_block_means() {
+        use image::ImageEncoder;
+        // A beige desk on the left, near-white paper on the right.
+        let (w, h) = (64u32, 48u32);
+        let mut rgb = Vec::new();
+        for _ in 0..h {
+            for x in 0..w {
+                rgb.extend_from_slice(if x < 32 {
+                    &[200, 180, 120]
+                } else {
+                    &[240, 240, 240]
+                });
+            }
+        }
+        // JFIF chroma of the beige: Cb 94.6, Cr 142.9.
+        let jpeg = {
+            let mut out = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+                .encode(&rgb, w, h, image::ExtendedColorType::Rgb8)
+                .unwrap();
+            out
+        };
+        let png = {
+            let mut out = Vec::new();
+            image::codecs::png::PngEncoder::new(&mut out)
+                .write_image(&rgb, w, h, image::ExtendedColorType::Rgb8)
+                .unwrap();
+            out
+        };
+        for bytes in [jpeg, png] {
+            let d = decode_image(&bytes, &Limits::default()).unwrap();
+            let c = d.chroma.expect("colour kept");
+            let (cb, cr) = c.at(8.0, 24.0);
+            assert!(
+                (cb - 94.6).abs() < 3.0 && (cr - 142.9).abs() < 3.0,
+                "{cb} {cr}"
+            );
+            let (cb, cr) = c.at(56.0, 24.0);
+            assert!(
+                (cb - 128.0).abs() < 2.0 && (cr - 128.0).abs() < 2.0,
+                "{cb} {cr}"
+            );
+        }
+        // Gray files have none.
+        let gray = {
+            let mut out = Vec::new();
+            image::codecs::png::PngEncoder::new(&mut out)
+                .write_image(&[128; 64], 8, 8, image::ExtendedColorType::L8)
+                .unwrap();
+            out
+        };
+        assert!(decode_image(&gray, &Limits::default())
+            .unwrap()
+            .chroma
+            .is_none());
     }
 
     #[test]

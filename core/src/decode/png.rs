@@ -30,7 +30,7 @@ use super::{
     decode_error, exif_orientation, luma, luma_of, over_white, scale16, unpack_depth, Limits,
     Native, Stored,
 };
-use crate::{Error, GrayImage};
+use crate::{ChromaBuilder, Error, GrayImage};
 
 /// The eight bytes every PNG starts with.
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
@@ -61,10 +61,22 @@ pub(super) fn decode_png(bytes: &[u8], limits: &Limits) -> Result<Stored, Error>
     let mut out = vec![if header.interlaced { 255 } else { 0 }; pixels];
     let mut data = ImageData::new(bytes, head.idat);
     let mut rows = 0u32;
+    // Colour for page detection: 8-bit RGB(A) rows, as they go by (not interlaced files).
+    let mut chroma = reduce
+        .rgb8_channels()
+        .filter(|_| !header.interlaced)
+        .map(|_| ChromaBuilder::new(header.width, header.height));
     let read = if header.interlaced {
         read_adam7(&mut data, header, &reduce, &mut out)
     } else {
-        read_rows(&mut data, header, &reduce, &mut out, &mut rows)
+        read_rows(
+            &mut data,
+            header,
+            &reduce,
+            &mut out,
+            &mut rows,
+            chroma.as_mut(),
+        )
     }
     .and_then(|()| {
         rows = header.height;
@@ -84,6 +96,9 @@ pub(super) fn decode_png(bytes: &[u8], limits: &Limits) -> Result<Stored, Error>
     Ok(Stored {
         image: GrayImage::from_raw(header.width, header.height, out)?,
         orientation,
+        chroma: chroma
+            .filter(|_| rows_present.is_none())
+            .and_then(ChromaBuilder::finish),
         rows_present,
     })
 }
@@ -439,6 +454,15 @@ impl Reduce {
         })
     }
 
+    /// Bytes per pixel of 8-bit RGB or RGBA rows, whose colour is kept; `None` for the rest.
+    fn rgb8_channels(&self) -> Option<usize> {
+        match self {
+            Reduce::Native(Native::Rgb8) | Reduce::Rgb8Key { .. } => Some(3),
+            Reduce::Native(Native::Rgba8) => Some(4),
+            _ => None,
+        }
+    }
+
     /// Reduces one unfiltered row `raw` to `out.len()` gray pixels.
     fn row(&self, raw: &[u8], out: &mut [u8]) -> Result<(), Error> {
         match self {
@@ -510,6 +534,7 @@ fn read_rows(
     reduce: &Reduce,
     out: &mut [u8],
     rows: &mut u32,
+    mut chroma: Option<&mut ChromaBuilder>,
 ) -> Result<(), Error> {
     let w = h.width as usize;
     if let Reduce::Copy = reduce {
@@ -540,6 +565,9 @@ fn read_rows(
         };
         unfilter(filter, line, prev.get(1..).unwrap_or_default(), step)?;
         reduce.row(line, row)?;
+        if let (Some(c), Some(channels)) = (chroma.as_deref_mut(), reduce.rgb8_channels()) {
+            c.push_rows(line, channels);
+        }
         std::mem::swap(&mut cur, &mut prev);
         *rows += 1;
     }

@@ -639,6 +639,7 @@ pub(super) fn decode_tiff(bytes: &[u8], limits: &Limits) -> Result<Stored, Error
         image: GrayImage::from_raw(w32, h32, out)?,
         orientation,
         rows_present,
+        chroma: None,
     })
 }
 

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use image_webp::{DecodingError, WebPDecoder};
 
 use super::{decode_error, exif_orientation, to_luma_in_place, Limits, Native, Stored};
-use crate::{Error, GrayImage};
+use crate::{Chroma, ChromaBuilder, Error, GrayImage};
 
 /// Decodes a WebP to gray; also returns its EXIF orientation. A file shorter than its RIFF
 /// header says is cut short; the decoder cannot read such a file in part, so it is a
@@ -18,7 +18,10 @@ pub(super) fn decode_webp(bytes: &[u8], limits: &Limits) -> Result<Stored, Error
         .map_or(0, |b: [u8; 4]| u32::from_le_bytes(b) as u64);
     let cut = (bytes.len() as u64) < riff_len.saturating_add(8);
     if !cut {
-        return decode_whole(bytes, limits).map(|(g, o)| Stored::whole(g, o));
+        return decode_whole(bytes, limits).map(|(g, o, chroma)| Stored {
+            chroma,
+            ..Stored::whole(g, o)
+        });
     }
     let cut_short = |height| Error::TruncatedImage {
         format: "webp",
@@ -31,10 +34,11 @@ pub(super) fn decode_webp(bytes: &[u8], limits: &Limits) -> Result<Stored, Error
     }
     match decode_whole(bytes, limits) {
         // Everything the pixels need was there (only trailing metadata is missing).
-        Ok((g, o)) => Ok(Stored {
+        Ok((g, o, chroma)) => Ok(Stored {
             rows_present: Some(g.height()),
             image: g,
             orientation: o,
+            chroma,
         }),
         Err(e) if e.is_limit() => Err(e),
         Err(_) => Err(cut_short(height)),
@@ -65,7 +69,8 @@ pub(super) fn probe_webp(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, boo
     Ok((w, h, complete))
 }
 
-fn decode_whole(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error> {
+/// The luma, its EXIF orientation and its chroma block means.
+fn decode_whole(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8, Option<Chroma>), Error> {
     let err = |e: DecodingError| match e {
         DecodingError::ImageTooLarge | DecodingError::MemoryLimitExceeded => Error::ImageTooLarge {
             width: 0,
@@ -96,6 +101,8 @@ fn decode_whole(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8), Error>
         .ok_or_else(|| decode_error("webp", "inconsistent buffer size"))?;
     let mut buf = vec![0u8; size];
     dec.read_image(&mut buf).map_err(err)?;
+    let mut chroma = ChromaBuilder::new(w, h);
+    chroma.push_rows(&buf, layout.bytes_per_pixel());
     to_luma_in_place(&mut buf, layout, n);
-    GrayImage::from_raw(w, h, buf).map(|g| (g, orientation))
+    GrayImage::from_raw(w, h, buf).map(|g| (g, orientation, chroma.finish()))
 }

@@ -14,7 +14,7 @@ use super::super::{decode_error, exif_orientation, Limits};
 use super::huffman::{BadScan, Bits, Table};
 use super::idct::{dc_only, idct_block};
 use super::structure::Markers;
-use crate::{Error, GrayImage};
+use crate::{Chroma, Error, GrayImage};
 
 /// The file is not a valid baseline JPEG; says what is wrong.
 #[derive(Debug, Clone, Copy)]
@@ -154,7 +154,7 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<Stored>, Er
                 }
                 match scan(bytes, &mut pos, seg, frame, &tables, restart_interval) {
                     Err(Corrupt(why)) => return corrupt(why),
-                    Ok(Some((image, rows))) => {
+                    Ok(Some((image, rows, chroma))) => {
                         // A whole luma plane in a file that stops before its end marker (the
                         // chroma scans or the marker itself cut off) is cut short too.
                         let whole = rows == frame.height && reaches_end(bytes, pos);
@@ -162,6 +162,7 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<Stored>, Er
                             image,
                             orientation: orientation.unwrap_or(1),
                             rows_present: (!whole).then_some(rows as u32),
+                            chroma: chroma.and_then(|c| c.finish(frame)),
                         }));
                     }
                     // A scan without the luma: read on.
@@ -275,10 +276,11 @@ pub(super) fn end_of_scan(bytes: &[u8], pos: usize) -> usize {
     bytes.len()
 }
 
-/// One scan (SOS header `seg`, data from `pos`, left at the scan's end): the luma image and
-/// its whole rows when the scan holds the first component, `None` when it does not (its data
-/// is skipped). Where the data ends before the last block, the rows from the first cut block
-/// row on are white.
+/// One scan (SOS header `seg`, data from `pos`, left at the scan's end): the luma image, its
+/// whole rows and, for a scan of all three components, the chroma block means, when the scan
+/// holds the first component; `None` when it does not (its data is skipped). Where the data
+/// ends before the last block, the rows from the first cut block row on are white.
+#[allow(clippy::type_complexity)]
 fn scan(
     bytes: &[u8],
     pos: &mut usize,
@@ -286,7 +288,7 @@ fn scan(
     frame: &Frame,
     tables: &Tables,
     restart_interval: usize,
-) -> Result<Option<(GrayImage, usize)>, Corrupt> {
+) -> Result<Option<(GrayImage, usize, Option<ChromaDc>)>, Corrupt> {
     const TRUNCATED: Corrupt = Corrupt("a truncated scan header");
     let ns = *seg.first().ok_or(TRUNCATED)? as usize;
     let spec = seg.get(1..1 + 2 * ns).ok_or(TRUNCATED)?;
@@ -335,6 +337,9 @@ fn scan(
     } else {
         (frame.hmax, frame.vmax)
     };
+    // The chroma's DC coefficients, when both chroma planes are in this scan, alike sampled.
+    let (mw, mh) = (w.div_ceil(8 * mcu_w), h.div_ceil(8 * mcu_h));
+    let mut chroma = ChromaDc::new(frame, &comps, tables, mw, mh);
     let mut plan = Vec::new();
     for (si, &(ci, dc, ac)) in comps.iter().enumerate() {
         let (ch, cv) = if ns == 1 {
@@ -345,16 +350,17 @@ fn scan(
         for v in 0..cv {
             for u in 0..ch {
                 let luma = (ci == 0).then_some((u, v));
+                let colour = (ci > 0 && chroma.is_some()).then(|| (ci - 1, u, v));
                 plan.push(Job {
                     dc,
                     ac,
                     pred: si,
                     luma,
+                    colour,
                 });
             }
         }
     }
-    let (mw, mh) = (w.div_ceil(8 * mcu_w), h.div_ceil(8 * mcu_h));
     // The first MCU row that the data does not reach.
     let mut cut = None;
     'rows: for my in 0..mh {
@@ -375,7 +381,14 @@ fn scan(
                         let pred = &mut preds[job.pred & 3];
                         out.block(&mut bits, job.dc, job.ac, pred, &q, bx, by)?;
                     }
-                    None => bits.skip_block(job.dc, job.ac, &mut skipped)?,
+                    None => match (job.colour, chroma.as_mut()) {
+                        (Some((plane, u, v)), Some(c)) => {
+                            let pred = &mut preds[job.pred & 3];
+                            let at = (my * c.v + v) * c.across + mx * c.h + u;
+                            c.block(&mut bits, job.dc, job.ac, pred, plane, at)?;
+                        }
+                        _ => bits.skip_block(job.dc, job.ac, &mut skipped)?,
+                    },
                 }
             }
         }
@@ -393,9 +406,103 @@ fn scan(
         None => h,
     };
     *pos = end_of_scan(bytes, bits.position().saturating_sub(8).max(start));
+    // Chroma of a cut scan is not worth keeping.
+    let chroma = chroma.filter(|_| cut.is_none());
     GrayImage::from_raw(w as u32, h as u32, out.px)
-        .map(|img| Some((img, rows)))
+        .map(|img| Some((img, rows, chroma)))
         .map_err(|_| Corrupt("an image of the wrong size"))
+}
+
+/// The mean of each chroma block (its DC coefficient), gathered while the luma is decoded:
+/// the colour that page detection looks at, for the price of a multiplication per block.
+struct ChromaDc {
+    /// Blocks per MCU of each chroma component, across and down.
+    h: usize,
+    v: usize,
+    /// Blocks across and down each plane (whole MCUs).
+    across: usize,
+    down: usize,
+    /// Dequantisers of the DC coefficient of Cb and Cr, padded as `Bits::block` reads them.
+    q: [[i32; 80]; 2],
+    planes: [Vec<u8>; 2],
+    scratch: [i16; 64],
+}
+
+impl ChromaDc {
+    /// For an interleaved scan of Y, Cb and Cr (in that frame order), with both chroma
+    /// components sampled alike and their quantisation tables present; `None` otherwise.
+    fn new(
+        frame: &Frame,
+        comps: &[(usize, &Table, &Table)],
+        tables: &Tables,
+        mw: usize,
+        mh: usize,
+    ) -> Option<ChromaDc> {
+        if comps.len() != 3 || frame.comps.len() != 3 || !comps.iter().map(|c| c.0).eq(0..3) {
+            return None;
+        }
+        let (cb, cr) = (&frame.comps[1], &frame.comps[2]);
+        if (cb.h, cb.v) != (cr.h, cr.v) {
+            return None;
+        }
+        let dc_of = |c: &Component| -> Option<[i32; 80]> {
+            let mut q = [0; 80];
+            q[0] = tables.quant.get(c.tq)?.as_ref()?[0];
+            Some(q)
+        };
+        let (across, down) = (mw * cb.h, mh * cb.v);
+        Some(ChromaDc {
+            h: cb.h,
+            v: cb.v,
+            across,
+            down,
+            q: [dc_of(cb)?, dc_of(cr)?],
+            planes: [vec![128; across * down], vec![128; across * down]],
+            scratch: [0; 64],
+        })
+    }
+
+    /// Reads one block of chroma `plane` (0: Cb, 1: Cr) and keeps its mean at `at`.
+    #[inline(always)]
+    fn block(
+        &mut self,
+        bits: &mut Bits,
+        dc: &Table,
+        ac: &Table,
+        pred: &mut i32,
+        plane: usize,
+        at: usize,
+    ) -> Result<(), Corrupt> {
+        let q = &self.q[plane & 1];
+        bits.block(dc, ac, pred, q, &mut self.scratch)?;
+        if let Some(p) = self.planes[plane & 1].get_mut(at) {
+            *p = dc_only(self.scratch[0]);
+        }
+        Ok(())
+    }
+
+    /// The planes cropped to the image, as a [`Chroma`] of blocks of luma pixels.
+    fn finish(self, frame: &Frame) -> Option<Chroma> {
+        let (sx, sy) = (
+            8 * frame.hmax / self.h.max(1),
+            8 * frame.vmax / self.v.max(1),
+        );
+        let (n, m) = (frame.width.div_ceil(sx), frame.height.div_ceil(sy));
+        if n > self.across || m > self.down {
+            return None;
+        }
+        // In place: row r's first n samples move to r × n.
+        let across = self.across;
+        let crop = |mut p: Vec<u8>| -> Option<GrayImage> {
+            for r in 0..m {
+                p.copy_within(r * across..r * across + n, r * n);
+            }
+            p.truncate(n * m);
+            GrayImage::from_raw(n as u32, m as u32, p).ok()
+        };
+        let [cb, cr] = self.planes;
+        Chroma::new(crop(cb)?, crop(cr)?, sx as u32, sy as u32)
+    }
 }
 
 /// One block of an MCU: its tables, its DC prediction slot, and for a luma block its
@@ -405,6 +512,8 @@ struct Job<'t> {
     ac: &'t Table,
     pred: usize,
     luma: Option<(usize, usize)>,
+    /// For a chroma block whose mean is kept: its plane and position in the MCU.
+    colour: Option<(usize, usize, usize)>,
 }
 
 /// The luma plane being decoded, with the scratch blocks.

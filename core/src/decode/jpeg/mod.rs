@@ -46,6 +46,7 @@ pub(super) fn decode_jpeg<T: AsRef<[u8]>>(bytes: T, limits: &Limits) -> Result<S
             orientation,
             // The general decoder does not say which rows it reached: none is vouched for.
             rows_present: (!checked.whole).then_some(0),
+            chroma: None,
         }),
     }
 }
