@@ -4,8 +4,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use scanprep::{
-    binarize, clean, detect_skew, encode_g4_tiff, encode_png_bilevel, normalize_background,
-    reduce_to_working, rotate, BinarizeParams, CleanParams, Limits,
+    binarize, clean, detect_skew, encode_g4_tiff, encode_png_bilevel, measure_text,
+    normalize_background, reduce_to_working, rotate, BinarizeParams, CleanParams, Limits,
 };
 use scanprep_benches::{a4_gray, photo_gray, photo_jpeg};
 
@@ -40,6 +40,7 @@ fn stages(c: &mut Criterion, name: &str, page: &scanprep::GrayImage) {
             criterion::BatchSize::LargeInput,
         )
     });
+    g.bench_function("text_size", |b| b.iter(|| measure_text(black_box(&bits))));
     g.bench_function("encode_g4", |b| {
         b.iter(|| encode_g4_tiff(black_box(&bits), Some(300)))
     });

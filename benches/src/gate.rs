@@ -3,7 +3,7 @@
 //!
 //! The driver generates every input natively once ([`prepare_inputs`]): the A4 page and the
 //! 12 MP photo, and the output of each stage, which is the input of the next (decode → resize →
-//! background → skew → rotate → binarize → clean → Group 4, as the pipeline chains them). The
+//! background → skew → rotate → binarize → clean → text size → Group 4, as the pipeline chains them). The
 //! target then loads one input from disk, outside the measured code, and runs [`measured`],
 //! the one function callgrind counts (`--toggle-collect`), so that neither fixture generation
 //! nor file reading is counted.
@@ -14,15 +14,16 @@ use std::path::Path;
 
 use scanprep::{
     binarize, clean, decode_image, detect_orientation, detect_page, detect_skew, encode_g4_tiff,
-    normalize_background, process, process_gray, rectify, reduce_to_working, resize_area, rotate,
-    BinarizeParams, BitImage, CleanParams, GrayImage, Limits, Options, PageSize, PaperSize, Point,
+    measure_text, normalize_background, process, process_gray, rectify, reduce_to_working,
+    resize_area, rotate, BinarizeParams, BitImage, CleanParams, GrayImage, Limits, Options,
+    PageSize, PaperSize, Point,
 };
 
 /// The function callgrind counts, as a `--toggle-collect` pattern.
 pub const TOGGLE_PATTERN: &str = "*scanprep_benches::gate::measured*";
 
 /// The stages, in pipeline order, then the whole pipelines.
-const STAGES: [&str; 8] = [
+const STAGES: [&str; 9] = [
     "decode",
     "resize",
     "background",
@@ -30,6 +31,7 @@ const STAGES: [&str; 8] = [
     "rotate",
     "binarize",
     "clean",
+    "text_size",
     "encode_g4",
 ];
 
@@ -76,6 +78,8 @@ pub enum Job {
     Binarize(GrayImage),
     /// Bilevel page → `clean` (defaults: despeckle, remove borders).
     Clean(BitImage),
+    /// Cleaned bilevel page → `measure_text` (the x-height text sizing decides on).
+    TextSize(BitImage),
     /// Cleaned bilevel page → `encode_g4_tiff`.
     EncodeG4(BitImage),
     /// Encoded image bytes → `process` with default options.
@@ -104,6 +108,8 @@ pub enum Out {
     Corners(Option<[Point; 4]>),
     /// A quarter turn, or unknown.
     Turn(Option<u16>),
+    /// A text height in pixels, or none.
+    Height(Option<f64>),
 }
 
 impl Out {
@@ -136,6 +142,7 @@ impl Out {
                 None => "no page".into(),
             },
             Out::Turn(t) => format!("turn {t:?}"),
+            Out::Height(h) => format!("x-height {h:?}"),
         }
     }
 }
@@ -174,6 +181,7 @@ pub fn measured(job: Job) -> Out {
             clean(&mut bits, &clean_params());
             Out::Bits(bits)
         }
+        Job::TextSize(bits) => Out::Height(measure_text(&bits).x_height_px),
         Job::EncodeG4(bits) => Out::Bytes(encode_g4_tiff(&bits, Some(300))),
         Job::Pipeline(bytes) => Out::Bytes(
             process(&bytes, &Options::default())
@@ -264,6 +272,7 @@ pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
         "rotate" => Job::Rotate(read_gray(dir, &f("flat"))?, read_angle(dir, &f("skew"))?),
         "binarize" => Job::Binarize(read_gray(dir, &f("straight"))?),
         "clean" => Job::Clean(read_bits(dir, &f("bits"))?),
+        "text_size" => Job::TextSize(read_bits(dir, &f("clean"))?),
         "encode_g4" => Job::EncodeG4(read_bits(dir, &f("clean"))?),
         "pipeline" => Job::Pipeline(fs::read(dir.join(format!("{page}.encoded.bytes")))?),
         "budget_chain" => Job::BudgetChain(read_gray(dir, &f("decoded"))?),

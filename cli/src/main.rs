@@ -113,6 +113,10 @@ struct OptionFlags {
     /// Keep black borders.
     #[arg(long)]
     no_remove_borders: bool,
+    /// The x-height in pixels OCR should see (8 to 64, default 24): smaller text is binarized
+    /// again at a higher resolution, much larger text reduced; `off` keeps the resolution.
+    #[arg(long, value_parser = parse_target_x_height)]
+    target_x_height: Option<TargetXHeight>,
     /// Output format (default: from the output file's extension, else tiff).
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
@@ -163,6 +167,19 @@ fn parse_reason(s: &str) -> Result<QualityReason, String> {
     })
 }
 
+/// `--target-x-height`: a number of pixels, or `off`.
+#[derive(Clone, Copy, Debug)]
+struct TargetXHeight(Option<f32>);
+
+fn parse_target_x_height(s: &str) -> Result<TargetXHeight, String> {
+    if s == "off" {
+        return Ok(TargetXHeight(None));
+    }
+    s.parse::<f32>()
+        .map(|v| TargetXHeight(Some(v)))
+        .map_err(|_| format!("`{s}` is not a number of pixels (8 to 64) or `off`"))
+}
+
 fn parse_png_effort(s: &str) -> Result<PngEffort, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string()))
         .map_err(|_| format!("unknown PNG effort `{s}` (fast, max)"))
@@ -209,6 +226,9 @@ impl OptionFlags {
         }
         if self.corners.is_some() {
             o.corners = self.corners;
+        }
+        if let Some(TargetXHeight(t)) = self.target_x_height {
+            o.target_x_height = t;
         }
         if let Some(p) = self.page_size {
             o.page_size = p;

@@ -216,17 +216,33 @@ impl Components {
 
 /// Cleans `img` in place.
 pub fn clean(img: &mut BitImage, params: &CleanParams) -> CleanReport {
+    clean_labelled(img, params).0
+}
+
+/// The components of a cleaned page as labelled before cleaning, and which of them (by
+/// root) cleaning removed: what text sizing measures without labelling the page again.
+pub(crate) struct Labelled {
+    pub comps: Components,
+    pub removed: Vec<bool>,
+}
+
+/// [`clean`], keeping its labelling (`None` when it labelled nothing: cleaning off, or an
+/// empty page).
+pub(crate) fn clean_labelled(
+    img: &mut BitImage,
+    params: &CleanParams,
+) -> (CleanReport, Option<Labelled>) {
     let mut report = CleanReport::default();
     if !params.despeckle && !params.remove_borders {
-        return report;
+        return (report, None);
     }
     let (w, h) = (img.width(), img.height());
     if w == 0 || h == 0 {
-        return report;
+        return (report, None);
     }
     let comps = Components::label(img);
     if comps.runs.is_empty() {
-        return report;
+        return (report, None);
     }
     let stroke = median_stroke(&comps.run_lengths());
     let max_speck = params
@@ -246,7 +262,13 @@ pub fn clean(img: &mut BitImage, params: &CleanParams) -> CleanReport {
         }
     }
     comps.erase(img, &remove);
-    report
+    (
+        report,
+        Some(Labelled {
+            comps,
+            removed: remove,
+        }),
+    )
 }
 
 /// The median ink run length, ignoring long runs (rules, borders), at least 1.

@@ -7,7 +7,8 @@
 //! [`decode`](decode_image) → [`page`](detect_page) → [`rectify`] (a photographed page) or
 //! [`resize`](reduce_to_working) → quality ([`Quality`]) → [`background`](normalize_background)
 //! → [`orientation`](detect_orientation) / [`turn`] → [`deskew`](detect_skew) / [`rotate`] →
-//! [`binarize`] → [`clean`] → [`encode`](encode_g4_tiff).
+//! [`binarize`] → [`clean`] → text size ([`measure_text`]; small text binarized again at a
+//! higher resolution) → [`encode`](encode_g4_tiff).
 //! [`process`] runs the whole chain; every stage is usable on its own.
 //!
 //! The crate is pure Rust with no I/O, threads or clocks, so it builds for
@@ -44,6 +45,7 @@ mod report;
 mod resize;
 mod rotate;
 mod sort;
+mod text_size;
 
 pub use background::normalize_background;
 pub use binarize::{binarize, BinarizationReport, BinarizeParams};
@@ -72,3 +74,6 @@ pub use rectify::{rectify, PageSize, PaperSize, Rectified};
 pub use report::{Detection, PageReport, PageSource, Report, Timings, Warning};
 pub use resize::{reduce_to_working, resize_area};
 pub use rotate::{rotate, turn};
+pub use text_size::{
+    measure_text, TextMeasure, TextSizeReport, DEFAULT_TARGET_X_HEIGHT, TARGET_X_HEIGHT_RANGE,
+};

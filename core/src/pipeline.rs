@@ -4,7 +4,7 @@
 //! rectified or reduced copy; later the page and, while rotating, its rotated copy).
 
 use crate::binarize::{binarize, BinarizeParams};
-use crate::clean::{clean, CleanParams};
+use crate::clean::{clean, clean_labelled, CleanParams};
 use crate::decode::{decode_image, decode_image_owned, gray_from_rgba, Decoded, Limits};
 use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
@@ -12,10 +12,13 @@ use crate::geometry::{area, outside_frame};
 use crate::math::round3;
 use crate::orientation::{orientation_of, TextSample};
 use crate::quality::{assess, PageFacts};
+use crate::text_size::{choose_scale, measure_components};
+use crate::TextMeasure;
 use crate::{
-    detect_page_color, normalize_background, rectify, reduce_to_working, rotate, turn,
-    Binarization, Chroma, ChromaBuilder, Detection, Error, Format, GrayImage, Options,
-    OrientationEstimate, PageReport, PageSource, Point, Quality, Report, Timings, Warning,
+    detect_page_color, measure_text, normalize_background, rectify, reduce_to_working, resize_area,
+    rotate, turn, Binarization, Chroma, ChromaBuilder, Detection, Error, Format, GrayImage,
+    Options, OrientationEstimate, PageReport, PageSource, Point, Quality, Report, TextSizeReport,
+    Timings, Warning,
 };
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
@@ -211,12 +214,37 @@ fn run(
         t.rotate_ms += timer.lap("rotate");
     }
 
-    let dpi = match page_dpi {
-        Some(d) => Some((d.round() as u32).max(1)),
-        None => o.dpi.map(|d| ((d as f64 * scale).round() as u32).max(1)),
-    };
     let format = o.format;
+    let params = BinarizeParams {
+        method: o.binarization,
+        window: o.window,
+        k: o.k,
+    };
+    let cp = CleanParams {
+        despeckle: o.despeckle,
+        max_speckle_pixels: o.max_speckle_pixels,
+        remove_borders: o.remove_borders,
+    };
+    // The bits: those of the page, or, when its text is too small or too large for OCR, those
+    // of the gray page scaled to the target x-height.
+    let mut text_scale = 1.0;
     let (bytes, width, height) = if o.binarization == Binarization::None {
+        if let Some(target) = o.target_x_height {
+            let otsu = BinarizeParams {
+                method: Binarization::Otsu,
+                ..BinarizeParams::default()
+            };
+            let (bits, _) = binarize(&img, &otsu);
+            let (s, ts) = size_text(&measure_text(&bits), target, &img, o.max_working_pixels);
+            drop(bits);
+            report.text_size = Some(ts);
+            if let Some((w, h)) = s {
+                text_scale = w as f64 / img.width() as f64;
+                img = resize_area(&img, w, h);
+            }
+            t.text_size_ms = timer.lap("text_size");
+        }
+        let dpi = output_dpi(page_dpi, o.dpi, scale, text_scale);
         let (w, h) = (img.width(), img.height());
         let bytes = match format {
             Format::Jpeg => encode_jpeg_gray(&img, o.jpeg_quality, dpi)?,
@@ -225,24 +253,43 @@ fn run(
         t.encode_ms = timer.lap("encode");
         (bytes, w, h)
     } else {
-        let params = BinarizeParams {
-            method: o.binarization,
-            window: o.window,
-            k: o.k,
-        };
         let (mut bits, brep) = binarize(&img, &params);
-        drop(img);
         report.binarization = Some(brep);
         t.binarize_ms = timer.lap("binarize");
-        let cp = CleanParams {
-            despeckle: o.despeckle,
-            max_speckle_pixels: o.max_speckle_pixels,
-            remove_borders: o.remove_borders,
-        };
-        let crep = clean(&mut bits, &cp);
+        let (mut crep, labelled) = clean_labelled(&mut bits, &cp);
+        t.clean_ms = timer.lap("clean");
+        if let Some(target) = o.target_x_height {
+            // Cleaning's labelling, when it made one, serves the measurement too.
+            let m = match &labelled {
+                Some(l) => {
+                    measure_components(&l.comps, Some(&l.removed), bits.width(), bits.height())
+                }
+                None => measure_text(&bits),
+            };
+            drop(labelled);
+            let (s, ts) = size_text(&m, target, &img, o.max_working_pixels);
+            report.text_size = Some(ts);
+            if let Some((w, h)) = s {
+                // Interpolate the gray page, then threshold it again: never enlarge the bits.
+                drop(bits);
+                text_scale = w as f64 / img.width() as f64;
+                let scaled = resize_area(&img, w, h);
+                drop(img);
+                let (b, brep) = binarize(&scaled, &params);
+                drop(scaled);
+                bits = b;
+                report.binarization = Some(brep);
+                crep = clean(&mut bits, &cp);
+            } else {
+                drop(img);
+            }
+            t.text_size_ms = timer.lap("text_size");
+        } else {
+            drop(img);
+        }
         report.speckles_removed = crep.speckles_removed;
         report.border_pixels_removed = crep.border_pixels_removed;
-        t.clean_ms = timer.lap("clean");
+        let dpi = output_dpi(page_dpi, o.dpi, scale, text_scale);
         let bytes = match format {
             Format::Png => encode_png_bilevel(&bits, dpi, o.png_effort)?,
             Format::GrayPng => encode_png_gray(&bits.to_gray(), dpi)?,
@@ -269,6 +316,44 @@ fn run(
         height,
         report: report.clone(),
     })
+}
+
+/// The output's resolution: the rectified page's, or the input's (`dpi`) scaled to the
+/// working resolution (`scale`), then by the text sizing (`text_scale`).
+fn output_dpi(page_dpi: Option<f64>, dpi: Option<u32>, scale: f64, text_scale: f64) -> Option<u32> {
+    let d = match page_dpi {
+        Some(d) => d,
+        None => dpi? as f64 * scale,
+    };
+    Some(((d * text_scale).round() as u32).max(1))
+}
+
+/// Chooses the scale of `img` from its text's measure `m`: the report, and the size to scale
+/// `img` to when it changes.
+fn size_text(
+    m: &TextMeasure,
+    target: f32,
+    img: &GrayImage,
+    max_pixels: u64,
+) -> (Option<(u32, u32)>, TextSizeReport) {
+    let (w, h) = (img.width(), img.height());
+    let (s, decision) = choose_scale(m, target as f64, w, h, max_pixels);
+    let size = (s != 1.0).then(|| {
+        (
+            ((w as f64 * s).round() as u32).max(1),
+            ((h as f64 * s).round() as u32).max(1),
+        )
+    });
+    let applied = size.map_or(1.0, |(sw, _)| sw as f64 / w.max(1) as f64);
+    let report = TextSizeReport {
+        text_height_px: m.x_height_px,
+        cap_height_px: m.cap_height_px,
+        glyphs: m.glyphs,
+        target_px: round3(target as f64),
+        scale: round3(applied),
+        decision: decision.to_string(),
+    };
+    (size, report)
 }
 
 /// What the stages before the page's levels are touched found: the page to go on with (its

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{BinarizationReport, Point, Quality, Truncation};
+use crate::{BinarizationReport, Point, Quality, TextSizeReport, Truncation};
 
 /// Something the caller should know about an output that was still produced.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -64,6 +64,9 @@ pub struct Timings {
     pub binarize_ms: f64,
     /// Speckle and border removal.
     pub clean_ms: f64,
+    /// Text measurement and, when the text was rescaled, binarizing and cleaning again.
+    #[serde(default)]
+    pub text_size_ms: f64,
     /// Encoding.
     pub encode_ms: f64,
     /// The whole call.
@@ -165,6 +168,10 @@ pub struct Report {
     pub speckles_removed: u64,
     /// Ink pixels removed as borders by cleaning.
     pub border_pixels_removed: u64,
+    /// The text's measured x-height and the scale chosen for OCR (`None` when text sizing is
+    /// off).
+    #[serde(default)]
+    pub text_size: Option<TextSizeReport>,
     /// Output format name.
     pub output_format: String,
     /// Output media type.

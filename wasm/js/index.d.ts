@@ -67,6 +67,12 @@ export interface Options {
   maxSpecklePixels?: number | null;
   /** Remove dark borders around the page (default true). */
   removeBorders?: boolean;
+  /**
+   * The x-height in pixels OCR should see, 8 to 64 (default 24): smaller text is binarized
+   * again from the gray page enlarged to it (within maxWorkingPixels), text over twice it is
+   * reduced; ordinary 300 dpi text is kept. null turns text sizing off.
+   */
+  targetXHeight?: number | null;
   /** Output format (default "tiff"). */
   format?: Format;
   /** JPEG quality 1 to 100 for format "jpeg" (default 80). */
@@ -89,8 +95,26 @@ export interface Timings {
   rotateMs: number;
   binarizeMs: number;
   cleanMs: number;
+  /** Text measurement, and binarizing again when the text was rescaled. */
+  textSizeMs: number;
   encodeMs: number;
   totalMs: number;
+}
+
+/** What text sizing found and did (`Report.textSize`). */
+export interface TextSizeReport {
+  /** The x-height measured before scaling, in pixels; null when the page shows no text. */
+  textHeightPx: number | null;
+  /** The capital (ascender) height before scaling, when it shows. */
+  capHeightPx: number | null;
+  /** The glyphs measured. */
+  glyphs: number;
+  /** The target x-height. */
+  targetPx: number;
+  /** The scale applied (1 = resolution kept). */
+  scale: number;
+  /** Why: kept as it was, changed, or limited by maxWorkingPixels. */
+  decision: "in_range" | "enlarged" | "reduced" | "no_text" | "limited";
 }
 
 /** The binarization method used and its parameters. */
@@ -191,6 +215,8 @@ export interface Report {
   binarization: BinarizationReport | null;
   specklesRemoved: number;
   borderPixelsRemoved: number;
+  /** The text's x-height and the scale chosen for OCR; null with text sizing off. */
+  textSize: TextSizeReport | null;
   outputFormat: Format;
   mediaType: string;
   outputWidth: number;
@@ -224,7 +250,7 @@ export type Input = Blob | ArrayBuffer | ArrayBufferView | ImageData | RgbaPixel
 /** The engine's stages, in order, as reported to `onProgress`. */
 export type Stage =
   | "decode" | "page" | "rectify" | "resize" | "orientation" | "background" | "turn" | "skew"
-  | "rotate" | "binarize" | "clean" | "encode";
+  | "rotate" | "binarize" | "clean" | "text_size" | "encode";
 
 export interface Hooks {
   /** Called after each stage with its name and duration in ms. */

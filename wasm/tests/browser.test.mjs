@@ -56,7 +56,7 @@ test("the demo page straightens and cleans a phone photo in a Web Worker", async
   // Progress came to the main thread while the worker ran: every stage, before the result.
   assert.deepEqual(r.stages.map((s) => s.stage), [
     "decode", "page", "rectify", "orientation", "background", "turn", "skew", "rotate",
-    "binarize", "clean", "encode",
+    "binarize", "clean", "text_size", "encode",
   ]);
 
   // The bytes are the native CLI's, and the browser can display them.
@@ -129,8 +129,9 @@ async function checkBundledApp(dist) {
   );
   assert.deepEqual(errors, []);
   assert.equal(r.same, true, "main thread and Web Worker results differ");
-  // decode, page, resize, orientation, background, turn, skew, rotate, binarize, clean, encode.
-  assert.equal(r.stages.length, 11);
+  // decode, page, resize, orientation, background, turn, skew, rotate, binarize, clean,
+  // text_size, encode.
+  assert.equal(r.stages.length, 12);
   assert.ok(Math.abs(r.skew - 3) < 0.3, `skew ${r.skew}`);
   assert.equal(fnv1a64(Uint8Array.from(r.bytes)), fnv1a64(nativeOutput(file, "png")));
   await page.close();

@@ -80,7 +80,7 @@ test("progress is reported after each stage, in pipeline order", async () => {
   });
   assert.deepEqual(stages, [
     "decode", "page", "resize", "orientation", "background", "turn", "skew", "rotate", "binarize",
-    "clean", "encode",
+    "clean", "text_size", "encode",
   ]);
   // A photo's page is rectified instead of reduced.
   const photo = [];

@@ -325,7 +325,11 @@ async fn admit_upload(
     let info = pipeline::probe(&upload.bytes, &options, &ctx.cfg)?;
     let pixels = u64::from(info.width) * u64::from(info.height);
     memory::admit_pipeline(
-        memory::pipeline_peak(pixels, options.max_working_pixels),
+        memory::pipeline_peak(
+            pixels,
+            options.max_working_pixels,
+            options.target_x_height.is_some(),
+        ),
         budget,
     )?;
     Ok((upload, options, body))

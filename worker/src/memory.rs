@@ -44,14 +44,21 @@ pub fn reserve(bytes: u64, budget: u64) -> Result<Reservation, ApiError> {
 }
 
 /// The pipeline's peak heap for an image of `pixels` reduced to at most `working` pixels:
-/// the decoded gray plane, 1.15 bytes per working pixel and 1 MB of tables and rows.
-pub fn pipeline_peak(pixels: u64, working: u64) -> u64 {
-    let working = if working == 0 {
+/// the decoded gray plane, 1.15 bytes per working pixel and 1 MB of tables and rows. With
+/// text sizing on (`text_sizing`), small text may be binarized again on a copy enlarged up to
+/// 16 times the page (4 times a side) within `working` pixels, beside the page it came from.
+pub fn pipeline_peak(pixels: u64, working: u64, text_sizing: bool) -> u64 {
+    let page = if working == 0 {
         pixels
     } else {
         pixels.min(working)
     };
-    pixels + working + working * 3 / 20 + (1 << 20)
+    let binarized = match (text_sizing, working) {
+        (false, _) => 0,
+        (true, 0) => 16 * page,
+        (true, w) => (16 * page).min(w.max(page)),
+    };
+    pixels + page + page * 3 / 20 + binarized * 23 / 20 + (1 << 20)
 }
 
 /// Checks that the pipeline's peak fits beside the bodies held (the pipeline itself is not

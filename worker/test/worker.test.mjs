@@ -150,8 +150,13 @@ test("upload -> queue -> processed image in R2 -> OCR API got the bilevel image 
   assert.equal(report.page.found, true);
   assert.equal(report.page.source, "detected");
   assert.ok(Math.abs(report.skew_degrees) < 0.3, `skew ${report.skew_degrees}`);
-  assert.ok(tiff.width >= 980 && tiff.width <= 1020, `width ${tiff.width}`);
-  assert.ok(tiff.height >= 1390 && tiff.height <= 1440, `height ${tiff.height}`);
+  // Its text (x-height about 11 px) was then binarized at the target x-height: the page
+  // enlarged by text sizing's scale.
+  const s = report.text_size.scale;
+  assert.equal(report.text_size.decision, "enlarged");
+  assert.ok(s > 1.8 && s < 2.4, `text scale ${s}`);
+  assert.ok(tiff.width >= 980 * s && tiff.width <= 1020 * s, `width ${tiff.width}`);
+  assert.ok(tiff.height >= 1390 * s && tiff.height <= 1440 * s, `height ${tiff.height}`);
 
   // The OCR API received exactly that image, once, with the right key.
   const calls = fake.forScan(json.id);

@@ -7,9 +7,9 @@
 //! (needs `tesseract` with English data on the PATH).
 
 use std::path::Path;
-use std::process::Command;
 
 use scanprep::{process_gray, Format, GrayImage, Options};
+use scanprep_benches::ocr::{cer, normalise, read};
 use scanprep_fixtures::{render_perspective, Capture, PerspectiveSpec};
 
 fn main() {
@@ -33,8 +33,25 @@ fn main() {
             continue;
         }
         let raw = ocr(&dir, "raw", &photo.image);
+        let mut what = String::new();
         let ours = match process_gray(photo.image.clone(), &png, None) {
-            Ok(p) => ocr_bytes(&dir, "ours", &p.bytes),
+            Ok(p) => {
+                let r = &p.report;
+                let ts = r.text_size.clone().unwrap_or_default();
+                what = format!(
+                    "out {}x{} turn {:?} skew {:.2} x-height {:?} scale {}",
+                    p.width,
+                    p.height,
+                    r.orientation_degrees,
+                    r.skew_degrees,
+                    ts.text_height_px,
+                    ts.scale
+                );
+                if std::env::var_os("SCANPREP_OCR_KEEP").is_some() {
+                    let _ = std::fs::write(format!("/tmp/ocr-ours-{seed}.png"), &p.bytes);
+                }
+                read(&dir, "ours", &p.bytes)
+            }
             Err(e) => {
                 println!("seed {seed}: pipeline error {e}");
                 String::new()
@@ -44,12 +61,12 @@ fn main() {
         // density), through the same pipeline.
         let flat_page = photo.page.image;
         let flat = match process_gray(flat_page, &png, None) {
-            Ok(p) => ocr_bytes(&dir, "flat", &p.bytes),
+            Ok(p) => read(&dir, "flat", &p.bytes),
             Err(_) => String::new(),
         };
         let cer = [&raw, &ours, &flat].map(|t| cer(&normalise(t), &truth));
         println!(
-            "seed {seed}\t{}\tCER raw {:.3}\tscanprep {:.3}\tflat scan {:.3}",
+            "seed {seed}\t{}\tCER raw {:.3}\tscanprep {:.3}\tflat scan {:.3}\t{what}",
             spec.background.name(),
             cer[0],
             cer[1],
@@ -72,44 +89,5 @@ fn main() {
 }
 
 fn ocr(dir: &Path, name: &str, img: &GrayImage) -> String {
-    ocr_bytes(dir, name, &scanprep_fixtures::fixtures::png_gray(img))
-}
-
-fn ocr_bytes(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let path = dir.join(format!("{name}.png"));
-    std::fs::write(&path, bytes).expect("write the image");
-    let out = Command::new("tesseract")
-        .arg(&path)
-        .arg("stdout")
-        .args(["-l", "eng", "--psm", "3"])
-        .output()
-        .expect("tesseract runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Whitespace collapsed to single spaces.
-fn normalise(s: &str) -> Vec<char> {
-    let mut out = Vec::new();
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(w.chars());
-    }
-    out
-}
-
-/// Levenshtein distance over the truth's length.
-fn cer(got: &[char], truth: &[char]) -> f64 {
-    let mut prev: Vec<usize> = (0..=got.len()).collect();
-    let mut cur = vec![0; got.len() + 1];
-    for (i, t) in truth.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, g) in got.iter().enumerate() {
-            let sub = prev[j] + usize::from(t != g);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[got.len()] as f64 / truth.len().max(1) as f64
+    read(dir, name, &scanprep_fixtures::fixtures::png_gray(img))
 }
