@@ -147,16 +147,21 @@ impl ChromaBuilder {
             if self.done >= self.height {
                 return;
             }
-            for (x, p) in row.chunks_exact(channels).enumerate() {
-                let (mut r, mut g, mut b) = (p[0] as i64, p[1] as i64, p[2] as i64);
-                if channels == 4 && p[3] < 255 {
-                    let a = p[3] as i64;
-                    let over = |c: i64| (c * a + 255 * (255 - a) + 127) / 255;
-                    (r, g, b) = (over(r), over(g), over(b));
+            // Block by block: the sums stay in registers, no division per pixel.
+            for (s, block) in self.sums.iter_mut().zip(row.chunks(self.block * channels)) {
+                let (mut cb, mut cr) = (0i64, 0i64);
+                for p in block.chunks_exact(channels) {
+                    let (mut r, mut g, mut b) = (p[0] as i64, p[1] as i64, p[2] as i64);
+                    if channels == 4 && p[3] < 255 {
+                        let a = p[3] as i64;
+                        let over = |c: i64| (c * a + 255 * (255 - a) + 127) / 255;
+                        (r, g, b) = (over(r), over(g), over(b));
+                    }
+                    cb += -43 * r - 85 * g + 128 * b;
+                    cr += 128 * r - 107 * g - 21 * b;
                 }
-                let s = &mut self.sums[x / self.block];
-                s[0] += -43 * r - 85 * g + 128 * b;
-                s[1] += 128 * r - 107 * g - 21 * b;
+                s[0] += cb;
+                s[1] += cr;
             }
             self.done += 1;
             self.rows += 1;

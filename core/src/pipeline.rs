@@ -5,7 +5,9 @@
 
 use crate::binarize::{binarize, BinarizeParams};
 use crate::clean::{clean, clean_labelled, CleanParams};
-use crate::decode::{decode_image, decode_image_owned, gray_from_rgba, Decoded, Limits};
+use crate::decode::{
+    decode_image, decode_image_owned, gray_and_chroma_from_rgba, gray_from_rgba, Decoded, Limits,
+};
 use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
 use crate::geometry::{area, outside_frame};
@@ -16,9 +18,9 @@ use crate::text_size::{choose_scale, measure_components};
 use crate::TextMeasure;
 use crate::{
     detect_page_color, measure_text, normalize_background, rectify, reduce_to_working, resize_area,
-    rotate, turn, Binarization, Chroma, ChromaBuilder, Detection, Error, Format, GrayImage,
-    Options, OrientationEstimate, PageReport, PageSource, Point, Quality, Report, TextSizeReport,
-    Timings, Warning,
+    rotate, turn, Binarization, Chroma, Detection, Error, Format, GrayImage, Options,
+    OrientationEstimate, PageReport, PageSource, Point, Quality, Report, TextSizeReport, Timings,
+    Warning,
 };
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
@@ -113,10 +115,12 @@ pub fn process_rgba(
 ) -> Result<Processed, Error> {
     options.validate()?;
     let mut timer = Timer::new(clock);
-    let gray = gray_from_rgba(data, width, height, &Limits::from(options))?;
-    let mut chroma = ChromaBuilder::new(width, height);
-    chroma.push_rows(data, 4);
-    let chroma = chroma.finish();
+    let limits = Limits::from(options);
+    let (gray, chroma) = if limits.keep_chroma {
+        gray_and_chroma_from_rgba(data, width, height, &limits)?
+    } else {
+        (gray_from_rgba(data, width, height, &limits)?, None)
+    };
     let decode_ms = timer.lap("decode");
     let mut report = Report {
         input_format: "raw".into(),

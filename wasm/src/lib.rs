@@ -117,8 +117,9 @@ pub struct RgbaPage {
     width: u32,
     height: u32,
     filled: usize,
-    /// The colour's block means, for page detection (two bytes per analysis pixel).
-    chroma: scanprep::ChromaBuilder,
+    /// The colour's block means, for page detection (two bytes per analysis pixel); `None`
+    /// when no page is to be detected.
+    chroma: Option<scanprep::ChromaBuilder>,
     options: Options,
 }
 
@@ -129,15 +130,16 @@ impl RgbaPage {
     #[wasm_bindgen(constructor)]
     pub fn new(width: u32, height: u32, options: JsValue) -> Result<RgbaPage, JsValue> {
         let options = parse_options(options)?;
-        Limits::from(&options)
-            .check_dimensions(width, height)
-            .map_err(js_error)?;
+        let limits = Limits::from(&options);
+        limits.check_dimensions(width, height).map_err(js_error)?;
         Ok(RgbaPage {
             gray: vec![0; width as usize * height as usize],
             width,
             height,
             filled: 0,
-            chroma: scanprep::ChromaBuilder::new(width, height),
+            chroma: limits
+                .keep_chroma
+                .then(|| scanprep::ChromaBuilder::new(width, height)),
             options,
         })
     }
@@ -151,7 +153,9 @@ impl RgbaPage {
             return Err(js_error(self.mismatch(rgba.len())));
         }
         scanprep::gray_from_rgba_pixels(rgba, &mut self.gray[self.filled..self.filled + pixels]);
-        self.chroma.push_rows(rgba, 4);
+        if let Some(c) = self.chroma.as_mut() {
+            c.push_rows(rgba, 4);
+        }
         self.filled += pixels;
         Ok(())
     }
@@ -186,7 +190,7 @@ impl RgbaPage {
             return Err(js_error(self.mismatch_total(received)));
         }
         let gray = GrayImage::from_raw(self.width, self.height, self.gray).map_err(js_error)?;
-        Ok((gray, self.chroma.finish(), self.options))
+        Ok((gray, self.chroma.and_then(|c| c.finish()), self.options))
     }
 
     fn mismatch(&self, strip: usize) -> Error {

@@ -9,7 +9,7 @@
 //! with `image-webp` into RGB(A), reduced to luma in place. Luma uses ITU-R BT.601 weights in
 //! integer arithmetic, so every target gives the same bytes.
 
-use crate::{Chroma, Error, GrayImage, Options};
+use crate::{Chroma, ChromaBuilder, Error, GrayImage, Options};
 
 mod jpeg;
 mod png;
@@ -28,6 +28,9 @@ pub struct Limits {
     /// Accept a file cut short (its missing rows white) instead of a `TruncatedImage` error;
     /// [`Decoded::truncated`] then says what is missing.
     pub allow_truncated: bool,
+    /// Keep the colour's block means ([`Decoded::chroma`]) for page detection; off when no
+    /// page is to be detected (detection off, or corners given), which spares their cost.
+    pub keep_chroma: bool,
 }
 
 impl Default for Limits {
@@ -43,6 +46,7 @@ impl From<&Options> for Limits {
             max_pixels: o.max_pixels,
             max_side: o.max_side,
             allow_truncated: o.allow_truncated,
+            keep_chroma: o.detect_page && o.corners.is_none(),
         }
     }
 }
@@ -252,6 +256,14 @@ pub fn gray_from_rgba(
     height: u32,
     limits: &Limits,
 ) -> Result<GrayImage, Error> {
+    check_rgba(data, width, height, limits)?;
+    let mut out = vec![0u8; width as usize * height as usize];
+    gray_from_rgba_pixels(data, &mut out);
+    GrayImage::from_raw(width, height, out)
+}
+
+/// The size checks of [`gray_from_rgba`].
+fn check_rgba(data: &[u8], width: u32, height: u32, limits: &Limits) -> Result<(), Error> {
     limits.check_dimensions(width, height)?;
     let expected = width as u64 * height as u64 * 4;
     if data.len() as u64 != expected {
@@ -263,9 +275,30 @@ pub fn gray_from_rgba(
             actual: data.len() as u64,
         });
     }
-    let mut out = vec![0u8; width as usize * height as usize];
-    gray_from_rgba_pixels(data, &mut out);
-    GrayImage::from_raw(width, height, out)
+    Ok(())
+}
+
+/// [`gray_from_rgba`] and the colour's block means in one pass over the pixels: a strip of
+/// rows at a time, converted and reduced while it is in the cache.
+pub(crate) fn gray_and_chroma_from_rgba(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    limits: &Limits,
+) -> Result<(GrayImage, Option<Chroma>), Error> {
+    check_rgba(data, width, height, limits)?;
+    const STRIP_ROWS: usize = 16;
+    let w = width as usize;
+    let mut out = vec![0u8; w * height as usize];
+    let mut chroma = ChromaBuilder::new(width, height);
+    for (src, dst) in data
+        .chunks(STRIP_ROWS * w * 4)
+        .zip(out.chunks_mut(STRIP_ROWS * w))
+    {
+        gray_from_rgba_pixels(src, dst);
+        chroma.push_rows(src, 4);
+    }
+    Ok((GrayImage::from_raw(width, height, out)?, chroma.finish()))
 }
 
 /// Converts RGBA pixels to gray (BT.601 luma, composited over white paper), one output byte per
@@ -723,7 +756,20 @@ mod tests {
                 (cb - 128.0).abs() < 2.0 && (cr - 128.0).abs() < 2.0,
                 "{cb} {cr}"
             );
+            // With no page to detect, no colour is kept, and the luma is the same.
+            let no_page = Limits {
+                keep_chroma: false,
+                ..Limits::default()
+            };
+            let gray_only = decode_image(&bytes, &no_page).unwrap();
+            assert!(gray_only.chroma.is_none());
+            assert_eq!(gray_only.image, d.image);
         }
+        let o = Options {
+            detect_page: false,
+            ..Options::default()
+        };
+        assert!(!Limits::from(&o).keep_chroma && Limits::default().keep_chroma);
         // Gray files have none.
         let gray = {
             let mut out = Vec::new();

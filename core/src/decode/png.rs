@@ -64,7 +64,7 @@ pub(super) fn decode_png(bytes: &[u8], limits: &Limits) -> Result<Stored, Error>
     // Colour for page detection: 8-bit RGB(A) rows, as they go by (not interlaced files).
     let mut chroma = reduce
         .rgb8_channels()
-        .filter(|_| !header.interlaced)
+        .filter(|_| !header.interlaced && limits.keep_chroma)
         .map(|_| ChromaBuilder::new(header.width, header.height));
     let read = if header.interlaced {
         read_adam7(&mut data, header, &reduce, &mut out)

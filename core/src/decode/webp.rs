@@ -101,8 +101,11 @@ fn decode_whole(bytes: &[u8], limits: &Limits) -> Result<(GrayImage, u8, Option<
         .ok_or_else(|| decode_error("webp", "inconsistent buffer size"))?;
     let mut buf = vec![0u8; size];
     dec.read_image(&mut buf).map_err(err)?;
-    let mut chroma = ChromaBuilder::new(w, h);
-    chroma.push_rows(&buf, layout.bytes_per_pixel());
+    let chroma = limits.keep_chroma.then(|| {
+        let mut c = ChromaBuilder::new(w, h);
+        c.push_rows(&buf, layout.bytes_per_pixel());
+        c
+    });
     to_luma_in_place(&mut buf, layout, n);
-    GrayImage::from_raw(w, h, buf).map(|g| (g, orientation, chroma.finish()))
+    GrayImage::from_raw(w, h, buf).map(|g| (g, orientation, chroma.and_then(|c| c.finish())))
 }

@@ -152,7 +152,8 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<Option<Stored>, Er
                 if rgb {
                     return Ok(None);
                 }
-                match scan(bytes, &mut pos, seg, frame, &tables, restart_interval) {
+                let keep = limits.keep_chroma;
+                match scan(bytes, &mut pos, seg, frame, &tables, restart_interval, keep) {
                     Err(Corrupt(why)) => return corrupt(why),
                     Ok(Some((image, rows, chroma))) => {
                         // A whole luma plane in a file that stops before its end marker (the
@@ -288,6 +289,7 @@ fn scan(
     frame: &Frame,
     tables: &Tables,
     restart_interval: usize,
+    keep_chroma: bool,
 ) -> Result<Option<(GrayImage, usize, Option<ChromaDc>)>, Corrupt> {
     const TRUNCATED: Corrupt = Corrupt("a truncated scan header");
     let ns = *seg.first().ok_or(TRUNCATED)? as usize;
@@ -339,7 +341,11 @@ fn scan(
     };
     // The chroma's DC coefficients, when both chroma planes are in this scan, alike sampled.
     let (mw, mh) = (w.div_ceil(8 * mcu_w), h.div_ceil(8 * mcu_h));
-    let mut chroma = ChromaDc::new(frame, &comps, tables, mw, mh);
+    let mut chroma = if keep_chroma {
+        ChromaDc::new(frame, &comps, tables, mw, mh)
+    } else {
+        None
+    };
     let mut plan = Vec::new();
     for (si, &(ci, dc, ac)) in comps.iter().enumerate() {
         let (ch, cv) = if ns == 1 {
