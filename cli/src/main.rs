@@ -117,6 +117,10 @@ struct OptionFlags {
     /// again at a higher resolution, much larger text reduced; `off` keeps the resolution.
     #[arg(long, value_parser = parse_target_x_height)]
     target_x_height: Option<TargetXHeight>,
+    /// The OCR service the output goes to: none, tesseract, textract, google-vision,
+    /// azure-read, azure-read-free (its formats, byte cap and pixel limits are kept to).
+    #[arg(long, value_parser = parse_ocr_profile)]
+    ocr_profile: Option<scanprep::OcrProfile>,
     /// Output format (default: from the output file's extension, else tiff).
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
@@ -167,6 +171,12 @@ fn parse_reason(s: &str) -> Result<QualityReason, String> {
     })
 }
 
+fn parse_ocr_profile(s: &str) -> Result<scanprep::OcrProfile, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+        format!("unknown OCR profile `{s}` (none, tesseract, textract, google-vision, azure-read, azure-read-free)")
+    })
+}
+
 /// `--target-x-height`: a number of pixels, or `off`.
 #[derive(Clone, Copy, Debug)]
 struct TargetXHeight(Option<f32>);
@@ -211,7 +221,13 @@ impl OptionFlags {
             max_skew_degrees,
             min_skew_degrees
         );
-        set!(min_skew_confidence, binarization, jpeg_quality, png_effort);
+        set!(
+            min_skew_confidence,
+            binarization,
+            jpeg_quality,
+            png_effort,
+            ocr_profile
+        );
         if self.window.is_some() {
             o.window = self.window;
         }

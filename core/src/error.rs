@@ -112,6 +112,21 @@ pub enum Error {
         /// The verdict: every reason found and the measures behind them.
         quality: Box<crate::Quality>,
     },
+    /// The output cannot meet a limit of the OCR service named by `ocr_profile` (a byte cap,
+    /// a side or pixel limit) even after the fallbacks (a smaller format, a reduction).
+    #[error(
+        "the output does not fit {profile}: its {limit} is {value}, the service allows {allowed}"
+    )]
+    OcrLimitExceeded {
+        /// The profile, such as `azure-read-free`.
+        profile: &'static str,
+        /// Which limit: `max_bytes`, `max_side`, `min_side` or `max_pixels`.
+        limit: &'static str,
+        /// The output's value.
+        value: u64,
+        /// The service's limit.
+        allowed: u64,
+    },
     /// The output could not be encoded.
     #[error("cannot encode the {format} output: {reason}")]
     Encode {
@@ -141,6 +156,7 @@ impl Error {
             Error::Encode { .. } => "encode_failed",
             Error::InvalidCorners { .. } => "invalid_corners",
             Error::PoorCapture { .. } => "poor_capture",
+            Error::OcrLimitExceeded { .. } => "ocr_limit_exceeded",
         }
     }
 

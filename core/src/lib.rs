@@ -8,7 +8,8 @@
 //! [`resize`](reduce_to_working) → quality ([`Quality`]) → [`background`](normalize_background)
 //! → [`orientation`](detect_orientation) / [`turn`] → [`deskew`](detect_skew) / [`rotate`] →
 //! [`binarize`] → [`clean`] → text size ([`measure_text`]; small text binarized again at a
-//! higher resolution) → [`encode`](encode_g4_tiff).
+//! higher resolution) → [`encode`](encode_g4_tiff), within the limits of the OCR service
+//! ([`OcrProfile`]).
 //! [`process`] runs the whole chain; every stage is usable on its own.
 //!
 //! The crate is pure Rust with no I/O, threads or clocks, so it builds for
@@ -35,6 +36,7 @@ pub mod eval;
 mod geometry;
 mod image;
 mod math;
+mod ocr_profile;
 mod options;
 mod orientation;
 mod page;
@@ -62,6 +64,7 @@ pub use encode::{
 pub use error::Error;
 pub use geometry::{polygon_jaccard, Homography, Point};
 pub use image::{BitImage, GrayImage};
+pub use ocr_profile::{OcrLimits, OcrProfile};
 pub use options::{Binarization, Format, Options, PngEffort};
 pub use orientation::{detect_orientation, OrientationEstimate};
 pub use page::{detect_page, detect_page_color, PageDetection};

@@ -171,6 +171,10 @@ pub struct Options {
     /// reduced to 1.5 times it; ordinary 300 dpi text is left as it is. `None` turns text
     /// sizing off.
     pub target_x_height: Option<f32>,
+    /// The OCR service the output goes to (`none`, `tesseract`, `textract`, `google-vision`,
+    /// `azure-read`, `azure-read-free`): its formats, byte cap, pixel limits and smallest
+    /// text are kept to, or the call fails with `ocr_limit_exceeded`.
+    pub ocr_profile: crate::OcrProfile,
     /// The encoded output.
     pub format: Format,
     /// JPEG quality (1 to 100) for `format = jpeg`.
@@ -207,6 +211,7 @@ impl Default for Options {
             max_speckle_pixels: None,
             remove_borders: true,
             target_x_height: Some(crate::DEFAULT_TARGET_X_HEIGHT),
+            ocr_profile: crate::OcrProfile::None,
             format: Format::Tiff,
             jpeg_quality: 80,
             png_effort: PngEffort::Fast,

@@ -15,13 +15,13 @@ use crate::math::round3;
 use crate::orientation::{orientation_of, TextSample};
 use crate::quality::{assess, PageFacts};
 use crate::text_size::{choose_scale, measure_components};
-use crate::TextMeasure;
 use crate::{
     detect_page_color, measure_text, normalize_background, rectify, reduce_to_working, resize_area,
     rotate, turn, Binarization, Chroma, Detection, Error, Format, GrayImage, Options,
     OrientationEstimate, PageReport, PageSource, Point, Quality, Report, TextSizeReport, Timings,
     Warning,
 };
+use crate::{OcrProfile, TextMeasure};
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
 /// `performance.now()` in a browser). The engine never reads a clock itself.
@@ -218,7 +218,26 @@ fn run(
         t.rotate_ms += timer.lap("rotate");
     }
 
-    let format = o.format;
+    // The OCR service's formats, pixel and text-size needs.
+    let profile = o.ocr_profile;
+    let mut format = profile.format_for(o.format);
+    if format != o.format {
+        report.warnings.push(Warning {
+            code: "format_changed".into(),
+            message: format!(
+                "{} does not read {}; the output is {}",
+                profile.name(),
+                o.format.name(),
+                format.name()
+            ),
+            first_missing_row: None,
+            rows_missing: None,
+        });
+    }
+    let target = match (o.target_x_height, profile.limits().min_x_height_px) {
+        (Some(t), Some(m)) => Some(t.max(m)),
+        (t, _) => t,
+    };
     let params = BinarizeParams {
         method: o.binarization,
         window: o.window,
@@ -229,11 +248,12 @@ fn run(
         max_speckle_pixels: o.max_speckle_pixels,
         remove_borders: o.remove_borders,
     };
-    // The bits: those of the page, or, when its text is too small or too large for OCR, those
-    // of the gray page scaled to the target x-height.
+    // The bits: those of the page, or, when its text is too small or too large for OCR (or
+    // the page too large for the OCR service), those of the gray page scaled.
     let mut text_scale = 1.0;
     let (bytes, width, height) = if o.binarization == Binarization::None {
-        if let Some(target) = o.target_x_height {
+        let mut sized = None;
+        if let Some(target) = target {
             let otsu = BinarizeParams {
                 method: Binarization::Otsu,
                 ..BinarizeParams::default()
@@ -242,16 +262,17 @@ fn run(
             let (s, ts) = size_text(&measure_text(&bits), target, &img, o.max_working_pixels);
             drop(bits);
             report.text_size = Some(ts);
-            if let Some((w, h)) = s {
-                text_scale = w as f64 / img.width() as f64;
-                img = resize_area(&img, w, h);
-            }
-            t.text_size_ms = timer.lap("text_size");
+            sized = s;
         }
+        if let Some((w, h)) = fit_to(profile, sized, &img, &mut report.text_size) {
+            text_scale = w as f64 / img.width() as f64;
+            img = resize_area(&img, w, h);
+        }
+        t.text_size_ms = timer.lap("text_size");
         let dpi = output_dpi(page_dpi, o.dpi, scale, text_scale);
         let (w, h) = (img.width(), img.height());
         let bytes = match format {
-            Format::Jpeg => encode_jpeg_gray(&img, o.jpeg_quality, dpi)?,
+            Format::Jpeg => encode_jpeg_within(&img, o.jpeg_quality, dpi, profile)?,
             _ => encode_png_gray(&img, dpi)?,
         };
         t.encode_ms = timer.lap("encode");
@@ -262,7 +283,8 @@ fn run(
         t.binarize_ms = timer.lap("binarize");
         let (mut crep, labelled) = clean_labelled(&mut bits, &cp);
         t.clean_ms = timer.lap("clean");
-        if let Some(target) = o.target_x_height {
+        let mut sized = None;
+        if let Some(target) = target {
             // Cleaning's labelling, when it made one, serves the measurement too.
             let m = match &labelled {
                 Some(l) => {
@@ -270,39 +292,59 @@ fn run(
                 }
                 None => measure_text(&bits),
             };
-            drop(labelled);
             let (s, ts) = size_text(&m, target, &img, o.max_working_pixels);
             report.text_size = Some(ts);
-            if let Some((w, h)) = s {
-                // Interpolate the gray page, then threshold it again: never enlarge the bits.
-                drop(bits);
-                text_scale = w as f64 / img.width() as f64;
-                let scaled = resize_area(&img, w, h);
-                drop(img);
-                let (b, brep) = binarize(&scaled, &params);
-                drop(scaled);
-                bits = b;
-                report.binarization = Some(brep);
-                crep = clean(&mut bits, &cp);
-            } else {
-                drop(img);
-            }
-            t.text_size_ms = timer.lap("text_size");
+            sized = s;
+        }
+        drop(labelled);
+        if let Some((w, h)) = fit_to(profile, sized, &img, &mut report.text_size) {
+            // Interpolate the gray page, then threshold it again: never enlarge the bits.
+            drop(bits);
+            text_scale = w as f64 / img.width() as f64;
+            let scaled = resize_area(&img, w, h);
+            drop(img);
+            let (b, brep) = binarize(&scaled, &params);
+            drop(scaled);
+            bits = b;
+            report.binarization = Some(brep);
+            crep = clean(&mut bits, &cp);
         } else {
             drop(img);
         }
+        t.text_size_ms = timer.lap("text_size");
         report.speckles_removed = crep.speckles_removed;
         report.border_pixels_removed = crep.border_pixels_removed;
         let dpi = output_dpi(page_dpi, o.dpi, scale, text_scale);
-        let bytes = match format {
-            Format::Png => encode_png_bilevel(&bits, dpi, o.png_effort)?,
-            Format::GrayPng => encode_png_gray(&bits.to_gray(), dpi)?,
-            Format::Jpeg => encode_jpeg_gray(&bits.to_gray(), o.jpeg_quality, dpi)?,
-            _ => encode_g4_tiff(&bits, dpi),
+        let encode = |f: Format| -> Result<Vec<u8>, Error> {
+            Ok(match f {
+                Format::Png => encode_png_bilevel(&bits, dpi, o.png_effort)?,
+                Format::GrayPng => encode_png_gray(&bits.to_gray(), dpi)?,
+                Format::Jpeg => encode_jpeg_gray(&bits.to_gray(), o.jpeg_quality, dpi)?,
+                _ => encode_g4_tiff(&bits, dpi),
+            })
         };
+        let mut bytes = encode(format)?;
+        // Over the service's byte cap: the other 1-bit format it reads, when smaller.
+        if let Some(cap) = profile.limits().max_bytes {
+            let other = match format {
+                Format::Tiff => Some(Format::Png),
+                Format::Png => Some(Format::Tiff),
+                _ => None,
+            };
+            if let Some(f) =
+                other.filter(|f| bytes.len() as u64 > cap && profile.format_for(*f) == *f)
+            {
+                let alt = encode(f)?;
+                if alt.len() < bytes.len() {
+                    bytes = alt;
+                    format = f;
+                }
+            }
+        }
         t.encode_ms = timer.lap("encode");
         (bytes, bits.width(), bits.height())
     };
+    profile.check(width, height, bytes.len())?;
 
     report.output_format = format.name().to_string();
     report.media_type = format.media_type().to_string();
@@ -320,6 +362,49 @@ fn run(
         height,
         report: report.clone(),
     })
+}
+
+/// The size to scale `img` to: text sizing's (`sized`), reduced to what the OCR service
+/// takes; `None` to keep it. A reduction by the service's limits is told in `report`.
+fn fit_to(
+    profile: OcrProfile,
+    sized: Option<(u32, u32)>,
+    img: &GrayImage,
+    report: &mut Option<TextSizeReport>,
+) -> Option<(u32, u32)> {
+    let (w, h) = sized.unwrap_or((img.width(), img.height()));
+    let f = profile.fit_scale(w, h);
+    if f >= 1.0 {
+        return sized;
+    }
+    let size = (
+        ((w as f64 * f).floor() as u32).max(1),
+        ((h as f64 * f).floor() as u32).max(1),
+    );
+    if let Some(r) = report.as_mut() {
+        r.scale = round3(size.0 as f64 / img.width().max(1) as f64);
+        r.decision = "limited".into();
+    }
+    Some(size)
+}
+
+/// A gray JPEG at `quality`, or, over the OCR service's byte cap, at lower qualities down to
+/// 40 (the first that fits).
+fn encode_jpeg_within(
+    img: &GrayImage,
+    quality: u8,
+    dpi: Option<u32>,
+    profile: OcrProfile,
+) -> Result<Vec<u8>, Error> {
+    let mut bytes = encode_jpeg_gray(img, quality, dpi)?;
+    if let Some(cap) = profile.limits().max_bytes {
+        let mut q = quality;
+        while bytes.len() as u64 > cap && q > 40 {
+            q = q.saturating_sub(20).max(40);
+            bytes = encode_jpeg_gray(img, q, dpi)?;
+        }
+    }
+    Ok(bytes)
 }
 
 /// The output's resolution: the rectified page's, or the input's (`dpi`) scaled to the

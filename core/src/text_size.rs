@@ -36,6 +36,9 @@ const REDUCE_TO: f64 = 1.5;
 const MAX_ENLARGEMENT: f64 = 4.0;
 /// Scales closer to 1 than this are not worth a second binarization.
 const MIN_CHANGE: f64 = 0.1;
+/// The smallest x-height measured, in pixels: below it, specks of noise line up by chance, and
+/// text is past reading at any resolution.
+const MIN_X_HEIGHT: usize = 6;
 /// Fewest glyphs from which a size is given.
 const MIN_GLYPHS: usize = 30;
 /// Height histogram length; taller components are not text.
@@ -133,7 +136,7 @@ pub(crate) fn measure_components(
     };
     // Text, not texture or noise: letters of the x-height stand on a common baseline beside
     // one another.
-    if !aligned(&mut boxes, xh) {
+    if xh < MIN_X_HEIGHT || !aligned(&mut boxes, xh) {
         return TextMeasure::default();
     }
     TextMeasure {

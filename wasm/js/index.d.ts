@@ -73,6 +73,12 @@ export interface Options {
    * reduced; ordinary 300 dpi text is kept. null turns text sizing off.
    */
   targetXHeight?: number | null;
+  /**
+   * The OCR service the output goes to (default "none"): its formats, byte cap, pixel limits
+   * and smallest text are kept to (a format it does not read is replaced, with a
+   * "format_changed" warning), or the call fails with "ocr_limit_exceeded".
+   */
+  ocrProfile?: OcrProfile;
   /** Output format (default "tiff"). */
   format?: Format;
   /** JPEG quality 1 to 100 for format "jpeg" (default 80). */
@@ -100,6 +106,10 @@ export interface Timings {
   encodeMs: number;
   totalMs: number;
 }
+
+/** An OCR service whose limits the output keeps to. */
+export type OcrProfile =
+  | "none" | "tesseract" | "textract" | "google-vision" | "azure-read" | "azure-read-free";
 
 /** What text sizing found and did (`Report.textSize`). */
 export interface TextSizeReport {
@@ -262,6 +272,7 @@ export type ErrorCode =
   | "empty_input" | "input_too_large" | "image_too_large" | "side_too_long" | "empty_image"
   | "unsupported_format" | "corrupt_image" | "truncated_image" | "unsupported_feature"
   | "buffer_size_mismatch" | "invalid_option" | "invalid_corners" | "poor_capture"
+  | "ocr_limit_exceeded"
   | "encode_failed" | "unsupported_input" | "invalid_input" | "internal"
   | "worker_failed" | "worker_terminated";
 

@@ -46,6 +46,10 @@ pub struct Config {
     /// WebAssembly memory the requests in flight may hold together, in bytes (the isolate has
     /// 128 MB; the rest is the module, JavaScript and the runtime).
     pub memory_budget_bytes: u64,
+    /// `OCR_PROFILE`: the OCR service's limits that every output keeps to, unless a request
+    /// names its own `ocr_profile`; an unknown name is kept as the error it is, and requests
+    /// answer `500 misconfigured` until it is fixed.
+    pub ocr_profile: Result<scanprep::OcrProfile, String>,
     /// `SELF_TEST_TRAP=1` enables `POST /v1/__self-test/trap`, which traps the WebAssembly
     /// instance on purpose (the test that a trapped instance is replaced). Never set it in
     /// staging or production.
@@ -87,6 +91,11 @@ impl Config {
             stale_seconds: num(env, "STALE_SECONDS", 1800).max(1),
             revive_batch: num(env, "REVIVE_BATCH", 100).clamp(1, 100),
             memory_budget_bytes: num(env, "MEMORY_BUDGET_BYTES", 96 << 20),
+            ocr_profile: match var(env, "OCR_PROFILE") {
+                None => Ok(scanprep::OcrProfile::None),
+                Some(name) => serde_json::from_value(serde_json::Value::String(name.clone()))
+                    .map_err(|_| name),
+            },
             self_test_trap: var(env, "SELF_TEST_TRAP").as_deref() == Some("1"),
         }
     }

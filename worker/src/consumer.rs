@@ -570,13 +570,11 @@ async fn preprocess(
         }
     };
     line.set("bytes_in", original.len());
-    let options = match row.options.as_deref() {
-        Some(text) => match crate::pipeline::parse_options(Some(text), &[]) {
+    let options =
+        match crate::pipeline::parse_options(row.options.as_deref(), &[], &cfg.ocr_profile) {
             Ok((o, _)) => o,
             Err(e) => return Ok(Err(e)),
-        },
-        None => scanprep::Options::default(),
-    };
+        };
     let t0 = log::now_ms();
     let out = match crate::pipeline::run(&original, &options, cfg) {
         Ok(out) => out,

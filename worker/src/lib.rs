@@ -320,6 +320,7 @@ async fn admit_upload(
     let (options, _) = pipeline::parse_options(
         header_opts.as_deref().or(upload.form_options.as_deref()),
         &query,
+        &ctx.cfg.ocr_profile,
     )?;
     ctx.line.set("bytes_in", upload.bytes.len());
     let info = pipeline::probe(&upload.bytes, &options, &ctx.cfg)?;
@@ -437,6 +438,7 @@ async fn create_scan(
     let (options, options_json) = pipeline::parse_options(
         header_opts.as_deref().or(upload.form_options.as_deref()),
         &query,
+        &ctx.cfg.ocr_profile,
     )?;
     let media_type = pipeline::sniff(&upload.bytes).ok_or_else(|| {
         ApiError::new(

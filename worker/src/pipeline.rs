@@ -9,9 +9,11 @@ use crate::http::ApiError;
 /// Builds `scanprep::Options` from the JSON header `X-Scanprep-Options` and the query string
 /// (query parameters override header fields). Field names are those of `Options` (snake_case);
 /// unknown fields are refused.
+/// A request that names no `ocr_profile` gets the Worker's `OCR_PROFILE` (`profile`).
 pub fn parse_options(
     header: Option<&str>,
     query: &[(String, String)],
+    profile: &Result<scanprep::OcrProfile, String>,
 ) -> Result<(scanprep::Options, Value), ApiError> {
     let mut obj = match header.map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => match serde_json::from_str::<Value>(text) {
@@ -35,6 +37,24 @@ pub fn parse_options(
     };
     for (k, v) in query {
         obj.insert(k.clone(), query_value(k, v));
+    }
+    if !obj.contains_key("ocr_profile") {
+        match profile {
+            Ok(scanprep::OcrProfile::None) => {}
+            Ok(p) => {
+                obj.insert("ocr_profile".into(), Value::from(p.name()));
+            }
+            Err(name) => {
+                return Err(ApiError::new(
+                    500,
+                    "misconfigured",
+                    format!(
+                        "OCR_PROFILE `{name}` is not a profile (none, tesseract, textract, \
+                         google-vision, azure-read, azure-read-free)"
+                    ),
+                ))
+            }
+        }
     }
     let json = Value::Object(obj);
     let options: scanprep::Options = serde_json::from_value(json.clone())
@@ -131,6 +151,8 @@ pub fn engine_error(e: &scanprep::Error, cfg: &Config) -> ApiError {
         E::Decode { .. } | E::EmptyImage { .. } => ApiError::new(422, e.code(), e.to_string()),
         E::InvalidOption { .. } => ApiError::new(400, "invalid_option", e.to_string()),
         E::InvalidCorners { .. } => ApiError::new(400, "invalid_corners", e.to_string()),
+        // The page cannot be made to fit the OCR service: which limit, in the message.
+        E::OcrLimitExceeded { .. } => ApiError::new(422, e.code(), e.to_string()),
         // The app asks for a retake: the reasons and the measures behind them.
         E::PoorCapture { reasons, quality } => {
             let mut err = ApiError::new(422, "poor_capture", e.to_string());

@@ -316,6 +316,22 @@ test("POST /v1/preprocess returns the image with its report, or JSON when asked"
   assert.equal(typeof err.quality.measures.text_height_px, "number");
 });
 
+test("an OCR profile's limits: a page too small for Azure Read is 422 ocr_limit_exceeded, a format Google Vision does not read is replaced", async () => {
+  let res = await api("/v1/preprocess?ocr_profile=azure-read", {
+    method: "POST", headers: auth(alice), body: grayPng(40, 300),
+  });
+  assert.equal(res.status, 422);
+  const e = (await res.json()).error;
+  assert.equal(e.code, "ocr_limit_exceeded");
+  assert.match(e.message, /azure-read: its min_side is 40, the service allows 50/);
+  res = await api("/v1/preprocess?ocr_profile=google-vision&format=tiff", {
+    method: "POST", headers: auth(alice), body: grayPng(300, 200),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "image/png");
+  await res.arrayBuffer();
+});
+
 test("limits: body size 413, pixel count and CPU budget 422, corrupt 422, not an image 415", async () => {
   const big = Buffer.concat([photo, randomBytes(1_100_000)]);
   for (const path of ["/v1/preprocess", "/v1/scans"]) {
