@@ -2,8 +2,7 @@
 //! typed error says which limit it cannot meet.
 
 use scanprep::{
-    decode_image, process_gray, Binarization, Error, Format, GrayImage, Limits, OcrProfile,
-    Options,
+    decode_image, process_gray, Binarization, Error, Format, GrayImage, Limits, OcrProfile, Options,
 };
 use scanprep_fixtures::{render_page, PageSpec};
 
@@ -46,8 +45,12 @@ fn a_page_beyond_the_side_limit_is_reduced_to_it() {
 #[test]
 fn limits_that_cannot_be_met_are_typed_errors_naming_the_limit() {
     // Azure Read needs 50 px a side.
-    let e = process_gray(GrayImage::new(40, 300, 255), &with(OcrProfile::AzureRead), None)
-        .unwrap_err();
+    let e = process_gray(
+        GrayImage::new(40, 300, 255),
+        &with(OcrProfile::AzureRead),
+        None,
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "ocr_limit_exceeded");
     assert!(
         matches!(
