@@ -283,10 +283,11 @@ fn clear_run(row: &mut [u8], x0: u32, x1: u32) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn fill(img: &mut BitImage, x0: u32, y0: u32, x1: u32, y1: u32) {
+    /// Sets the rectangle `x0..x1` × `y0..y1` to ink.
+    pub(crate) fn fill(img: &mut BitImage, x0: u32, y0: u32, x1: u32, y1: u32) {
         for y in y0..y1 {
             for x in x0..x1 {
                 img.set(x, y, true);

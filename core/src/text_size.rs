@@ -275,14 +275,7 @@ pub(crate) fn choose_scale(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fill(img: &mut BitImage, x0: u32, y0: u32, x1: u32, y1: u32) {
-        for y in y0..y1 {
-            for x in x0..x1 {
-                img.set(x, y, true);
-            }
-        }
-    }
+    use crate::clean::tests::fill;
 
     /// Lines of "letters": rings of height `xh` and, one in three, taller stems of `cap`.
     fn text(xh: u32, cap: u32) -> BitImage {
@@ -361,22 +354,14 @@ mod tests {
             cap_height_px: None,
             glyphs: 100,
         };
-        assert_eq!(
-            choose_scale(&m(12.0), 24.0, 1000, 1000, 0),
-            (2.0, "enlarged")
-        );
-        assert_eq!(
-            choose_scale(&m(21.0), 24.0, 1000, 1000, 0),
-            (1.0, "in_range")
-        );
-        assert_eq!(
-            choose_scale(&m(45.0), 24.0, 1000, 1000, 0),
-            (1.0, "in_range")
-        );
-        assert_eq!(
-            choose_scale(&m(72.0), 24.0, 1000, 1000, 0),
-            (0.5, "reduced")
-        );
+        for (xh, want) in [
+            (12.0, (2.0, "enlarged")),
+            (21.0, (1.0, "in_range")),
+            (45.0, (1.0, "in_range")),
+            (72.0, (0.5, "reduced")),
+        ] {
+            assert_eq!(choose_scale(&m(xh), 24.0, 1000, 1000, 0), want, "{xh}");
+        }
         // The pixel budget bounds an enlargement.
         let (s, d) = choose_scale(&m(8.0), 24.0, 1000, 1000, 4_000_000);
         assert_eq!((s, d), (2.0, "limited"));
