@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh machine, skipping what is already there: Rust targets
 # and components, Node, Debian packages (Chromium and its driver for the browser tests,
-# valgrind for the instruction-count gate) and wasm-bindgen-cli pinned to the exact version of
+# valgrind for the instruction-count gate, jbig2dec, qpdf and poppler-utils) and wasm-bindgen-cli pinned to the exact version of
 # the `wasm-bindgen` crate in Cargo.lock. Everything comes from the package registries (rustup,
 # crates.io, Debian; npm packages are installed from the lock files by wasm/ and worker/).
 set -euo pipefail
@@ -17,11 +17,15 @@ done
 command -v node >/dev/null || { ${sudo:-} apt-get update && ${sudo:-} apt-get install -y nodejs npm; }
 
 # Debian packages: Chromium and its driver for the browser tests, valgrind for the
-# instruction-count gate.
+# instruction-count gate, jbig2dec (an independent JBIG2 decoder) and, for the PDF exports,
+# qpdf (structure checks) and poppler-utils (pdftoppm, pdftotext).
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v valgrind >/dev/null || missing+=(valgrind)
+command -v jbig2dec >/dev/null || missing+=(jbig2dec)
+command -v qpdf >/dev/null || missing+=(qpdf)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 sudo=""
 [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo=sudo
 if [ ${#missing[@]} -gt 0 ]; then

@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use scanprep::{
-    binarize, clean, detect_skew, encode_g4_tiff, encode_png_bilevel, measure_text,
+    binarize, clean, detect_skew, encode_g4_tiff, encode_jbig2, encode_png_bilevel, measure_text,
     normalize_background, reduce_to_working, rotate, BinarizeParams, CleanParams, Limits,
 };
 use scanprep_benches::{a4_gray, photo_gray, photo_jpeg};
@@ -43,6 +43,9 @@ fn stages(c: &mut Criterion, name: &str, page: &scanprep::GrayImage) {
     g.bench_function("text_size", |b| b.iter(|| measure_text(black_box(&bits))));
     g.bench_function("encode_g4", |b| {
         b.iter(|| encode_g4_tiff(black_box(&bits), Some(300)))
+    });
+    g.bench_function("encode_jbig2", |b| {
+        b.iter(|| encode_jbig2(black_box(&bits), Some(300)))
     });
     g.bench_function("encode_png", |b| {
         b.iter(|| encode_png_bilevel(black_box(&bits), Some(300), scanprep::PngEffort::Fast))

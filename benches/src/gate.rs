@@ -14,16 +14,16 @@ use std::path::Path;
 
 use scanprep::{
     binarize, clean, decode_image, detect_orientation, detect_page, detect_skew, encode_g4_tiff,
-    measure_text, normalize_background, process, process_gray, rectify, reduce_to_working,
-    resize_area, rotate, BinarizeParams, BitImage, CleanParams, GrayImage, Limits, Options,
-    PageSize, PaperSize, Point,
+    encode_jbig2, measure_text, normalize_background, process, process_gray, rectify,
+    reduce_to_working, resize_area, rotate, BinarizeParams, BitImage, CleanParams, GrayImage,
+    Limits, Options, PageSize, PaperSize, Point,
 };
 
 /// The function callgrind counts, as a `--toggle-collect` pattern.
 pub const TOGGLE_PATTERN: &str = "*scanprep_benches::gate::measured*";
 
 /// The stages, in pipeline order, then the whole pipelines.
-const STAGES: [&str; 9] = [
+const STAGES: [&str; 10] = [
     "decode",
     "resize",
     "background",
@@ -33,6 +33,7 @@ const STAGES: [&str; 9] = [
     "clean",
     "text_size",
     "encode_g4",
+    "encode_jbig2",
 ];
 
 /// Every benchmark, as `page/operation`: each stage on the A4 page at 300 dpi (decoded from
@@ -82,6 +83,8 @@ pub enum Job {
     TextSize(BitImage),
     /// Cleaned bilevel page → `encode_g4_tiff`.
     EncodeG4(BitImage),
+    /// Cleaned bilevel page → `encode_jbig2`.
+    EncodeJbig2(BitImage),
     /// Encoded image bytes → `process` with default options.
     Pipeline(Vec<u8>),
     /// Decoded page → `process_gray` with the speed-budget options.
@@ -183,6 +186,7 @@ pub fn measured(job: Job) -> Out {
         }
         Job::TextSize(bits) => Out::Height(measure_text(&bits).x_height_px),
         Job::EncodeG4(bits) => Out::Bytes(encode_g4_tiff(&bits, Some(300))),
+        Job::EncodeJbig2(bits) => Out::Bytes(encode_jbig2(&bits, Some(300))),
         Job::Pipeline(bytes) => Out::Bytes(
             process(&bytes, &Options::default())
                 .expect("pipeline runs")
@@ -274,6 +278,7 @@ pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
         "clean" => Job::Clean(read_bits(dir, &f("bits"))?),
         "text_size" => Job::TextSize(read_bits(dir, &f("clean"))?),
         "encode_g4" => Job::EncodeG4(read_bits(dir, &f("clean"))?),
+        "encode_jbig2" => Job::EncodeJbig2(read_bits(dir, &f("clean"))?),
         "pipeline" => Job::Pipeline(fs::read(dir.join(format!("{page}.encoded.bytes")))?),
         "budget_chain" => Job::BudgetChain(read_gray(dir, &f("decoded"))?),
         "page" => Job::Page(read_gray(dir, &f("decoded"))?),

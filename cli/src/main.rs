@@ -197,7 +197,7 @@ fn parse_png_effort(s: &str) -> Result<PngEffort, String> {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| format!("unknown format `{s}` (tiff, png, gray-png, jpeg)"))
+        .map_err(|_| format!("unknown format `{s}` (tiff, png, gray-png, jpeg, jbig2)"))
 }
 
 impl OptionFlags {
@@ -277,6 +277,7 @@ fn format_from_extension(p: &Path) -> Option<Format> {
         "tif" | "tiff" => Some(Format::Tiff),
         "png" => Some(Format::Png),
         "jpg" | "jpeg" => Some(Format::Jpeg),
+        "jb2" | "jbig2" => Some(Format::Jbig2),
         _ => None,
     }
 }
@@ -536,6 +537,7 @@ fn run_binarize(a: BinarizeArgs) -> anyhow::Result<()> {
     let (bits, report) = scanprep::binarize(&img, &params);
     let bytes = match format_from_extension(&a.output) {
         Some(Format::Tiff) => scanprep::encode_g4_tiff(&bits, None),
+        Some(Format::Jbig2) => scanprep::encode_jbig2(&bits, None),
         _ => scanprep::encode_png_bilevel(&bits, None, PngEffort::Fast)?,
     };
     std::fs::write(&a.output, bytes)

@@ -59,7 +59,8 @@ pub use decode::{
 };
 pub use deskew::{detect_skew, SkewEstimate};
 pub use encode::{
-    encode_g4, encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray,
+    encode_g4, encode_g4_tiff, encode_jbig2, encode_jbig2_embedded, encode_jbig2_with,
+    encode_jpeg_gray, encode_png_bilevel, encode_png_gray, Jbig2Params,
 };
 pub use error::Error;
 pub use geometry::{polygon_jaccard, Homography, Point};

@@ -53,7 +53,13 @@ pub struct OcrLimits {
     pub min_x_height_px: Option<f32>,
 }
 
-const ALL: &[Format] = &[Format::Tiff, Format::Png, Format::GrayPng, Format::Jpeg];
+const ALL: &[Format] = &[
+    Format::Tiff,
+    Format::Png,
+    Format::GrayPng,
+    Format::Jpeg,
+    Format::Jbig2,
+];
 const MB: u64 = 1024 * 1024;
 
 impl OcrProfile {

@@ -9,7 +9,9 @@ use crate::decode::{
     decode_image, decode_image_owned, gray_and_chroma_from_rgba, gray_from_rgba, Decoded, Limits,
 };
 use crate::deskew::detect_skew_flattened;
-use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
+use crate::encode::{
+    encode_g4_tiff, encode_jbig2, encode_jpeg_gray, encode_png_bilevel, encode_png_gray,
+};
 use crate::geometry::{area, outside_frame};
 use crate::math::round3;
 use crate::orientation::{orientation_of, TextSample};
@@ -320,6 +322,7 @@ fn run(
                 Format::Png => encode_png_bilevel(&bits, dpi, o.png_effort)?,
                 Format::GrayPng => encode_png_gray(&bits.to_gray(), dpi)?,
                 Format::Jpeg => encode_jpeg_gray(&bits.to_gray(), o.jpeg_quality, dpi)?,
+                Format::Jbig2 => encode_jbig2(&bits, dpi),
                 _ => encode_g4_tiff(&bits, dpi),
             })
         };

@@ -5,7 +5,7 @@
 /** Which binarization method to use. */
 export type Binarization = "none" | "otsu" | "sauvola" | "edge" | "auto";
 /** The encoded output: Group 4 TIFF, 1-bit PNG, 8-bit gray PNG or gray JPEG. */
-export type Format = "tiff" | "png" | "gray-png" | "jpeg";
+export type Format = "tiff" | "png" | "gray-png" | "jpeg" | "jbig2";
 /** Time against size for the 1-bit PNG: "fast" (~40 ms for an A4 page natively) or "max"
  * (4-8% smaller, smaller than oxipng -o4; ~3 s for an A4 page natively). */
 export type PngEffort = "fast" | "max";

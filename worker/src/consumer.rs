@@ -590,6 +590,7 @@ async fn preprocess(
         "image/tiff" => "tiff",
         "image/png" => "png",
         "image/jpeg" => "jpg",
+        "image/x-jbig2" => "jb2",
         _ => "bin",
     };
     let key = store::processed_key(&row.id, ext);

@@ -1,9 +1,10 @@
-//! Output encoders: CCITT Group 4 (raw and in a baseline TIFF) for bilevel pages, PNG for
+//! Output encoders: CCITT Group 4 (raw and in a baseline TIFF) and lossless JBIG2 for bilevel pages, PNG for
 //! bilevel and gray, JPEG for gray. All are pure Rust and deterministic, so native and wasm32
 //! builds give the same bytes.
 
 mod deflate;
 mod g4;
+mod jbig2;
 mod jpeg;
 mod png;
 mod tiff;
@@ -13,6 +14,7 @@ mod tiff;
 pub(crate) use self::png::paeth;
 
 pub use self::g4::encode_g4;
+pub use self::jbig2::{encode_jbig2, encode_jbig2_embedded, encode_jbig2_with, Jbig2Params};
 pub use self::jpeg::encode_jpeg_gray;
 pub(crate) use self::jpeg::ZIGZAG;
 pub use self::png::{encode_png_bilevel, encode_png_gray};
