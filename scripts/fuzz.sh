@@ -4,7 +4,7 @@
 # A panic, a leak of the limits or a timeout fails the run: libFuzzer exits non-zero and leaves
 # the input in fuzz/artifacts/<target>/. Add such an input to fuzz/seeds/ as regress-*.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      # default: 60 s for each of decode, process and page
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      # default: 60 s for each of decode, process, page and pdf
 #
 # Installs cargo-fuzz (pinned, from crates.io) when missing. libFuzzer's sanitizer build needs
 # nightly flags; RUSTC_BOOTSTRAP=1 allows them on the stable toolchain.
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../fuzz"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode process page)
+[ ${#targets[@]} -gt 0 ] || targets=(decode process page pdf)
 
 cf=0.13.2
 if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$cf" ]; then

@@ -26,6 +26,7 @@ command -v valgrind >/dev/null || missing+=(valgrind)
 command -v jbig2dec >/dev/null || missing+=(jbig2dec)
 command -v qpdf >/dev/null || missing+=(qpdf)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
 sudo=""
 [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo=sudo
 if [ ${#missing[@]} -gt 0 ]; then

@@ -37,6 +37,9 @@ enum Command {
     Skew(SkewArgs),
     /// Find the page in a photo, its orientation and the capture verdict; print them as JSON.
     Detect(DetectArgs),
+    /// Preprocess every input and gather the pages into one PDF/A document, with an invisible
+    /// text layer from OCR words when given.
+    Pdf(PdfArgs),
     /// Score binarization against ground truth (FM, PSNR, DRD) on a folder of `*_in`/`*_gt` pairs.
     Eval(eval::EvalArgs),
 }
@@ -301,6 +304,38 @@ struct ProcessArgs {
 }
 
 #[derive(Args)]
+struct PdfArgs {
+    /// Input images, one page each, in document order.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The PDF to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// OCR words for the text layer, one file per input in the same order: hOCR, Tesseract
+    /// TSV, or JSON `{"width", "height", "words": [{"text", "bbox": [l, t, r, b]}]}`, boxes in
+    /// the processed page's pixels (or in those of the image size the file gives).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    ocr_words: Vec<PathBuf>,
+    /// The document's title.
+    #[arg(long)]
+    title: Option<String>,
+    /// The document's author.
+    #[arg(long)]
+    author: Option<String>,
+    /// Leave the creation date out (identical bytes for identical pages).
+    #[arg(long)]
+    no_date: bool,
+    /// Print one JSON report per page and one for the document on stdout (JSON Lines).
+    #[arg(long)]
+    json: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    flags: OptionFlags,
+}
+
+#[derive(Args)]
 struct BinarizeArgs {
     /// Input image.
     input: PathBuf,
@@ -353,6 +388,7 @@ fn main() -> ExitCode {
         Command::Binarize(a) => run_binarize(a).map(|_| true),
         Command::Skew(a) => run_skew(a).map(|_| true),
         Command::Detect(a) => run_detect(a),
+        Command::Pdf(a) => run_pdf(a),
         Command::Eval(a) => eval::run(&a).map(|_| true),
     };
     match result {
@@ -377,6 +413,152 @@ fn output_path(input: &Path, output: &Path, to_dir: bool, format: Format) -> Pat
     output.join(format!("{stem}.{}", format.extension()))
 }
 
+/// A progress bar on a terminal for `n` inputs, none otherwise.
+fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() || n < 2 {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new(n as u64);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} {elapsed_precise} {wide_msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(pb)
+}
+
+/// One JSON line for an input that failed.
+fn error_json(input: &Path, e: &FileError) -> serde_json::Value {
+    let mut error = serde_json::json!({"code": e.code, "message": e.message});
+    if let (Some(d), Some(map)) = (&e.details, error.as_object_mut()) {
+        if let Some(extra) = d.as_object() {
+            map.extend(extra.clone());
+        }
+    }
+    serde_json::json!({"input": input, "ok": false, "error": error})
+}
+
+/// Reads one words file: JSON by its `.json` extension or its first `{`, else hOCR or TSV.
+fn read_words(path: &Path) -> anyhow::Result<scanprep::PageWords> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        || text.trim_start().starts_with('{');
+    if json {
+        serde_json::from_str(&text)
+            .with_context(|| format!("{}: invalid words JSON", path.display()))
+    } else {
+        scanprep::PageWords::parse(&text).with_context(|| path.display().to_string())
+    }
+}
+
+fn run_pdf(a: PdfArgs) -> anyhow::Result<bool> {
+    if !a.ocr_words.is_empty() && a.ocr_words.len() != a.inputs.len() {
+        bail!(
+            "--ocr-words names {} files for {} inputs: give one per input, in the same order",
+            a.ocr_words.len(),
+            a.inputs.len()
+        );
+    }
+    let mut options = match a.flags.to_options(None) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("scanprep: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    // Bilevel pages go in as JBIG2 unless a format was asked for.
+    let format_given = a.flags.format.is_some() || a.flags.options.is_some();
+    if !format_given && options.format.is_bilevel() {
+        options.format = Format::Jbig2;
+    }
+    let words: Vec<scanprep::PageWords> = a
+        .ocr_words
+        .iter()
+        .map(|p| read_words(p))
+        .collect::<anyhow::Result<_>>()?;
+    let created = (!a.no_date)
+        .then(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+        })
+        .flatten()
+        .map(|d| d.as_secs() as i64);
+    let pdf_options = scanprep::PdfOptions {
+        title: a.title.clone(),
+        author: a.author.clone(),
+        created_unix_seconds: created,
+        ..Default::default()
+    };
+    pdf_options.validate()?;
+    let progress = progress_bar(a.inputs.len());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.jobs.unwrap_or(0))
+        .build()?;
+    let work = |input: &PathBuf| {
+        let r = process_bytes(input, &options);
+        if let Some(pb) = &progress {
+            pb.inc(1);
+        }
+        r
+    };
+    let pages: Vec<Result<scanprep::Processed, FileError>> =
+        pool.install(|| a.inputs.par_iter().map(work).collect());
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    let mut failed = false;
+    let mut writer = scanprep::PdfWriter::new(&pdf_options)?;
+    let mut out = Vec::new();
+    for (i, (input, page)) in a.inputs.iter().zip(&pages).enumerate() {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => {
+                failed = true;
+                eprintln!("{}: {}", input.display(), e.message);
+                if a.json {
+                    println!("{}", error_json(input, e));
+                }
+                continue;
+            }
+        };
+        let w = words.get(i);
+        out.extend_from_slice(
+            &writer
+                .add_page(&page.bytes, w)
+                .with_context(|| input.display().to_string())?,
+        );
+        if a.json {
+            let line = serde_json::json!({"input": input, "ok": true, "page": writer.page_count(),
+                "image_bytes": page.bytes.len(), "media_type": page.media_type,
+                "words": w.map_or(0, |w| w.words.len()), "report": page.report});
+            println!("{line}");
+        }
+    }
+    if failed {
+        eprintln!(
+            "scanprep: {} not written: a page failed",
+            a.output.display()
+        );
+        return Ok(false);
+    }
+    let (tail, summary) = writer.finish_with_summary()?;
+    out.extend_from_slice(&tail);
+    std::fs::write(&a.output, &out)
+        .with_context(|| format!("cannot write {}", a.output.display()))?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"output": a.output, "ok": true, "document": summary})
+        );
+    }
+    Ok(true)
+}
+
 fn run_process(a: ProcessArgs) -> anyhow::Result<bool> {
     let to_dir =
         a.inputs.len() > 1 || a.output.is_dir() || a.output.to_string_lossy().ends_with('/');
@@ -394,18 +576,7 @@ fn run_process(a: ProcessArgs) -> anyhow::Result<bool> {
         std::fs::create_dir_all(&a.output)
             .with_context(|| format!("cannot create {}", a.output.display()))?;
     }
-    let progress = if std::io::stderr().is_terminal() && a.inputs.len() > 1 {
-        let pb = indicatif::ProgressBar::new(a.inputs.len() as u64);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} {elapsed_precise} {wide_msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(pb)
-    } else {
-        None
-    };
+    let progress = progress_bar(a.inputs.len());
     let stdout = Mutex::new(std::io::stdout());
     let work = |input: &PathBuf| -> bool {
         let out = output_path(input, &a.output, to_dir, options.format);
@@ -416,15 +587,7 @@ fn run_process(a: ProcessArgs) -> anyhow::Result<bool> {
                 Ok(report) => {
                     serde_json::json!({"input": input, "output": out, "ok": true, "report": report})
                 }
-                Err(e) => {
-                    let mut error = serde_json::json!({"code": e.code, "message": e.message});
-                    if let (Some(d), Some(map)) = (&e.details, error.as_object_mut()) {
-                        if let Some(extra) = d.as_object() {
-                            map.extend(extra.clone());
-                        }
-                    }
-                    serde_json::json!({"input": input, "ok": false, "error": error})
-                }
+                Err(e) => error_json(input, e),
             };
             if let Ok(mut s) = stdout.lock() {
                 let _ = writeln!(s, "{line}");
@@ -460,6 +623,17 @@ struct FileError {
 }
 
 fn process_one(input: &Path, out: &Path, options: &Options) -> Result<scanprep::Report, FileError> {
+    let done = process_bytes(input, options)?;
+    std::fs::write(out, &done.bytes).map_err(|e| FileError {
+        code: "io",
+        message: format!("cannot write {}: {e}", out.display()),
+        details: None,
+    })?;
+    Ok(done.report)
+}
+
+/// Reads and processes one input, isolated from panics.
+fn process_bytes(input: &Path, options: &Options) -> Result<scanprep::Processed, FileError> {
     let bytes = std::fs::read(input).map_err(|e| FileError {
         code: "io",
         message: format!("cannot read: {e}"),
@@ -474,7 +648,7 @@ fn process_one(input: &Path, out: &Path, options: &Options) -> Result<scanprep::
         }
         scanprep::process_with_clock(&bytes, options, Some(&clock))
     };
-    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
         .map_err(|payload| FileError {
             code: "internal",
             message: format!(
@@ -492,13 +666,7 @@ fn process_one(input: &Path, out: &Path, options: &Options) -> Result<scanprep::
                 }
                 _ => None,
             },
-        })?;
-    std::fs::write(out, &done.bytes).map_err(|e| FileError {
-        code: "io",
-        message: format!("cannot write {}: {e}", out.display()),
-        details: None,
-    })?;
-    Ok(done.report)
+        })
 }
 
 /// The environment variable that makes the CLI panic while processing the one input it names:

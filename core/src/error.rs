@@ -127,6 +127,33 @@ pub enum Error {
         /// The service's limit.
         allowed: u64,
     },
+    /// A page's image cannot go into a PDF as it is (not one of the formats `process`
+    /// writes, in colour, or cut short).
+    #[error("page {page}'s image cannot go into the PDF: {reason}")]
+    PdfPageImage {
+        /// The page, counted from 1.
+        page: usize,
+        /// Why not, in words.
+        reason: &'static str,
+    },
+    /// A document was finished with no page in it.
+    #[error("a document needs at least one page")]
+    NoPages,
+    /// A document has more pages than `max_pages` allows.
+    #[error("a document may have at most {max_pages} pages")]
+    TooManyPages {
+        /// The limit (`max_pages`).
+        max_pages: u32,
+    },
+    /// The OCR words for the text layer cannot be read (hOCR, Tesseract TSV or the JSON
+    /// form), or a box is not a box.
+    #[error("cannot read the OCR words{}: {reason}", if *line > 0 { format!(" (line {line})") } else { String::new() })]
+    InvalidOcrWords {
+        /// The line of the words file where it went wrong; 0 when not from a file.
+        line: usize,
+        /// Why, in words.
+        reason: &'static str,
+    },
     /// The output could not be encoded.
     #[error("cannot encode the {format} output: {reason}")]
     Encode {
@@ -154,6 +181,10 @@ impl Error {
             Error::BufferSizeMismatch { .. } => "buffer_size_mismatch",
             Error::InvalidOption { .. } => "invalid_option",
             Error::Encode { .. } => "encode_failed",
+            Error::PdfPageImage { .. } => "pdf_page_image",
+            Error::NoPages => "no_pages",
+            Error::TooManyPages { .. } => "too_many_pages",
+            Error::InvalidOcrWords { .. } => "invalid_ocr_words",
             Error::InvalidCorners { .. } => "invalid_corners",
             Error::PoorCapture { .. } => "poor_capture",
             Error::OcrLimitExceeded { .. } => "ocr_limit_exceeded",

@@ -253,7 +253,7 @@ fn run(
     // The bits: those of the page, or, when its text is too small or too large for OCR (or
     // the page too large for the OCR service), those of the gray page scaled.
     let mut text_scale = 1.0;
-    let (bytes, width, height) = if o.binarization == Binarization::None {
+    let (bytes, width, height, dpi) = if o.binarization == Binarization::None {
         let mut sized = None;
         if let Some(target) = target {
             let otsu = BinarizeParams {
@@ -278,7 +278,7 @@ fn run(
             _ => encode_png_gray(&img, dpi)?,
         };
         t.encode_ms = timer.lap("encode");
-        (bytes, w, h)
+        (bytes, w, h, dpi)
     } else {
         let (mut bits, brep) = binarize(&img, &params);
         report.binarization = Some(brep);
@@ -345,7 +345,7 @@ fn run(
             }
         }
         t.encode_ms = timer.lap("encode");
-        (bytes, bits.width(), bits.height())
+        (bytes, bits.width(), bits.height(), dpi)
     };
     profile.check(width, height, bytes.len())?;
 
@@ -353,6 +353,7 @@ fn run(
     report.media_type = format.media_type().to_string();
     report.output_width = width;
     report.output_height = height;
+    report.output_dpi = dpi;
     report.output_bytes = bytes.len() as u64;
     if timer.clock.is_some() {
         t.total_ms = timer.total();

@@ -180,6 +180,10 @@ pub struct Report {
     pub output_width: u32,
     /// Output height in pixels.
     pub output_height: u32,
+    /// The resolution written into the output (dots per inch), when known: the input's
+    /// scaled to the output, or the rectified page's. A PDF page's size comes from it.
+    #[serde(default)]
+    pub output_dpi: Option<u32>,
     /// Output size in bytes.
     pub output_bytes: u64,
     /// Stage timings, when a clock was available.

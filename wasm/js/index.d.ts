@@ -231,6 +231,8 @@ export interface Report {
   mediaType: string;
   outputWidth: number;
   outputHeight: number;
+  /** The resolution written into the output, in dots per inch; null when unknown. */
+  outputDpi: number | null;
   outputBytes: number;
   timings: Timings | null;
   /** What to know about this output (a truncated input, say); empty for a clean run. */
