@@ -290,6 +290,7 @@ impl PdfWriter {
         let sy = ph as f64 / words.height.unwrap_or(img.height) as f64;
         let mut placed = 0;
         let mut started = false;
+        let mut state = TextState::default();
         for w in &words.words {
             let [l, t, r, b] = w.bbox;
             let (x, width) = ((l * sx) as f32, ((r - l) * sx) as f32);
@@ -303,16 +304,26 @@ impl PdfWriter {
                 content.set_text_rendering_mode(TextRenderingMode::Invisible);
                 started = true;
             }
-            let size = height;
+            // Sizes and places to 0.01 pt (1/7200 inch), and text state written only when it
+            // changes: the layer costs about half as many bytes.
+            let size = hundredths(height);
             let natural = n as f32 * ADVANCE / EM * size;
-            content.set_horizontal_scaling((100.0 * width / natural).clamp(0.01, 1.0e5));
-            content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, bottom + DESCENT * size]);
+            let scale = hundredths((100.0 * width / natural).clamp(0.01, 1.0e5));
+            if state.scale != Some(scale) {
+                content.set_horizontal_scaling(scale);
+                state.scale = Some(scale);
+            }
+            let (tx, ty) = (hundredths(x), hundredths(bottom + DESCENT * size));
+            content.set_text_matrix([1.0, 0.0, 0.0, 1.0, tx, ty]);
             // A word's characters, in runs of one font each.
             for (font, run) in &self.fonts.codes(&w.text) {
                 if !used.contains(font) {
                     used.push(*font);
                 }
-                content.set_font(Name(font_name(*font).as_bytes()), size);
+                if state.font != Some((*font, size)) {
+                    content.set_font(Name(font_name(*font).as_bytes()), size);
+                    state.font = Some((*font, size));
+                }
                 content.show(Str(run));
             }
             placed += 1;
@@ -479,6 +490,18 @@ impl PdfWriter {
         };
         Ok((out, summary))
     }
+}
+
+/// The text state last written in a page's text object.
+#[derive(Default)]
+struct TextState {
+    scale: Option<f32>,
+    font: Option<(u32, f32)>,
+}
+
+/// `v` to the nearest hundredth, so that it prints short.
+fn hundredths(v: f32) -> f32 {
+    (v * 100.0).round() / 100.0
 }
 
 /// The resource name of text font `f`.
