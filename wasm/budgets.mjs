@@ -28,6 +28,9 @@ function check(name, value, show, unit = (v) => String(v)) {
 const wasm = readFileSync(new URL("./pkg/scanprep_bg.wasm", import.meta.url));
 const gz = gzipSync(wasm, { level: 9 }).length;
 check("wasm_gzip_bytes", gz, `${gz} bytes gzipped (${wasm.length} raw)`, (v) => `${v}`);
+const pdfWasm = readFileSync(new URL("./pkg/pdf/scanprep_pdf_bg.wasm", import.meta.url));
+const pdfGz = gzipSync(pdfWasm, { level: 9 }).length;
+check("pdf_wasm_gzip_bytes", pdfGz, `${pdfGz} bytes gzipped (${pdfWasm.length} raw), loaded by createPdf() only`, (v) => `${v}`);
 
 // 2. Memory: 20 photos in a row, then the same photo as raw RGBA pixels, 20 times.
 const { a4, photo } = largeFixtures();

@@ -3,7 +3,8 @@
 # `wasm-pack build --mode no-install --target web`:
 #   cargo (wasm32-unknown-unknown, profile wasm-release, +simd128)
 #   → wasm-bindgen 0.2.130 (--target web, with a reset function for trap recovery)
-#   → wasm-opt (npm binaryen 132) → size report.
+#   → wasm-opt (npm binaryen 132) → size report; the same for the PDF writer's module
+#   (wasm/pdf, into pkg/pdf/), which createPdf() loads only when first called.
 # Tools come from the registries only: `cargo install wasm-bindgen-cli --version 0.2.130` and
 # `npm ci` here (binaryen). SCANPREP_WASM_SIMD=0 builds without SIMD, for comparison.
 set -euo pipefail
@@ -33,6 +34,15 @@ node_modules/.bin/wasm-opt pkg/scanprep_bg.wasm -o pkg/scanprep_bg.wasm -O3 --st
   --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-size=$(stat -c %s pkg/scanprep_bg.wasm)
-gz=$(gzip -9 -c pkg/scanprep_bg.wasm | wc -c)
-echo "pkg/scanprep_bg.wasm: $size bytes, $gz bytes gzipped"
+# The PDF writer: a module of its own under pkg/pdf/, loaded by createPdf() on first use.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=$features" \
+  cargo build -p scanprep-pdf-wasm --target wasm32-unknown-unknown --profile wasm-release
+wasm-bindgen "$root/target/wasm32-unknown-unknown/wasm-release/scanprep_pdf_wasm.wasm" \
+  --out-dir pkg/pdf --out-name scanprep_pdf --target web --experimental-reset-state-function
+node_modules/.bin/wasm-opt pkg/pdf/scanprep_pdf_bg.wasm -o pkg/pdf/scanprep_pdf_bg.wasm -Oz --strip-producers \
+  --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+for f in pkg/scanprep_bg.wasm pkg/pdf/scanprep_pdf_bg.wasm; do
+  echo "$f: $(stat -c %s "$f") bytes, $(gzip -9 -c "$f" | wc -c) bytes gzipped"
+done

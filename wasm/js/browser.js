@@ -2,6 +2,7 @@
 // `new URL(..., import.meta.url)`, which bundlers follow, and compiled on the first call.
 import * as glue from "../pkg/scanprep.js";
 import { createApi } from "./common.js";
+import { createPdfApi } from "./pdf.js";
 
 const api = createApi(glue);
 let ready;
@@ -38,3 +39,14 @@ export async function __selfTestTrap() {
   await init();
   return api.selfTestTrap();
 }
+
+let pdfReady;
+/** Builds a PDF/A document from preprocessed pages; the PDF writer's module is fetched on the
+ * first call (next to this file, as the main module is). See index.d.ts. */
+export const createPdf = createPdfApi(() => {
+  pdfReady ??= import("../pkg/pdf/scanprep_pdf.js").then(async (pdf) => {
+    await pdf.default();
+    return pdf;
+  });
+  return pdfReady;
+});

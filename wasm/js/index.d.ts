@@ -276,7 +276,8 @@ export type ErrorCode =
   | "buffer_size_mismatch" | "invalid_option" | "invalid_corners" | "poor_capture"
   | "ocr_limit_exceeded"
   | "encode_failed" | "unsupported_input" | "invalid_input" | "internal"
-  | "worker_failed" | "worker_terminated";
+  | "worker_failed" | "worker_terminated"
+  | "pdf_page_image" | "no_pages" | "too_many_pages" | "invalid_ocr_words" | "finished";
 
 /** Every error thrown by the package: `name` is "ScanprepError", `code` says what went wrong. */
 export interface ScanprepError extends Error {
@@ -298,3 +299,50 @@ export function version(): string | Promise<string>;
 export function defaultOptions(): Required<Options> | Promise<Required<Options>>;
 /** Bytes of WebAssembly linear memory held now. Memory grows to the largest page seen and stays. */
 export function memoryBytes(): number;
+
+/** One OCR word: its text and its box `[left, top, right, bottom]` in image pixels. */
+export interface Word {
+  text: string;
+  bbox: [number, number, number, number];
+}
+
+/** A page's OCR words; `width`/`height`: the image the boxes refer to (default: the page's). */
+export interface PageWords {
+  width?: number;
+  height?: number;
+  words: Word[];
+}
+
+/** A page of a PDF: what `preprocess` returned (or its encoded bytes), with its OCR words as
+ * hOCR or Tesseract TSV text, the JSON form, or a list of words. */
+export interface PdfPageInput {
+  bytes: Uint8Array | ArrayBuffer | ArrayBufferView | Blob;
+  words?: string | PageWords | Word[];
+}
+
+/** How a PDF is written: the engine's `PdfOptions`, in camelCase. */
+export interface PdfOptions {
+  /** The document's title. */
+  title?: string;
+  /** Its author. */
+  author?: string;
+  /** When it was made, seconds since 1970 UTC (e.g. `Math.floor(Date.now() / 1000)`); left
+   * out, the file has no dates and the same pages give the same bytes. */
+  createdUnixSeconds?: number;
+  /** Resolution for a page image that does not say its own (default 300). */
+  defaultDpi?: number;
+  /** Most pages in one document (default 5000). */
+  maxPages?: number;
+  /** Write the given words as an invisible text layer (default true). */
+  textLayer?: boolean;
+}
+
+/**
+ * One PDF/A-2 document (2u with a text layer) from preprocessed pages, their images embedded
+ * as encoded (JBIG2, Group 4, PNG, JPEG). The PDF writer is a WebAssembly module of its own,
+ * loaded on the first call.
+ */
+export function createPdf(
+  pages: Array<Preprocessed | PdfPageInput | Uint8Array | ArrayBuffer | Blob>,
+  options?: PdfOptions,
+): Promise<Uint8Array>;

@@ -1,11 +1,16 @@
 // Runs inside the Web Worker that `createPreprocessor()` starts: one job at a time, progress
 // posted after each stage, result bytes transferred (not copied) back.
-import { preprocess } from "./browser.js";
+import { createPdf, preprocess } from "./browser.js";
 
 self.onmessage = async (event) => {
-  const { id, input, options } = event.data;
+  const { id, input, options, kind, pages } = event.data;
   const onProgress = (stage, ms) => self.postMessage({ id, type: "progress", stage, ms });
   try {
+    if (kind === "pdf") {
+      const pdf = await createPdf(pages, options);
+      self.postMessage({ id, type: "done", result: pdf }, [pdf.buffer]);
+      return;
+    }
     const out = await preprocess(input, options, { onProgress });
     self.postMessage({ id, type: "done", result: out }, [out.bytes.buffer]);
   } catch (e) {

@@ -67,6 +67,22 @@ export function createPreprocessor(settings = {}) {
         worker.postMessage(message, transfer);
       });
     },
+    /**
+     * Same as `createPdf()`, off the main thread. The pages' bytes are copied to the worker
+     * (the caller keeps them); the PDF comes back transferred.
+     */
+    createPdf(pages, options) {
+      const id = nextId++;
+      const plain = pages.map((p) =>
+        p && typeof p === "object" && !ArrayBuffer.isView(p) && !(p instanceof ArrayBuffer) && !(typeof Blob !== "undefined" && p instanceof Blob)
+          ? { bytes: p.bytes ?? p.image, words: p.words }
+          : { bytes: p },
+      );
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, kind: "pdf", pages: plain, options });
+      });
+    },
     /** Stops the worker; pending calls are rejected. */
     terminate() {
       worker.terminate();

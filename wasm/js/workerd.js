@@ -2,9 +2,22 @@
 // `WebAssembly.Module` (wrangler's and esbuild's CompiledWasm rule).
 import wasmModule from "../pkg/scanprep_bg.wasm";
 import * as glue from "../pkg/scanprep.js";
+import pdfModule from "../pkg/pdf/scanprep_pdf_bg.wasm";
+import * as pdfGlue from "../pkg/pdf/scanprep_pdf.js";
 import { createApi } from "./common.js";
+import { createPdfApi } from "./pdf.js";
 
 glue.initSync({ module: wasmModule });
 const api = createApi(glue);
 
 export const { preprocess, preprocessSync, detect, detectSync, version, defaultOptions, memoryBytes } = api;
+
+let pdfReady = false;
+/** Builds a PDF/A document from preprocessed pages. */
+export const createPdf = createPdfApi(async () => {
+  if (!pdfReady) {
+    pdfGlue.initSync({ module: pdfModule });
+    pdfReady = true;
+  }
+  return pdfGlue;
+});

@@ -114,6 +114,35 @@ test("canvas pixels (ImageData) give the same result as the encoded file, in the
   await page.close();
 });
 
+test("createPdf builds a PDF in the browser and in the Web Worker, loading its module only then", async () => {
+  const page = await browser.newPage();
+  const wasmRequests = [];
+  page.on("request", (r) => r.url().endsWith(".wasm") && wasmRequests.push(new URL(r.url()).pathname));
+  await page.goto(`${base}/demo/`);
+  const file = readFileSync(join(fixtures, "two-column.png")).toString("base64");
+  const r = await page.evaluate(async (b64) => {
+    const { preprocess, createPdf } = await import("/js/browser.js");
+    const { createPreprocessor } = await import("/js/worker.js");
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const out = await preprocess(bytes, { format: "jbig2" });
+    const before = performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".wasm")).length;
+    const words = { words: [{ text: "Invoice", bbox: [300, 300, 700, 360] }] };
+    const pdf = await createPdf([{ ...out, words }], { title: "In the browser" });
+    const worker = createPreprocessor();
+    const fromWorker = await worker.createPdf([{ bytes: out.bytes, words }], { title: "In the browser" });
+    worker.terminate();
+    const same = pdf.length === fromWorker.length && pdf.every((v, i) => v === fromWorker[i]);
+    return { head: String.fromCharCode(...pdf.slice(0, 8)), length: pdf.length, same, before, b64: btoa(String.fromCharCode(...pdf.slice(0, 4096))) };
+  }, file);
+  assert.equal(r.head, "%PDF-1.7");
+  assert.equal(r.same, true, "the Web Worker's PDF differs from the main thread's");
+  // Preprocessing loaded the main module only; the PDF writer's came with createPdf.
+  assert.equal(r.before, 1);
+  assert.ok(wasmRequests.some((u) => u.endsWith("/scanprep_pdf_bg.wasm")), wasmRequests.join(", "));
+  assert.ok(r.length > 40_000 && r.length < 80_000, `${r.length} bytes`);
+  await page.close();
+});
+
 /** Runs the test app bundled into test-artifacts/`dist` (vite-app/main.js, whichever bundler):
  * the package on the main thread and in its Web Worker, the same bytes as the native CLI. */
 async function checkBundledApp(dist) {

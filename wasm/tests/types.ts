@@ -1,7 +1,7 @@
 // Type-checked by `tsc -p tests` (wasm/test.sh): the package's .d.ts as a React/Vite app sees it,
 // imported by its published name through the package's `exports` map.
-import { defaultOptions, preprocess } from "@scanfactory/scanprep";
-import type { Options, Preprocessed, Report, ScanprepError, Stage } from "@scanfactory/scanprep";
+import { createPdf, defaultOptions, preprocess } from "@scanfactory/scanprep";
+import type { Options, PdfOptions, Preprocessed, Report, ScanprepError, Stage } from "@scanfactory/scanprep";
 import { createPreprocessor } from "@scanfactory/scanprep/worker";
 
 export async function fromFile(file: File, canvas: HTMLCanvasElement): Promise<number> {
@@ -21,8 +21,13 @@ export async function fromFile(file: File, canvas: HTMLCanvasElement): Promise<n
   const worker = createPreprocessor();
   const stages: Stage[] = [];
   await worker.preprocess(bytes, undefined, { onProgress: (stage) => stages.push(stage), transfer: false });
+  const pdfOptions: PdfOptions = { title: "Scan", createdUnixSeconds: Math.floor(Date.now() / 1000) };
+  const pdf: Uint8Array = await createPdf([out, { bytes, words: "<hocr/>" }, { bytes, words: [{ text: "a", bbox: [0, 0, 1, 1] }] }], pdfOptions);
+  const viaWorker: Uint8Array = await worker.createPdf([out], pdfOptions);
   worker.terminate();
   void (await defaultOptions());
+  void pdf;
+  void viaWorker;
   return skew + bytes.length + (method ? 1 : 0) + (total ?? 0);
 }
 
@@ -36,5 +41,8 @@ export function describe(e: unknown): string {
 const badName: Options = { maxWorkPixels: 1 };
 // @ts-expect-error: no such format
 const badFormat: Options = { format: "bmp" };
+// @ts-expect-error: the option is createdUnixSeconds
+const badPdf: PdfOptions = { created: 1 };
+void badPdf;
 void badName;
 void badFormat;

@@ -44,3 +44,16 @@ test("a Worker importing the package gives the native bytes and typed errors", a
     message: "unsupported or unrecognised image format (JPEG, PNG, TIFF and WebP are supported)",
   });
 });
+
+test("createPdf works in workerd: a two-page PDF of the processed page", async () => {
+  const file = join(fixtures, "page-skew-plus3.png");
+  const res = await mf.dispatchFetch(`http://x/pdf?options=${encodeURIComponent('{"format":"jbig2"}')}`, {
+    method: "POST",
+    body: readFileSync(file),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const pdf = Buffer.from(await res.arrayBuffer());
+  assert.equal(pdf.subarray(0, 8).toString(), "%PDF-1.7");
+  assert.equal(pdf.toString("latin1").match(/\/Type \/Page\b/g)?.length, 2);
+  assert.ok(pdf.includes("From workerd"));
+});

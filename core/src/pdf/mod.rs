@@ -137,7 +137,7 @@ const FIRST_FREE: i32 = 7;
 const INSET: f32 = 0.01;
 /// Glyph-space units per em of the text layer's font (`FontMatrix` 0.001).
 const EM: f32 = 1000.0;
-/// Every glyph's advance, in glyph units.
+/// Every glyph's advance, in glyph units (also written in the glyph's `d1`).
 const ADVANCE: f32 = 500.0;
 /// The font's descent below the baseline, as a fraction of the em (its box is 0.2 below to
 /// 0.8 above), so that a word's box in the PDF covers its box in the image.
@@ -350,7 +350,8 @@ impl PdfWriter {
 
         // The glyph-less font: one empty glyph, every code mapped to it.
         let mut c = Chunk::new();
-        c.stream(GLYPH, format!("{ADVANCE} 0 0 0 0 0 d1").as_bytes());
+        // `ADVANCE 0 0 0 0 0 d1`: the advance and an empty box (no float formatting needed).
+        c.stream(GLYPH, b"500 0 0 0 0 0 d1");
         if has_text {
             self.emit(&mut out, GLYPH, c);
         }

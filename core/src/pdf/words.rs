@@ -81,11 +81,7 @@ fn parse_tsv(text: &str) -> Result<PageWords, Error> {
             return Err(bad(i + 1, "a TSV line has fewer than 11 columns"));
         }
         let num = |k: usize| -> Result<f64, Error> {
-            f[k].trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| bad(i + 1, "a TSV box field is not a number"))
+            pixels(f[k]).ok_or_else(|| bad(i + 1, "a TSV box field is not a whole number"))
         };
         let (left, top, w, h) = (num(6)?, num(7)?, num(8)?, num(9)?);
         match f[0].trim() {
@@ -195,9 +191,15 @@ fn title_bbox(title: &str) -> Option<[f64; 4]> {
         .find(|p| p.starts_with("bbox "))?;
     let v: Vec<f64> = part[5..]
         .split_whitespace()
-        .map(|s| s.parse::<f64>().ok().filter(|v| v.is_finite()))
+        .map(pixels)
         .collect::<Option<_>>()?;
     (v.len() == 4).then(|| [v[0], v[1], v[2], v[3]])
+}
+
+/// A whole number of pixels, as hOCR and TSV write them (integers: no float parser needed,
+/// which keeps the PDF module small).
+fn pixels(s: &str) -> Option<f64> {
+    s.trim().parse::<i64>().ok().map(|v| v as f64)
 }
 
 fn strip_tags(s: &str) -> String {
