@@ -54,6 +54,10 @@ pub struct Config {
     /// instance on purpose (the test that a trapped instance is replaced). Never set it in
     /// staging or production.
     pub self_test_trap: bool,
+    /// Most pages in one document (`MAX_DOCUMENT_PAGES`).
+    pub max_document_pages: u32,
+    /// Most bytes of uploads in one document (`MAX_DOCUMENT_BYTES`).
+    pub max_document_bytes: u64,
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -91,6 +95,8 @@ impl Config {
             stale_seconds: num(env, "STALE_SECONDS", 1800).max(1),
             revive_batch: num(env, "REVIVE_BATCH", 100).clamp(1, 100),
             memory_budget_bytes: num(env, "MEMORY_BUDGET_BYTES", 96 << 20),
+            max_document_pages: num(env, "MAX_DOCUMENT_PAGES", 500).clamp(1, 5000),
+            max_document_bytes: num(env, "MAX_DOCUMENT_BYTES", 500 << 20),
             ocr_profile: match var(env, "OCR_PROFILE") {
                 None => Ok(scanprep::OcrProfile::None),
                 Some(name) => serde_json::from_value(serde_json::Value::String(name.clone()))

@@ -88,6 +88,43 @@ pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
         )
         .field("queue", queue_name.clone())
         .field("message_id", msg.id());
+        if let Some(doc) = parse_document(&msg) {
+            line.set("document_id", doc.clone());
+            match crate::documents::assemble(&env, &doc).await {
+                Ok(a) => {
+                    match a {
+                        crate::documents::Assembled::Done {
+                            pages,
+                            bytes,
+                            words,
+                        } => {
+                            line.set("outcome", "assembled");
+                            line.set("pages", pages);
+                            line.set("bytes_out", bytes);
+                            line.set("words", words);
+                        }
+                        crate::documents::Assembled::PagesFailed => {
+                            line.set("outcome", "pages_failed");
+                        }
+                        crate::documents::Assembled::Skipped(why) => line.set("outcome", why),
+                    }
+                    msg.ack();
+                }
+                Err(e) => {
+                    line.level(Level::Warn);
+                    line.set("outcome", "retry");
+                    line.set("reason", e.message);
+                    msg.retry_with_options(
+                        &QueueRetryOptionsBuilder::new()
+                            .with_delay_seconds(cfg.backoff_seconds(1).max(1))
+                            .build(),
+                    );
+                }
+            }
+            line.set("duration_ms", log::now_ms() - started);
+            line.emit();
+            continue;
+        }
         let scan_id = match parse_body(&msg) {
             Some(id) => id,
             None => {
@@ -107,6 +144,14 @@ pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
         match outcome {
             Outcome::Ack(what) => {
                 line.set("outcome", what);
+                // The scan has settled: if it is the last page of a finalized document, the
+                // document's assembly is queued now. Acknowledged either way: should this fail,
+                // the next page to settle or another finalize queues it.
+                match crate::documents::page_settled(&env, &scan_id).await {
+                    Ok(true) => line.set("assembly", "queued"),
+                    Ok(false) => {}
+                    Err(e) => line.set("assembly_error", e.message),
+                }
                 msg.ack();
             }
             Outcome::Retry { delay, reason } => {
@@ -156,6 +201,17 @@ pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
         line.set("duration_ms", log::now_ms() - started);
         line.emit();
     }
+}
+
+/// The document id of an assembly message (`{"document_id": ...}`), if it is one.
+fn parse_document(msg: &RawMessage) -> Option<String> {
+    let body = msg.body();
+    let text = match body.as_string() {
+        Some(t) => t,
+        None => js_sys::JSON::stringify(&body).ok()?.as_string()?,
+    };
+    let m: crate::documents::DocumentMessage = serde_json::from_str(&text).ok()?;
+    Some(m.document_id)
 }
 
 fn parse_body(msg: &RawMessage) -> Option<String> {

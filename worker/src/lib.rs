@@ -14,6 +14,7 @@ mod auth;
 mod breaker;
 mod config;
 mod consumer;
+mod documents;
 mod http;
 mod log;
 mod memory;
@@ -157,7 +158,25 @@ async fn route(
                 (Method::Post, ["", "v1", "scans", id, "retry"]) => {
                     retry_scan(env, ctx, &user, id).await
                 }
-                (_, ["", "v1", "preprocess"])
+                (Method::Post, ["", "v1", "documents"]) => {
+                    documents::create(req, env, ctx, &user).await
+                }
+                (Method::Get, ["", "v1", "documents", id]) => {
+                    documents::get(env, ctx, &user, id).await
+                }
+                (Method::Post, ["", "v1", "documents", id, "pages"]) => {
+                    documents::add_page(req, env, ctx, &user, id).await
+                }
+                (Method::Post, ["", "v1", "documents", id, "finalize"]) => {
+                    documents::finalize(req, env, ctx, &user, id).await
+                }
+                (Method::Get, ["", "v1", "documents", id, "export"]) => {
+                    documents::export(env, ctx, &user, id).await
+                }
+                (_, ["", "v1", "documents"])
+                | (_, ["", "v1", "documents", _])
+                | (_, ["", "v1", "documents", _, "pages" | "finalize" | "export"])
+                | (_, ["", "v1", "preprocess"])
                 | (_, ["", "v1", "scans"])
                 | (_, ["", "v1", "scans", _])
                 | (_, ["", "v1", "scans", _, "result" | "image" | "retry"]) => Err(ApiError::new(
@@ -398,6 +417,27 @@ async fn create_scan(
     ctx: &mut Ctx,
     user: &auth::User,
 ) -> Result<Response, ApiError> {
+    let created = store_scan(req, env, ctx, user, None).await?;
+    Ok(accepted(&created.id, created.replayed))
+}
+
+/// A scan stored and queued by [`store_scan`].
+pub(crate) struct StoredScan {
+    pub id: String,
+    pub replayed: bool,
+    pub bytes: u64,
+}
+
+/// Reads an upload, stores the original in R2, records the scan in D1 and queues it (the work
+/// of `POST /v1/scans`, shared with a document's pages). `max_bytes`, when given, is the most
+/// the upload may have (what is left of a document's byte limit).
+pub(crate) async fn store_scan(
+    req: Request,
+    env: &Env,
+    ctx: &mut Ctx,
+    user: &auth::User,
+    max_bytes: Option<u64>,
+) -> Result<StoredScan, ApiError> {
     let idem = req
         .headers()
         .get("idempotency-key")
@@ -411,6 +451,17 @@ async fn create_scan(
     // The body is read before a replay is answered: answering first would leave the client
     // writing into a closed connection, and the digest tells a retry from a reused key.
     let upload = read_upload(req, &ctx.cfg).await?;
+    if let Some(max) = max_bytes.filter(|&m| upload.bytes.len() as u64 > m) {
+        return Err(ApiError::new(
+            413,
+            "document_too_large",
+            format!(
+                "this page ({} bytes) would take the document over its limit: {max} bytes are left (MAX_DOCUMENT_BYTES)",
+                upload.bytes.len()
+            ),
+        ));
+    }
+    let size_in = upload.bytes.len() as u64;
     let digest = idem_key.as_ref().map(|_| body_digest(&upload.bytes));
     if let (Some(kv), Some(key), Some(digest)) = (&kv, &idem_key, &digest) {
         if let Ok(Some(stored)) = kv.get(key).text().await {
@@ -431,7 +482,11 @@ async fn create_scan(
             if !existing.is_empty() {
                 ctx.line.set("scan_id", existing.clone());
                 ctx.line.set("outcome", "idempotent_replay");
-                return Ok(accepted(&existing, true));
+                return Ok(StoredScan {
+                    id: existing,
+                    replayed: true,
+                    bytes: size_in,
+                });
             }
         }
     }
@@ -519,7 +574,11 @@ async fn create_scan(
         }
     }
     ctx.line.set("outcome", "queued");
-    Ok(accepted(&id, false))
+    Ok(StoredScan {
+        id,
+        replayed: false,
+        bytes: size_in,
+    })
 }
 
 /// Hex SHA-256 of an upload, stored with its Idempotency-Key.

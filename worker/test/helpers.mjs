@@ -19,7 +19,8 @@ export function makeToken(claims, secret, { alg = "HS256", header = {} } = {}) {
 
 /**
  * The fake OCR API. `plan` is a list of behaviours used one per POST (the last one repeats):
- * { status, body?, headers? } or { hang: ms } (answers after ms, to trigger the timeout).
+ * { status, body?, headers? } or { hang: ms } (answers after ms, to trigger the timeout), or a
+ * function (req, body) => such a step.
  * Every POST is recorded: method, url, headers, body bytes; `successes` counts the 200 answers
  * actually sent, per scan id. A GET (the Worker's cron probe) answers 200, or 503 while
  * `down` is true, without using the plan; `probes` counts them. `down = true` also answers
@@ -53,9 +54,13 @@ export async function startFakeOcr({ port = 0 } = {}) {
         return;
       }
       fake.requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      const planned = fake.plan[Math.min(fake.served, fake.plan.length - 1)];
+      // A step may be a function of the request: (req, body) => step.
       const step = fake.down
         ? { status: 503 }
-        : fake.plan[Math.min(fake.served, fake.plan.length - 1)];
+        : typeof planned === "function"
+          ? planned(req, body)
+          : planned;
       if (!fake.down) fake.served++;
       const answer = () => {
         const status = step.status ?? 200;

@@ -710,3 +710,155 @@ test("unknown routes and methods answer JSON errors", async () => {
   assert.equal(res.status, 405);
   assert.equal((await res.json()).error.code, "method_not_allowed");
 });
+
+// ---- Documents: pages gathered into one PDF/A export (issue 18) ----
+
+/** The OCR stand-in for documents: Tesseract TSV (or hOCR for one in three pages) with words
+ * that name the call, so each page's text is known; a tiny image (a blank page) gets a 400. */
+let ocrCall = 0;
+function wordsAnswer(_req, body) {
+  if (body.length < 1500) return { status: 400, body: JSON.stringify({ error: "no text found" }) };
+  const n = ++ocrCall;
+  const words = [`alpha${n}`, `beta${n}`, `gamma${n}`];
+  if (n % 3 === 0) {
+    const spans = words
+      .map((w, i) => `<span class='ocrx_word' title='bbox ${200 + 400 * i} 300 ${520 + 400 * i} 380; x_wconf 95'>${w}</span>`)
+      .join(" ");
+    return { status: 200, body: JSON.stringify({ text: words.join(" "), hocr: `<div class='ocr_page'>${spans}</div>` }) };
+  }
+  const head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext";
+  const rows = words.map((w, i) => `5\t1\t1\t1\t1\t${i + 1}\t${200 + 400 * i}\t300\t320\t80\t95\t${w}`);
+  return { status: 200, body: JSON.stringify({ text: words.join(" "), tsv: [head, ...rows].join("\n") }) };
+}
+
+async function newDocument(body = {}) {
+  const res = await api("/v1/documents", {
+    method: "POST",
+    headers: auth(alice, { "content-type": "application/json" }),
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 201);
+  return (await res.json()).id;
+}
+
+async function addPage(doc, file) {
+  const res = await api(`/v1/documents/${doc}/pages`, {
+    method: "POST",
+    headers: auth(alice),
+    body: readFileSync(join(fixtures, file)),
+  });
+  const json = await res.json();
+  assert.equal(res.status, 202, JSON.stringify(json));
+  return json;
+}
+
+async function documentView(doc, token = alice) {
+  return (await api(`/v1/documents/${doc}`, { headers: auth(token) })).json();
+}
+
+async function waitDocument(doc, statuses, timeout = 60000) {
+  return waitFor(
+    async () => {
+      const d = await documentView(doc);
+      return statuses.includes(d.status) ? d : null;
+    },
+    { timeout, what: `document ${doc} to be ${statuses.join(" or ")}` },
+  );
+}
+
+function pdfText(pdf) {
+  const dir = execFileSync("mktemp", ["-d"], { encoding: "utf8" }).trim();
+  const file = join(dir, "doc.pdf");
+  execFileSync("sh", ["-c", `cat > ${file}`], { input: pdf });
+  execFileSync("qpdf", ["--check", file], { stdio: "ignore" });
+  return execFileSync("pdftotext", [file, "-"], { encoding: "utf8" });
+}
+
+test("documents: three pages uploaded, finalized, exported as one PDF/A whose text pdftotext reads", async () => {
+  fake.reset([wordsAnswer]);
+  const doc = await newDocument({ title: "Three pages" });
+  const pages = [];
+  for (const f of ["two-column.png", "page-skew-plus3.png", "page-skew-minus7.jpg"]) {
+    pages.push(await addPage(doc, f));
+  }
+  assert.deepEqual(pages.map((p) => p.page), [1, 2, 3]);
+  let view = await documentView(doc);
+  assert.equal(view.status, "open");
+  assert.equal(view.page_count, 3);
+  // Not ready before it is finalized and assembled; another user sees nothing.
+  assert.equal((await api(`/v1/documents/${doc}/export`, { headers: auth(alice) })).status, 409);
+  assert.equal((await api(`/v1/documents/${doc}`, { headers: auth(bob) })).status, 404);
+
+  const fin = await api(`/v1/documents/${doc}/finalize`, { method: "POST", headers: auth(alice) });
+  assert.equal(fin.status, 202);
+  // No page after finalizing.
+  const late = await api(`/v1/documents/${doc}/pages`, { method: "POST", headers: auth(alice), body: photo });
+  assert.equal(late.status, 409);
+  assert.equal((await late.json()).error.code, "document_closed");
+
+  view = await waitDocument(doc, ["done", "failed"]);
+  assert.equal(view.status, "done", JSON.stringify(view.error));
+  assert.deepEqual(view.pages.map((p) => p.status), ["done", "done", "done"]);
+  assert.deepEqual(view.failed_pages, []);
+  assert.equal(view.export.key, `exports/${doc}.pdf`);
+  assert.equal(view.export.words, 9);
+
+  const res = await api(`/v1/documents/${doc}/export`, { headers: auth(alice) });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "application/pdf");
+  const pdf = Buffer.from(await res.arrayBuffer());
+  assert.equal(pdf.length, view.export.bytes);
+  assert.equal(pdf.subarray(0, 8).toString(), "%PDF-1.7");
+  assert.ok(pdf.includes("<pdfaid:conformance>U"));
+  assert.ok(pdf.includes("Three pages"));
+  // Each page's words, from its own OCR answer, in page order.
+  const answers = [];
+  for (const p of pages) {
+    answers.push(JSON.parse((await bytesOf(exportsBucket, `ocr/${p.scan_id}.json`)).toString()).text);
+  }
+  const text = pdfText(pdf).split("\f").map((t) => t.split(/\s+/).filter(Boolean).join(" "));
+  assert.deepEqual(text.slice(0, 3), answers);
+  assert.equal((await api(`/v1/documents/${doc}/export`, { headers: auth(bob) })).status, 404);
+});
+
+test("documents: a page whose OCR failed fails the document, which says which; allow_failed_pages exports it without its text", async () => {
+  fake.reset([wordsAnswer]);
+  const doc = await newDocument();
+  for (const f of ["two-column.png", "blank.png", "page-skew-plus3.png"]) await addPage(doc, f);
+  await api(`/v1/documents/${doc}/finalize`, { method: "POST", headers: auth(alice) });
+  let view = await waitDocument(doc, ["done", "failed"]);
+  assert.equal(view.status, "failed");
+  assert.equal(view.error.code, "pages_failed");
+  assert.deepEqual(view.failed_pages, [2]);
+  assert.equal(view.pages[1].error.code.length > 0, true);
+
+  const again = await api(`/v1/documents/${doc}/finalize`, {
+    method: "POST",
+    headers: auth(alice, { "content-type": "application/json" }),
+    body: JSON.stringify({ allow_failed_pages: true }),
+  });
+  assert.equal(again.status, 202);
+  view = await waitDocument(doc, ["done"]);
+  assert.equal(view.export.words, 6);
+  const pdf = Buffer.from(await (await api(`/v1/documents/${doc}/export`, { headers: auth(alice) })).arrayBuffer());
+  assert.equal(pdf.toString("latin1").match(/\/Type \/Page\b/g)?.length, 3);
+  const text = pdfText(pdf).split("\f");
+  assert.equal(text[1].trim(), "", "the failed page has no text layer");
+});
+
+test("documents: limits and bad requests are typed JSON errors", async () => {
+  const doc = await newDocument();
+  // Nothing to finalize yet.
+  let res = await api(`/v1/documents/${doc}/finalize`, { method: "POST", headers: auth(alice) });
+  assert.equal(res.status, 422);
+  assert.equal((await res.json()).error.code, "no_pages");
+  res = await api("/v1/documents", { method: "POST", headers: auth(alice), body: JSON.stringify({ titel: "x" }) });
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).error.code, "invalid_option");
+  res = await api("/v1/documents", { method: "POST", headers: auth(alice), body: "not json" });
+  assert.equal((await res.json()).error.code, "invalid_json");
+  res = await api(`/v1/documents/${doc}/pages`, { method: "POST", headers: auth(bob), body: photo });
+  assert.equal(res.status, 404);
+  res = await api(`/v1/documents/${doc}/export`, { method: "PUT", headers: auth(alice) });
+  assert.equal(res.status, 405);
+});
