@@ -1,6 +1,7 @@
 // A local stand-in for the OCR API, for `wrangler dev`. POST an image (the Worker sends the
 // Group 4 TIFF) with `Authorization: Bearer $OCR_API_KEY`; the answer is JSON:
-//   { "engine": "tesseract", "text": "..." }                 when `tesseract` is on PATH,
+//   { "engine": "tesseract", "text": "...", "tsv": "..." }  when `tesseract` is on PATH (the TSV's
+//                                                           word boxes give a document's text layer),
 //   { "engine": "stub", "text": "...", "note": "..." }        otherwise (a fixed answer saying so).
 // GET /health (or GET /) answers { "status": "ok" }: the Worker's cron probes it
 // (OCR_HEALTH_URL in wrangler.toml).
@@ -35,12 +36,12 @@ function send(res, status, body) {
   res.end(JSON.stringify(body));
 }
 
-/** Runs `tesseract FILE stdout` without blocking the event loop. */
+/** Runs `tesseract FILE stdout tsv` (words with their boxes) without blocking the event loop. */
 function tesseract(file) {
   return new Promise((resolve) => {
     execFile(
       "tesseract",
-      [file, "stdout"],
+      [file, "stdout", "tsv"],
       { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, OMP_THREAD_LIMIT: "1" } },
       (err, stdout, stderr) => resolve({ ok: !err, stdout, stderr: String(stderr ?? err?.message ?? "") }),
     );
@@ -62,7 +63,16 @@ async function ocr(image, mediaType) {
     await writeFile(file, image);
     const r = await tesseract(file);
     if (!r.ok) return { engine: "tesseract", error: r.stderr.trim(), text: "" };
-    return { engine: "tesseract", text: r.stdout };
+    // The text, line by line, from the TSV's words; the TSV itself for a document's text layer.
+    const lines = new Map();
+    for (const row of r.stdout.split("\n").slice(1)) {
+      const f = row.split("\t");
+      if (f[0] !== "5" || !f[11]?.trim()) continue;
+      const key = f.slice(1, 5).join(".");
+      lines.set(key, [...(lines.get(key) ?? []), f[11].trim()]);
+    }
+    const text = [...lines.values()].map((w) => w.join(" ")).join("\n");
+    return { engine: "tesseract", text, tsv: r.stdout };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -90,7 +90,10 @@ pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
         .field("message_id", msg.id());
         if let Some(doc) = parse_document(&msg) {
             line.set("document_id", doc.clone());
-            match crate::documents::assemble(&env, &doc).await {
+            line.set("wasm_memory_before_bytes", log::wasm_memory_bytes());
+            let assembled = crate::documents::assemble(&env, &doc).await;
+            line.set("wasm_memory_bytes", log::wasm_memory_bytes());
+            match assembled {
                 Ok(a) => {
                     match a {
                         crate::documents::Assembled::Done {
