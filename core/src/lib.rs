@@ -70,7 +70,9 @@ pub use ocr_profile::{OcrLimits, OcrProfile};
 pub use options::{Binarization, Format, Options, PngEffort};
 pub use orientation::{detect_orientation, OrientationEstimate};
 pub use page::{detect_page, detect_page_color, PageDetection};
-pub use pdf::{create_pdf, PageWords, PdfOptions, PdfPage, PdfSummary, PdfWriter, Word};
+pub use pdf::{
+    create_pdf, jbig2_from_group4_tiff, PageWords, PdfOptions, PdfPage, PdfSummary, PdfWriter, Word,
+};
 pub use pipeline::{
     detect, detect_color, detect_gray, detect_owned, process, process_color, process_gray,
     process_owned, process_rgba, process_with_clock, Clock, Processed,

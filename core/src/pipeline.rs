@@ -9,9 +9,7 @@ use crate::decode::{
     decode_image, decode_image_owned, gray_and_chroma_from_rgba, gray_from_rgba, Decoded, Limits,
 };
 use crate::deskew::detect_skew_flattened;
-use crate::encode::{
-    encode_g4_tiff, encode_jbig2, encode_jpeg_gray, encode_png_bilevel, encode_png_gray,
-};
+use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
 use crate::geometry::{area, outside_frame};
 use crate::math::round3;
 use crate::orientation::{orientation_of, TextSample};
@@ -322,7 +320,7 @@ fn run(
                 Format::Png => encode_png_bilevel(&bits, dpi, o.png_effort)?,
                 Format::GrayPng => encode_png_gray(&bits.to_gray(), dpi)?,
                 Format::Jpeg => encode_jpeg_gray(&bits.to_gray(), o.jpeg_quality, dpi)?,
-                Format::Jbig2 => encode_jbig2(&bits, dpi),
+                Format::Jbig2 => jbig2_output(&bits, dpi)?,
                 _ => encode_g4_tiff(&bits, dpi),
             })
         };
@@ -394,6 +392,21 @@ fn fit_to(
 
 /// A gray JPEG at `quality`, or, over the OCR service's byte cap, at lower qualities down to
 /// 40 (the first that fits).
+/// The JBIG2 output, in builds with the `jbig2-output` feature (every build but the npm
+/// package's main module, which makes it from Group 4 in its PDF module).
+#[cfg(feature = "jbig2-output")]
+fn jbig2_output(bits: &crate::BitImage, dpi: Option<u32>) -> Result<Vec<u8>, Error> {
+    Ok(crate::encode::encode_jbig2(bits, dpi))
+}
+
+#[cfg(not(feature = "jbig2-output"))]
+fn jbig2_output(_: &crate::BitImage, _: Option<u32>) -> Result<Vec<u8>, Error> {
+    Err(Error::UnsupportedFeature {
+        format: "jbig2",
+        feature: "JBIG2 output in this build (the npm package makes it in its PDF module)",
+    })
+}
+
 fn encode_jpeg_within(
     img: &GrayImage,
     quality: u8,

@@ -4,7 +4,16 @@ import * as glue from "../pkg/scanprep.js";
 import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
 
-const api = createApi(glue);
+let pdfReady;
+/** The PDF module, fetched and instantiated on first use (createPdf, `format: "jbig2"`). */
+function loadPdf() {
+  pdfReady ??= import("../pkg/pdf/scanprep_pdf.js").then(async (pdf) => {
+    await pdf.default();
+    return pdf;
+  });
+  return pdfReady;
+}
+const api = createApi(glue, { sync: () => null, load: loadPdf });
 let ready;
 
 /** Compiles and instantiates the WebAssembly module; every call awaits it, so calling it
@@ -40,13 +49,6 @@ export async function __selfTestTrap() {
   return api.selfTestTrap();
 }
 
-let pdfReady;
 /** Builds a PDF/A document from preprocessed pages; the PDF writer's module is fetched on the
  * first call (next to this file, as the main module is). See index.d.ts. */
-export const createPdf = createPdfApi(() => {
-  pdfReady ??= import("../pkg/pdf/scanprep_pdf.js").then(async (pdf) => {
-    await pdf.default();
-    return pdf;
-  });
-  return pdfReady;
-});
+export const createPdf = createPdfApi(loadPdf);

@@ -85,7 +85,30 @@ function normalizeSync(input) {
  * output). `glue.__wbg_reset_state` replaces the instance after a trap; `glue.initSync()` on an
  * initialised module returns the current instance's exports (and so its memory).
  */
-export function createApi(glue) {
+export function createApi(glue, pdf = { sync: () => null, load: async () => null }) {
+  /** `format: "jbig2"` without an OCR profile: the main module leaves the JBIG2 encoder out
+   * (its size budget), so the page is made as Group 4 and coded again, losslessly, by the PDF
+   * module (`pdf`: its loader). The bytes are the native engine's. With a named OCR profile
+   * the engine maps the format itself. */
+  function viaGroup4(opts) {
+    return opts?.format === "jbig2" && (opts.ocr_profile === undefined || opts.ocr_profile === "none");
+  }
+  function toJbig2(out, pdfGlue) {
+    const bytes = guarded(() => pdfGlue.group4ToJbig2(out.bytes));
+    out.report.outputFormat = "jbig2";
+    out.report.mediaType = "image/x-jbig2";
+    out.report.outputBytes = bytes.length;
+    return { ...out, bytes, mimeType: "image/x-jbig2" };
+  }
+  function runMaybeJbig2(input, options, hooks, pdfGlue) {
+    const opts = engineOptions(options);
+    if (!viaGroup4(opts)) return runSync(input, options, hooks);
+    if (!pdfGlue) {
+      throw scanprepError("unsupported_input", 'format "jbig2" needs the PDF module: use preprocess(), not preprocessSync()');
+    }
+    return toJbig2(runSync(input, { ...opts, format: "tiff" }, hooks), pdfGlue);
+  }
+
   function guarded(fn) {
     try {
       return fn();
@@ -176,11 +199,14 @@ export function createApi(glue) {
     },
     /** See index.d.ts. */
     async preprocess(input, options, hooks) {
-      return runSync(await normalizeInput(input), options, hooks);
+      const bytes = await normalizeInput(input);
+      const pdfGlue = viaGroup4(engineOptions(options)) ? await pdf.load() : null;
+      return runMaybeJbig2(bytes, options, hooks, pdfGlue);
     },
     /** Synchronous form for encoded bytes or raw pixels already in memory (no Blob). */
     preprocessSync(input, options, hooks) {
-      return runSync(normalizeSync(input), options, hooks);
+      const pdfGlue = viaGroup4(engineOptions(options)) ? pdf.sync() : null;
+      return runMaybeJbig2(normalizeSync(input), options, hooks, pdfGlue);
     },
     version: () => glue.version(),
     defaultOptions: () => toCamel(glue.defaultOptions()),

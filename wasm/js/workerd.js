@@ -8,16 +8,17 @@ import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
 
 glue.initSync({ module: wasmModule });
-const api = createApi(glue);
-
-export const { preprocess, preprocessSync, detect, detectSync, version, defaultOptions, memoryBytes } = api;
-
 let pdfReady = false;
-/** Builds a PDF/A document from preprocessed pages. */
-export const createPdf = createPdfApi(async () => {
+function pdfSync() {
   if (!pdfReady) {
     pdfGlue.initSync({ module: pdfModule });
     pdfReady = true;
   }
   return pdfGlue;
-});
+}
+const api = createApi(glue, { sync: pdfSync, load: async () => pdfSync() });
+
+export const { preprocess, preprocessSync, detect, detectSync, version, defaultOptions, memoryBytes } = api;
+
+/** Builds a PDF/A document from preprocessed pages. */
+export const createPdf = createPdfApi(async () => pdfSync());

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import * as scanprep from "../js/node.js";
-import { fixtures, nativeCli } from "./helpers.mjs";
+import { fixtures, nativeCli, nativeOutput } from "./helpers.mjs";
 
 function have(tool) {
   try {
@@ -54,6 +54,17 @@ test("createPdf gives the native CLI's bytes for the same pages and words", asyn
     const text = execFileSync("pdftotext", [file, "-"], { encoding: "utf8" });
     for (const w of ["Invoice", "Straße", "total", "&more"]) assert.ok(text.includes(w), `${w} in:\n${text}`);
   }
+});
+
+test("format jbig2 (made through the PDF module) gives the native CLI's bytes and report", async () => {
+  const file = join(fixtures, "page-skew-minus7.jpg");
+  const out = await scanprep.preprocess(readFileSync(file), { format: "jbig2" });
+  assert.deepEqual(Buffer.from(out.bytes), nativeOutput(file, "jb2"));
+  assert.equal(out.mimeType, "image/x-jbig2");
+  assert.equal(out.report.outputFormat, "jbig2");
+  assert.equal(out.report.outputBytes, out.bytes.length);
+  const sync = scanprep.preprocessSync(readFileSync(file), { format: "jbig2" });
+  assert.deepEqual(sync.bytes, out.bytes);
 });
 
 test("createPdf takes words as a JSON string or a list, and dates in seconds", async () => {

@@ -363,10 +363,45 @@ pub async fn page_settled(env: &Env, scan_id: &str) -> Result<bool, ApiError> {
         &[s(scan_id)],
     )
     .await?;
-    match row.as_ref().and_then(|r| r["document_id"].as_str()) {
-        Some(doc) => queue_if_settled(env, doc).await,
-        None => Ok(false),
-    }
+    let Some(doc) = row.as_ref().and_then(|r| r["document_id"].as_str()) else {
+        return Ok(false);
+    };
+    store_jbig2(env, scan_id).await?;
+    queue_if_settled(env, doc).await
+}
+
+/// The R2 key of a page's JBIG2 rendition.
+fn jbig2_key(scan_id: &str) -> String {
+    store::processed_key(scan_id, "jb2")
+}
+
+/// A document page processed as Group 4 (what the OCR API is sent) is also stored as JBIG2,
+/// the same bits coded losslessly in about two thirds of the bytes, for the export: done here,
+/// as each page settles, so that the assembly only copies.
+async fn store_jbig2(env: &Env, scan_id: &str) -> Result<(), ApiError> {
+    let db = store::db(env)?;
+    let Some(row) = store::get(&db, scan_id).await? else {
+        return Ok(());
+    };
+    let (Some(key), Some("image/tiff")) = (&row.processed_key, row.processed_media_type.as_deref())
+    else {
+        return Ok(());
+    };
+    let Some(tiff) = read(env, config::SCANS, key).await? else {
+        return Ok(());
+    };
+    // A page that cannot be recoded goes into the export as Group 4.
+    let Ok(jbig2) = scanprep::jbig2_from_group4_tiff(&tiff) else {
+        return Ok(());
+    };
+    drop(tiff);
+    env.bucket(config::SCANS)
+        .map_err(|_| ApiError::unavailable("the R2 binding SCANS is missing"))?
+        .put(jbig2_key(scan_id), jbig2)
+        .execute()
+        .await
+        .map_err(|e| ApiError::unavailable(format!("R2: cannot store the JBIG2 page: {e}")))?;
+    Ok(())
 }
 
 /// `GET /v1/documents/:id`.
@@ -564,9 +599,6 @@ pub async fn assemble(env: &Env, id: &str) -> Result<Assembled, ApiError> {
         .await?;
         return Ok(Assembled::PagesFailed);
     }
-    let scans = env
-        .bucket(config::SCANS)
-        .map_err(|_| ApiError::unavailable("the R2 binding SCANS is missing"))?;
     let exports = env
         .bucket(config::EXPORTS)
         .map_err(|_| ApiError::unavailable("the R2 binding EXPORTS is missing"))?;
@@ -598,14 +630,20 @@ pub async fn assemble(env: &Env, id: &str) -> Result<Assembled, ApiError> {
                 skipped.push(p.page_no as u64);
                 continue;
             };
-            let image = read(&scans, image_key).await?.ok_or_else(|| {
+            // The JBIG2 rendition when it was made, else the processed image as it is.
+            let jbig2 = read(env, config::SCANS, &jbig2_key(&p.scan_id)).await?;
+            let image = match jbig2 {
+                Some(j) => Some(j),
+                None => read(env, config::SCANS, image_key).await?,
+            };
+            let image = image.ok_or_else(|| {
                 ApiError::unavailable(format!(
                     "page {}: its processed image is missing",
                     p.page_no
                 ))
             })?;
             let words = match (&p.result_key, p.status.as_str()) {
-                (Some(k), "done") => read(&exports, k)
+                (Some(k), "done") => read(env, config::EXPORTS, k)
                     .await?
                     .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
                     .and_then(|v| words_of(&v)),
@@ -689,21 +727,11 @@ pub async fn assemble(env: &Env, id: &str) -> Result<Assembled, ApiError> {
     })
 }
 
-async fn read(bucket: &worker::Bucket, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
-    let obj = bucket
-        .get(key)
-        .execute()
-        .await
-        .map_err(|e| ApiError::unavailable(format!("R2: {e}")))?;
-    let Some(obj) = obj else { return Ok(None) };
-    match obj.body() {
-        Some(b) => Ok(Some(
-            b.bytes()
-                .await
-                .map_err(|e| ApiError::unavailable(format!("R2: {e}")))?,
-        )),
-        None => Ok(None),
-    }
+/// An R2 object's bytes, or `None` when it is not stored.
+async fn read(env: &Env, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
+    Ok(crate::r2_bytes(env, bucket, key)
+        .await?
+        .map(|(bytes, _)| bytes))
 }
 
 fn pdf_error(e: scanprep::Error) -> ApiError {

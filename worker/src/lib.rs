@@ -669,7 +669,7 @@ async fn owned_scan(env: &Env, user: &auth::User, id: &str) -> Result<store::Sca
 }
 
 /// An R2 object's bytes and stored content type.
-async fn r2_bytes(
+pub(crate) async fn r2_bytes(
     env: &Env,
     bucket: &str,
     key: &str,

@@ -811,6 +811,10 @@ test("documents: three pages uploaded, finalized, exported as one PDF/A whose te
   assert.equal(pdf.subarray(0, 8).toString(), "%PDF-1.7");
   assert.ok(pdf.includes("<pdfaid:conformance>U"));
   assert.ok(pdf.includes("Three pages"));
+  // The pages are JBIG2 (each page's Group 4 recoded losslessly as it settled), not Group 4.
+  assert.equal(pdf.toString("latin1").match(/\/JBIG2Decode/g)?.length, 3);
+  assert.ok(!pdf.includes("/CCITTFaxDecode"));
+  for (const p of pages) assert.ok(await bytesOf(scansBucket, `processed/${p.scan_id}.jb2`), "JBIG2 page in R2");
   // Each page's words, from its own OCR answer, in page order.
   const answers = [];
   for (const p of pages) {

@@ -14,6 +14,7 @@ use crate::{Chroma, ChromaBuilder, Error, GrayImage, Options};
 mod jpeg;
 mod png;
 mod tiff;
+pub(crate) use tiff::decode_group4;
 mod webp;
 
 /// Size limits and strictness applied while decoding. `Options` carries the same fields.

@@ -922,6 +922,11 @@ fn inflate_exact(state: &mut DecompressorOxide, src: &[u8], want: usize) -> Resu
 
 /// CCITT Group 3 (one-dimensional) or Group 4 data to packed 1-bit rows, 1 for black, as
 /// libtiff gives them (so PhotometricInterpretation then applies as for uncompressed data).
+/// Decodes Group 4 (T.6) data of `w` × `rows` pixels into packed rows, 1 = the coded black.
+pub(crate) fn decode_group4(src: &[u8], w: usize, rows: usize) -> Result<Vec<u8>, Error> {
+    fax_decode(src, Compression::Fax4, w, rows)
+}
+
 fn fax_decode(src: &[u8], c: Compression, w: usize, rows: usize) -> Result<Vec<u8>, Error> {
     let width = u16::try_from(w).map_err(|_| unsupported("CCITT data wider than 65535"))?;
     let row_bytes = w.div_ceil(8);

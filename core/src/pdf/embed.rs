@@ -181,6 +181,27 @@ fn read_jbig2(b: &[u8]) -> Result<PageImage, Why> {
     })
 }
 
+/// The same page as a stand-alone JBIG2 file: a Group 4 TIFF's bits decoded and coded again
+/// losslessly (the bits and the resolution do not change). The npm package's main module
+/// leaves the JBIG2 encoder out to stay within its size budget; its `format: "jbig2"` is a
+/// Group 4 page passed through this in the PDF module.
+pub fn jbig2_from_group4_tiff(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let img = read_tiff(bytes).map_err(|reason| Error::Decode {
+        format: "tiff",
+        reason: reason.to_string(),
+    })?;
+    let black_is_1 = matches!(img.coding, Coding::Group4 { black_is_1: true });
+    let mut packed =
+        crate::decode::decode_group4(&img.data, img.width as usize, img.height as usize)?;
+    if black_is_1 {
+        // BlackIsZero: the coded white runs are the ink.
+        packed.iter_mut().for_each(|b| *b = !*b);
+    }
+    let bits = crate::BitImage::from_packed(img.width, img.height, packed)?;
+    let dpi = img.dpi.map(|(x, _)| x.round() as u32);
+    Ok(crate::encode::encode_jbig2(&bits, dpi))
+}
+
 /// A Group 4 TIFF (one strip) → the strip's CCITT data.
 fn read_tiff(b: &[u8]) -> Result<PageImage, Why> {
     const CUT: Why = "the TIFF file is cut short";
@@ -488,6 +509,17 @@ mod tests {
         assert_eq!((pj.width, pj.height, pj.coding), (40, 30, Coding::Dct));
         assert_eq!(pj.dpi, Some((150.0, 150.0)));
         assert_eq!(pj.data, jpeg);
+    }
+
+    #[test]
+    fn a_group_4_tiff_becomes_the_same_jbig2_file_as_the_bits_give() {
+        let img = page();
+        let tiff = encode_g4_tiff(&img, Some(300));
+        assert_eq!(
+            jbig2_from_group4_tiff(&tiff).unwrap(),
+            encode_jbig2(&img, Some(300))
+        );
+        assert!(jbig2_from_group4_tiff(&tiff[..30]).is_err());
     }
 
     #[test]

@@ -25,6 +25,7 @@ use pdf_writer::{Chunk, Content, Filter, Name, Rect, Ref, Str, TextStr};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+pub use embed::jbig2_from_group4_tiff;
 use embed::{page_error, read_page_image, Coding, Colors, PageImage};
 use pdfa::{Fingerprint, Metadata, UtcTime};
 pub use words::{PageWords, Word};

@@ -84,6 +84,13 @@ impl PdfBuilder {
     }
 }
 
+/// The Group 4 TIFF `preprocess` wrote as the same page in a stand-alone JBIG2 file (the main
+/// module leaves the JBIG2 encoder out; `format: "jbig2"` comes through here).
+#[wasm_bindgen(js_name = group4ToJbig2)]
+pub fn group4_to_jbig2(tiff: &[u8]) -> Result<Vec<u8>, JsValue> {
+    scanprep::jbig2_from_group4_tiff(tiff).map_err(js_error)
+}
+
 impl PdfBuilder {
     fn writer_mut(&mut self) -> Result<&mut PdfWriter, JsValue> {
         self.writer.as_mut().ok_or_else(finished)
