@@ -1,6 +1,6 @@
 // Runs inside the Web Worker that `createPreprocessor()` starts: one job at a time, progress
 // posted after each stage, result bytes transferred (not copied) back.
-import { createPdf, preprocess } from "./browser.js";
+import { createPdf, detect, preprocess } from "./browser.js";
 
 self.onmessage = async (event) => {
   const { id, input, options, kind, pages } = event.data;
@@ -9,6 +9,10 @@ self.onmessage = async (event) => {
     if (kind === "pdf") {
       const pdf = await createPdf(pages, options);
       self.postMessage({ id, type: "done", result: pdf }, [pdf.buffer]);
+      return;
+    }
+    if (kind === "detect") {
+      self.postMessage({ id, type: "done", result: await detect(input, options) });
       return;
     }
     const out = await preprocess(input, options, { onProgress });

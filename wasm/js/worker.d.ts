@@ -1,4 +1,4 @@
-import type { Hooks, Input, Options, PdfOptions, PdfPageInput, Preprocessed } from "./index.js";
+import type { Detection, Hooks, Input, Options, PdfOptions, PdfPageInput, Preprocessed } from "./index.js";
 
 export interface WorkerHooks extends Hooks {
   /** Transfer ArrayBuffers/typed arrays/ImageData pixels to the worker (default true: the
@@ -9,6 +9,9 @@ export interface WorkerHooks extends Hooks {
 export interface Preprocessor {
   /** Same as `preprocess()`, in a Web Worker; the main thread stays free. */
   preprocess(input: Input, options?: Options, hooks?: WorkerHooks): Promise<Preprocessed>;
+  /** Same as `detect()`, in the Web Worker: the frame's buffer is transferred unless
+   * `hooks.transfer` is false. */
+  detect(input: Input, options?: Options, hooks?: WorkerHooks): Promise<Detection>;
   /** Same as `createPdf()`, in the Web Worker. */
   createPdf(pages: Array<Preprocessed | PdfPageInput | Uint8Array | ArrayBuffer | Blob>, options?: PdfOptions): Promise<Uint8Array>;
   /** Stops the worker; pending calls reject with code "worker_terminated". */

@@ -38,6 +38,31 @@ export function createPreprocessor(settings = {}) {
     pending.clear();
   };
 
+  /** Sends one job; buffers are transferred unless `hooks.transfer` is false. */
+  function post(kind, input, options, hooks) {
+    const id = nextId++;
+    const transfer = [];
+    if (hooks.transfer !== false) {
+      const buffer =
+        input instanceof ArrayBuffer
+          ? input
+          : ArrayBuffer.isView(input)
+            ? input.buffer
+            : input && ArrayBuffer.isView(input.data)
+              ? input.data.buffer
+              : undefined;
+      if (buffer) transfer.push(buffer);
+    }
+    const payload =
+      input && !ArrayBuffer.isView(input) && ArrayBuffer.isView(input.data)
+        ? { data: input.data, width: input.width, height: input.height }
+        : input;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject, onProgress: hooks.onProgress });
+      worker.postMessage({ id, kind, input: payload, options }, transfer);
+    });
+  }
+
   return {
     /**
      * Same as `preprocess()`, off the main thread. ArrayBuffers, typed arrays and ImageData
@@ -45,27 +70,15 @@ export function createPreprocessor(settings = {}) {
      * `hooks.transfer` is false; Blobs and Files are passed by reference.
      */
     preprocess(input, options, hooks = {}) {
-      const id = nextId++;
-      const transfer = [];
-      if (hooks.transfer !== false) {
-        const buffer =
-          input instanceof ArrayBuffer
-            ? input
-            : ArrayBuffer.isView(input)
-              ? input.buffer
-              : input && ArrayBuffer.isView(input.data)
-                ? input.data.buffer
-                : undefined;
-        if (buffer) transfer.push(buffer);
-      }
-      const message =
-        input && !ArrayBuffer.isView(input) && ArrayBuffer.isView(input.data)
-          ? { id, input: { data: input.data, width: input.width, height: input.height }, options }
-          : { id, input, options };
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject, onProgress: hooks.onProgress });
-        worker.postMessage(message, transfer);
-      });
+      return post("preprocess", input, options, hooks);
+    },
+    /**
+     * Same as `detect()` (the page's corners, orientation and capture verdict), off the main
+     * thread, with the same transfer rule as `preprocess`: a camera frame's pixels move to the
+     * worker without a copy.
+     */
+    detect(input, options, hooks = {}) {
+      return post("detect", input, options, hooks);
     },
     /**
      * Same as `createPdf()`, off the main thread. The pages' bytes are copied to the worker

@@ -114,6 +114,31 @@ test("canvas pixels (ImageData) give the same result as the encoded file, in the
   await page.close();
 });
 
+test("detect() in the Web Worker takes a canvas frame by transfer and finds the page as on the main thread", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/demo/`);
+  const file = readFileSync(join(fixtures, "photo-shadow.jpg")).toString("base64");
+  const r = await page.evaluate(async (b64) => {
+    const { detect } = await import("/js/browser.js");
+    const { createPreprocessor } = await import("/js/worker.js");
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0);
+    const frame = canvas.getContext("2d").getImageData(0, 0, bitmap.width, bitmap.height);
+    const here = await detect(frame);
+    const worker = createPreprocessor();
+    const there = await worker.detect(frame);
+    worker.terminate();
+    return { here, there, transferred: frame.data.length === 0 };
+  }, file);
+  assert.equal(r.there.page.found, true);
+  assert.deepEqual(r.there.corners, r.here.corners);
+  assert.equal(r.there.confidence, r.here.confidence);
+  assert.equal(r.transferred, true, "the frame's pixels were copied, not transferred");
+  await page.close();
+});
+
 test("createPdf builds a PDF in the browser and in the Web Worker, loading its module only then", async () => {
   const page = await browser.newPage();
   const wasmRequests = [];

@@ -24,6 +24,8 @@ export async function fromFile(file: File, canvas: HTMLCanvasElement): Promise<n
   const pdfOptions: PdfOptions = { title: "Scan", createdUnixSeconds: Math.floor(Date.now() / 1000) };
   const pdf: Uint8Array = await createPdf([out, { bytes, words: "<hocr/>" }, { bytes, words: [{ text: "a", bbox: [0, 0, 1, 1] }] }], pdfOptions);
   const viaWorker: Uint8Array = await worker.createPdf([out], pdfOptions);
+  const corners = (await worker.detect(bytes, undefined, { transfer: false })).corners;
+  void corners;
   worker.terminate();
   void (await defaultOptions());
   void pdf;
