@@ -47,6 +47,9 @@ before(async () => {
       RETRY_BASE_SECONDS: "0",
       BREAKER_OPEN_SECONDS: "1",
       OCR_HEALTH_URL: fake.healthUrl,
+      // Documents: 4 pages and 1 MB of uploads at most (the document tests stay within).
+      MAX_DOCUMENT_PAGES: "4",
+      MAX_DOCUMENT_BYTES: "1000000",
     },
     r2Buckets: ["SCANS", "EXPORTS"],
     kvNamespaces: ["KV"],
@@ -865,4 +868,22 @@ test("documents: limits and bad requests are typed JSON errors", async () => {
   assert.equal(res.status, 404);
   res = await api(`/v1/documents/${doc}/export`, { method: "PUT", headers: auth(alice) });
   assert.equal(res.status, 405);
+
+  // MAX_DOCUMENT_PAGES (4 here): the fifth page is refused before anything is stored.
+  const many = await newDocument();
+  for (let i = 0; i < 4; i++) await addPage(many, "blank.png");
+  res = await api(`/v1/documents/${many}/pages`, { method: "POST", headers: auth(alice), body: readFileSync(join(fixtures, "blank.png")) });
+  assert.equal(res.status, 422);
+  assert.equal((await res.json()).error.code, "too_many_pages");
+  assert.equal((await documentView(many)).page_count, 4);
+  // MAX_DOCUMENT_BYTES (1 MB here): a page that would pass it is refused.
+  const big = await newDocument();
+  await addPage(big, "page-skew-plus3.png");
+  await addPage(big, "page-skew-minus7.jpg");
+  res = await api(`/v1/documents/${big}/pages`, { method: "POST", headers: auth(alice), body: readFileSync(join(fixtures, "page-skew-plus3.png")) });
+  assert.equal(res.status, 413);
+  const e = (await res.json()).error;
+  assert.equal(e.code, "document_too_large");
+  assert.match(e.message, /MAX_DOCUMENT_BYTES/);
+  assert.equal((await documentView(big)).page_count, 2);
 });
