@@ -205,7 +205,7 @@ impl PdfWriter {
         let img = read_page_image(image).map_err(|r| page_error(number, r))?;
         let words = words.filter(|_| self.options.text_layer);
         if let Some(w) = words {
-            w.validate(number)?;
+            w.validate()?;
         }
         let default = self.options.default_dpi as f64;
         let (dx, dy) = img.dpi.unwrap_or((default, default));

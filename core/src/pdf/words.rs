@@ -43,20 +43,20 @@ impl PageWords {
     }
 
     /// Checks the boxes: finite, `left <= right`, `top <= bottom`.
-    pub(crate) fn validate(&self, page: usize) -> Result<(), Error> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         for w in &self.words {
             let [l, t, r, b] = w.bbox;
             if !(l.is_finite() && t.is_finite() && r.is_finite() && b.is_finite()) || l > r || t > b
             {
                 return Err(Error::InvalidOcrWords {
-                    line: page,
+                    line: 0,
                     reason: "a word's bbox is not [left, top, right, bottom] with left <= right and top <= bottom",
                 });
             }
         }
         if matches!(self.width, Some(0)) || matches!(self.height, Some(0)) {
             return Err(Error::InvalidOcrWords {
-                line: page,
+                line: 0,
                 reason: "the words' image size has a zero side",
             });
         }
@@ -315,6 +315,6 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert!(inverted.validate(1).is_err());
+        assert!(inverted.validate().is_err());
     }
 }
