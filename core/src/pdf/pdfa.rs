@@ -3,7 +3,7 @@
 //! with an ICC profile (here a gray one: every page is gray or bilevel), and a document ID.
 //!
 //! The gray profile is an ICC v2 monochrome display profile (ICC.1:2001-04): D50 white point,
-//! a gamma 2.2 tone curve, description and copyright; built here byte by byte (410 bytes), so
+//! a gamma 2.2 tone curve, description and copyright; built here byte by byte (368 bytes), so
 //! no profile file ships with the engine.
 
 /// A calendar time in UTC, from seconds since the Unix epoch.
