@@ -337,12 +337,12 @@ impl PdfWriter {
 
     /// Writes the fonts, the page tree, the metadata and the trailer: the document's last
     /// bytes. Errors with [`Error::NoPages`] when no page was added.
-    pub fn finish(mut self) -> Result<Vec<u8>, Error> {
+    pub fn finish(self) -> Result<Vec<u8>, Error> {
         Ok(self.finish_with_summary()?.0)
     }
 
     /// [`finish`](Self::finish), and what the document holds (its size counts every byte).
-    pub fn finish_with_summary(&mut self) -> Result<(Vec<u8>, PdfSummary), Error> {
+    pub fn finish_with_summary(mut self) -> Result<(Vec<u8>, PdfSummary), Error> {
         if self.pages.is_empty() {
             return Err(Error::NoPages);
         }
