@@ -208,22 +208,21 @@ pub async fn handle_batch(batch: MessageBatch<Value>, env: Env) {
 
 /// The document id of an assembly message (`{"document_id": ...}`), if it is one.
 fn parse_document(msg: &RawMessage) -> Option<String> {
-    let body = msg.body();
-    let text = match body.as_string() {
-        Some(t) => t,
-        None => js_sys::JSON::stringify(&body).ok()?.as_string()?,
-    };
-    let m: crate::documents::DocumentMessage = serde_json::from_str(&text).ok()?;
+    let m: crate::documents::DocumentMessage = serde_json::from_str(&message_text(msg)?).ok()?;
     Some(m.document_id)
 }
 
-fn parse_body(msg: &RawMessage) -> Option<String> {
+/// A message's body as JSON text (a string body as it is, an object stringified).
+fn message_text(msg: &RawMessage) -> Option<String> {
     let body = msg.body();
-    let text = match body.as_string() {
-        Some(t) => t,
-        None => js_sys::JSON::stringify(&body).ok()?.as_string()?,
-    };
-    let m: ScanMessage = serde_json::from_str(&text).ok()?;
+    match body.as_string() {
+        Some(t) => Some(t),
+        None => js_sys::JSON::stringify(&body).ok()?.as_string(),
+    }
+}
+
+fn parse_body(msg: &RawMessage) -> Option<String> {
+    let m: ScanMessage = serde_json::from_str(&message_text(msg)?).ok()?;
     let ok = !m.scan_id.is_empty()
         && m.scan_id.len() <= 64
         && m.scan_id
@@ -557,7 +556,8 @@ async fn try_process(
     Ok(Outcome::Ack("done"))
 }
 
-fn bucket(env: &Env, name: &str) -> Result<Bucket, ApiError> {
+/// An R2 binding, or `storage_unavailable` naming the missing one.
+pub(crate) fn bucket(env: &Env, name: &str) -> Result<Bucket, ApiError> {
     env.bucket(name)
         .map_err(|_| ApiError::unavailable(format!("the R2 binding {name} is missing")))
 }

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{Env, Request, Response};
 
+use crate::consumer::bucket;
 use crate::http::{json_response, ApiError};
 use crate::log;
 use crate::store::{self, n, s};
@@ -395,8 +396,7 @@ async fn store_jbig2(env: &Env, scan_id: &str) -> Result<(), ApiError> {
         return Ok(());
     };
     drop(tiff);
-    env.bucket(config::SCANS)
-        .map_err(|_| ApiError::unavailable("the R2 binding SCANS is missing"))?
+    bucket(env, config::SCANS)?
         .put(jbig2_key(scan_id), jbig2)
         .execute()
         .await
@@ -492,10 +492,7 @@ pub async fn export(
             ))
         }
     };
-    let bucket = env
-        .bucket(config::EXPORTS)
-        .map_err(|_| ApiError::unavailable("the R2 binding EXPORTS is missing"))?;
-    let obj = bucket
+    let obj = bucket(env, config::EXPORTS)?
         .get(&key)
         .execute()
         .await
@@ -599,9 +596,7 @@ pub async fn assemble(env: &Env, id: &str) -> Result<Assembled, ApiError> {
         .await?;
         return Ok(Assembled::PagesFailed);
     }
-    let exports = env
-        .bucket(config::EXPORTS)
-        .map_err(|_| ApiError::unavailable("the R2 binding EXPORTS is missing"))?;
+    let exports = bucket(env, config::EXPORTS)?;
     let r2 = |e: worker::Error| ApiError::unavailable(format!("R2: {e}"));
     let key = format!("exports/{id}.pdf");
     let upload = exports

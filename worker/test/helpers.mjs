@@ -3,6 +3,7 @@
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { deflateSync, crc32 } from "node:zlib";
+import { Log, LogLevel } from "miniflare";
 
 const b64url = (buf) => Buffer.from(buf).toString("base64url");
 
@@ -189,4 +190,28 @@ export function sqlStatements(text) {
     .split(";")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/**
+ * For the measuring scripts: collects the Worker's log lines (Miniflare's log and the JSON
+ * lines it prints through console.log) into `lines`. `log` goes in Miniflare's options;
+ * `print` is the console.log that still reaches the terminal.
+ */
+export function captureLogs() {
+  const lines = [];
+  class Capture extends Log {
+    constructor() {
+      super(LogLevel.INFO);
+    }
+    log(message) {
+      lines.push(message);
+    }
+  }
+  const print = console.log;
+  console.log = (...a) => {
+    const text = a.join(" ");
+    if (text.startsWith("{")) lines.push(text);
+    else print(...a);
+  };
+  return { lines, log: new Capture(), print };
 }

@@ -8,28 +8,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Miniflare, Log, LogLevel } from "miniflare";
-import { makeToken, migrate, startFakeOcr, waitFor } from "./helpers.mjs";
+import { Miniflare } from "miniflare";
+import { captureLogs, makeToken, migrate, startFakeOcr, waitFor } from "./helpers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, d) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d);
 const pages = opt("--pages", 50);
 const wordsPerPage = opt("--words", 500);
-const lines = [];
-class Capture extends Log {
-  constructor() {
-    super(LogLevel.INFO);
-  }
-  log(message) {
-    lines.push(message);
-  }
-}
-console.log = ((orig) => (...a) => {
-  const t = a.join(" ");
-  if (t.startsWith("{")) lines.push(t);
-  else orig(...a);
-})(console.log);
+const { lines, log } = captureLogs();
 
 const fake = await startFakeOcr();
 const head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext";
@@ -50,7 +37,7 @@ const mf = new Miniflare({
   d1Databases: ["DB"],
   queueProducers: { SCAN_QUEUE: "scans" },
   queueConsumers: { scans: { maxBatchSize: 4, maxBatchTimeout: 0.2, maxRetries: 3 } },
-  log: new Capture(),
+  log,
 });
 await mf.ready;
 await migrate(await mf.getD1Database("DB"), join(here, "..", "migrations"));

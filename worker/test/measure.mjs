@@ -6,31 +6,21 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Miniflare, Log, LogLevel } from "miniflare";
-import { makeToken } from "./helpers.mjs";
+import { Miniflare } from "miniflare";
+import { captureLogs, makeToken } from "./helpers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const ri = args.indexOf("--runs");
 const runs = ri >= 0 ? Number(args.splice(ri, 2)[1]) : 5;
-const lines = [];
-class Capture extends Log {
-  constructor() {
-    super(LogLevel.INFO);
-  }
-  log(message) {
-    lines.push(message);
-  }
-}
-const origLog = console.log;
-console.log = (...a) => lines.push(a.join(" "));
+const { lines, log, print: origLog } = captureLogs();
 const mf = new Miniflare({
   modules: true,
   scriptPath: process.env.WORKER_JS ?? join(here, "..", "build/index.js"),
   modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
   compatibilityDate: "2026-04-01",
   bindings: { JWT_SECRET: "m", LOG_LEVEL: "info", MAX_BODY_BYTES: "50000000" },
-  log: new Capture(),
+  log,
 });
 await mf.ready;
 const token = makeToken({ sub: "measure" }, "m");
