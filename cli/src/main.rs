@@ -457,11 +457,13 @@ fn read_words(path: &Path) -> anyhow::Result<scanprep::PageWords> {
 
 fn run_pdf(a: PdfArgs) -> anyhow::Result<bool> {
     if !a.ocr_words.is_empty() && a.ocr_words.len() != a.inputs.len() {
-        bail!(
-            "--ocr-words names {} files for {} inputs: give one per input, in the same order",
+        // A usage error (exit 2), found before any page is processed.
+        eprintln!(
+            "scanprep: --ocr-words names {} files for {} inputs: give one per input, in the same order",
             a.ocr_words.len(),
             a.inputs.len()
         );
+        std::process::exit(2);
     }
     let mut options = match a.flags.to_options(None) {
         Ok(o) => o,

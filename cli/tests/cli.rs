@@ -243,3 +243,120 @@ fn a_truncated_input_fails_unless_allowed() {
         "{line}"
     );
 }
+
+/// JSON Lines of a run's stdout.
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+#[test]
+fn pdf_writes_one_document_and_reports_each_page_and_the_document() {
+    let out = tmp("doc.pdf");
+    let words = tmp("words.json");
+    std::fs::write(
+        &words,
+        r#"{"words": [{"text": "Invoice", "bbox": [300, 300, 700, 360]}]}"#,
+    )
+    .expect("write");
+    let o = bin()
+        .args(["pdf", "--json", "--no-date"])
+        .arg(fixture("two-column.png"))
+        .arg(fixture("page-skew-plus3.png"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--ocr-words")
+        .arg(&words)
+        .arg(&words)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = json_lines(&o.stdout);
+    assert_eq!(lines.len(), 3, "two pages and the document");
+    let pages: Vec<i64> = lines[..2]
+        .iter()
+        .map(|l| {
+            assert_eq!(l["ok"], true);
+            assert_eq!(l["media_type"], "image/x-jbig2", "bilevel pages are JBIG2");
+            assert_eq!(l["words"], 1);
+            l["page"].as_i64().expect("page number")
+        })
+        .collect();
+    assert_eq!(pages, [1, 2], "in input order");
+    assert_eq!(lines[2]["ok"], true);
+    assert!(lines[2]["document"].is_object(), "{}", lines[2]);
+    let pdf = std::fs::read(&out).expect("written");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let tail = &pdf[pdf.len().saturating_sub(16)..];
+    assert!(tail.windows(5).any(|w| w == b"%%EOF"), "a whole file");
+    // The same pages give the same bytes without a date.
+    let again = tmp("doc-again.pdf");
+    let o = bin()
+        .args(["pdf", "--no-date"])
+        .arg(fixture("two-column.png"))
+        .arg(fixture("page-skew-plus3.png"))
+        .arg("-o")
+        .arg(&again)
+        .args(["--ocr-words"])
+        .arg(&words)
+        .arg(&words)
+        .output()
+        .expect("runs");
+    assert!(o.status.success());
+    assert_eq!(std::fs::read(&again).expect("written"), pdf);
+}
+
+#[test]
+fn pdf_with_a_failing_page_writes_nothing_and_names_it() {
+    let bad = tmp("bad-page.png");
+    std::fs::write(&bad, b"\x89PNG\r\n\x1a\nnot a png at all").expect("write");
+    let out = tmp("never.pdf");
+    let o = bin()
+        .args(["pdf", "--json"])
+        .arg(fixture("two-column.png"))
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists(), "no partial document");
+    let lines = json_lines(&o.stdout);
+    let failed: Vec<_> = lines.iter().filter(|l| l["ok"] == false).collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0]["input"]
+        .as_str()
+        .unwrap()
+        .ends_with("bad-page.png"));
+    assert!(failed[0]["error"]["code"].as_str().is_some());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad-page.png"));
+}
+
+#[test]
+fn pdf_usage_errors_exit_2() {
+    let words = tmp("one-words.json");
+    std::fs::write(&words, r#"{"words": []}"#).expect("write");
+    // One words file for two inputs.
+    let o = bin()
+        .arg("pdf")
+        .arg(fixture("two-column.png"))
+        .arg(fixture("page-skew-plus3.png"))
+        .arg("-o")
+        .arg(tmp("mismatch.pdf"))
+        .arg("--ocr-words")
+        .arg(&words)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--ocr-words"));
+    assert!(!tmp("mismatch.pdf").exists());
+    let o = bin()
+        .args(["pdf", "--binarization", "magic"])
+        .arg(fixture("two-column.png"))
+        .args(["-o", "x.pdf"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+}
