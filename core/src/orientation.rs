@@ -331,32 +331,50 @@ fn best_projection(glyphs: &[Glyph], around: f64, bin: f64) -> (f64, f64) {
 
 /// Components reaching well above and well below the x-height band of their text line, with
 /// the lines at `skew` degrees from the x axis (y down: falling to the right when positive).
+///
+/// The lines are found from the body glyphs alone (at least half the median height): marks,
+/// dots and accents sit between lines where leading is tight and would join two lines into
+/// one. Each mark is then given to the line whose band it is nearest to, and counts above or
+/// below it (the dots of i and j and most accents sit above; cedillas and ogoneks below).
 fn ascenders_and_descenders(glyphs: &[Glyph], skew: f64, bin: f64) -> (u32, u32) {
     let (s, c) = sin_cos(to_radians(skew));
-    // Along-line u and across-line r (down), rotated so the lines are level.
-    let mut g: Vec<(f64, f64, f64, f64)> = glyphs
+    // Along-line u and across-line r (down), rotated so the lines are level: (u, centre,
+    // top, bottom).
+    let r = |x: f64, y: f64| y * c - x * s;
+    let all: Vec<(f64, f64, f64, f64)> = glyphs
         .iter()
         .map(|g| {
-            // Rotated by −skew: u along the line, r across it (down).
-            let r = |x: f64, y: f64| y * c - x * s;
             let u = g.cx * c + g.cy * s;
             (u, r(g.cx, g.cy), r(g.cx, g.y0), r(g.cx, g.y1))
         })
         .collect();
-    // Bands across the lines, narrow enough that a residual skew of a degree moves a line by
-    // less than a pixel within one; in each, centres sorted across the lines and split at gaps.
-    let u0 = g.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let height = median_u32(glyphs.iter().map(|g| (g.y1 - g.y0) as u32))
         .unwrap_or(2)
         .max(2) as f64;
+    let is_body = |p: &(f64, f64, f64, f64)| p.3 - p.2 >= 0.5 * height;
+    let mut g: Vec<(f64, f64, f64, f64)> = all.iter().copied().filter(is_body).collect();
+    let marks: Vec<(f64, f64, f64, f64)> = all.iter().copied().filter(|p| !is_body(p)).collect();
+    // Bands across the lines, narrow enough that a residual skew of a degree moves a line by
+    // less than a pixel within one; in each, centres sorted across the lines and split at gaps.
+    let u0 = all.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let band_w = 25.0 * height;
     let bin = (0.5 * height).max(bin);
-    let band = |p: &(f64, f64, f64, f64)| ((p.0 - u0) / band_w) as u32;
-    stable_sort_by(&mut g, |a, b| (band(a), a.1) < (band(b), b.1));
+    let band = |u: f64| ((u - u0) / band_w) as u32;
+    stable_sort_by(&mut g, |a, b| (band(a.0), a.1) < (band(b.0), b.1));
+    // Each line: its band, its fit r = mr + b·(u − mu), and its band's top and bottom.
+    struct Line {
+        band: u32,
+        mu: f64,
+        mr: f64,
+        b: f64,
+        top: f64,
+        bottom: f64,
+    }
+    let mut lines: Vec<Line> = Vec::new();
     let (mut up, mut down) = (0u32, 0u32);
     let mut start = 0;
     for i in 1..=g.len() {
-        if i < g.len() && band(&g[i]) == band(&g[i - 1]) && g[i].1 - g[i - 1].1 <= bin {
+        if i < g.len() && band(g[i].0) == band(g[i - 1].0) && g[i].1 - g[i - 1].1 <= bin {
             continue;
         }
         let line = &g[start..i];
@@ -364,7 +382,6 @@ fn ascenders_and_descenders(glyphs: &[Glyph], skew: f64, bin: f64) -> (u32, u32)
         if line.len() < 4 {
             continue;
         }
-        // r = a + b·u through the centres.
         let n = line.len() as f64;
         let (mu, mr) = (
             line.iter().map(|p| p.0).sum::<f64>() / n,
@@ -381,19 +398,51 @@ fn ascenders_and_descenders(glyphs: &[Glyph], skew: f64, bin: f64) -> (u32, u32)
         let mut bots: Vec<f64> = line.iter().map(|p| p.3 - fit(p.0)).collect();
         sort_f64(&mut tops);
         sort_f64(&mut bots);
-        let (mt, mb) = (tops[tops.len() / 2], bots[bots.len() / 2]);
+        let (mt, mb) = (tops[tops.len() * 3 / 4], bots[bots.len() / 4]);
         let xh = mb - mt;
         if xh < 2.0 {
             continue;
         }
+        let reach = (0.2 * xh).max(1.5);
         for p in line {
             let (t, bo) = (p.2 - fit(p.0), p.3 - fit(p.0));
-            let reach = (0.2 * xh).max(1.5);
             if t < mt - reach {
                 up += 1;
             }
             if bo > mb + reach {
                 down += 1;
+            }
+        }
+        lines.push(Line {
+            band: band(line[0].0),
+            mu,
+            mr,
+            b,
+            top: mt,
+            bottom: mb,
+        });
+    }
+    // Marks: above or below the x-height band of the nearest line of their band, within one
+    // x-height of it.
+    for p in &marks {
+        let k = band(p.0);
+        // (distance outside the band, above it, x-height) for the nearest line.
+        let mut nearest: Option<(f64, bool, f64)> = None;
+        for l in lines.iter().filter(|l| l.band == k) {
+            let centre = p.1 - (l.mr + l.b * (p.0 - l.mu));
+            let (above, below) = (l.top - centre, centre - l.bottom);
+            let d = above.max(below).max(0.0);
+            if nearest.is_none_or(|(best, _, _)| d < best) {
+                nearest = Some((d, above > 0.0, l.bottom - l.top));
+            }
+        }
+        if let Some((d, above, xh)) = nearest {
+            if d > 0.15 * xh && d < xh {
+                if above {
+                    up += 1;
+                } else {
+                    down += 1;
+                }
             }
         }
     }

@@ -30,7 +30,7 @@ fn main() {
                 Some(d) => {
                     wrong += 1;
                     println!(
-                        "seed {seed} turn {t}: said {d} ({:.3}) {:?} {}pt cols {} skew {:.1}",
+                        "seed {seed} turn {t}: said {d} ({:.3}) {:?} {}px cols {} skew {:.1}",
                         e.confidence, spec.font, spec.text_px, spec.columns, spec.skew_degrees
                     );
                 }
