@@ -550,6 +550,12 @@ fn calibrate(args: &Args, names: &[String], wasm: &Path) -> Result<ExitCode, Str
     for (k, v) in per {
         merged.insert(k, v);
     }
+    // The default is the largest factor of every benchmark stored, not only of this run (a
+    // run with --only measures a few).
+    let max_k = merged
+        .values()
+        .filter_map(|v| v.get("ns_per_instruction").and_then(Value::as_f64))
+        .fold(max_k, f64::max);
     worker.insert(
         "ns_per_instruction".into(),
         json!((max_k * 10000.0).round() / 10000.0),
