@@ -3,6 +3,7 @@
 import * as glue from "../pkg/scanprep.js";
 import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
+export { createCaptureTracker, captureDefaults } from "./capture.js";
 
 let pdfReady;
 /** The PDF module, fetched and instantiated on first use (createPdf, `format: "jbig2"`). */

@@ -300,6 +300,54 @@ export function defaultOptions(): Required<Options> | Promise<Required<Options>>
 /** Bytes of WebAssembly linear memory held now. Memory grows to the largest page seen and stays. */
 export function memoryBytes(): number;
 
+/** Options of the auto-capture tracker (every field optional; see `captureDefaults`). */
+export interface CaptureOptions {
+  /** Steady, sharp frames in a row before it fires (default 8). */
+  steadyFrames?: number;
+  /** Largest corner movement between counted frames, as a share of the page's diagonal (0.02). */
+  tolerance?: number;
+  /** Smallest detection confidence that counts (0.7). */
+  minConfidence?: number;
+  /** Quality reasons that keep a frame from counting (["too_blurry", "page_cut_off"]). */
+  blockingReasons?: QualityReason[];
+  /** Frames in a row without the captured page before it re-arms (5). */
+  leaveFrames?: number;
+  /** A page whose corners moved this share of a diagonal from the captured ones is another page (0.25). */
+  newPageShift?: number;
+}
+
+/** What the tracker says after each frame. */
+export interface CaptureUpdate<F = unknown> {
+  /** "searching" (no page), "unsteady" (a page that does not count: blurry, cut off, unsure),
+   * "steadying" (counting), "captured" (fired, waiting for the page to leave). */
+  state: "searching" | "unsteady" | "steadying" | "captured";
+  /** Steady frames counted so far. */
+  steadyFrames: number;
+  /** steadyFrames over the number needed, 0 to 1: for a countdown ring. */
+  progress: number;
+  /** True on the one frame at which to capture. */
+  fire: boolean;
+  /** When it fires: the sharpest of the steady frames, as it was pushed, with its detection. */
+  keep: { frame: F; detection: Detection } | null;
+  /** Frames pushed since the tracker was made. */
+  frames: number;
+}
+
+/** An auto-capture tracker: push every detection of the live preview. */
+export interface CaptureTracker<F = unknown> {
+  readonly options: Readonly<Required<CaptureOptions>>;
+  push(detection: Detection | null, frame?: F): CaptureUpdate<F>;
+  /** Forgets the captured page: the next steady page fires again. */
+  reset(): void;
+}
+
+/** A tracker that fires once when the page has been steady and sharp for `steadyFrames`
+ * frames, names the sharpest of them, and re-arms only after the page has left the view.
+ * Bad options throw a RangeError or TypeError. */
+export function createCaptureTracker<F = unknown>(options?: CaptureOptions): CaptureTracker<F>;
+/** The tracker's default options. */
+export const captureDefaults: Readonly<Required<CaptureOptions>>;
+
 /** One OCR word: its text and its box `[left, top, right, bottom]` in image pixels. */
 export interface Word {
   text: string;

@@ -4,6 +4,7 @@ import * as glue from "../pkg/scanprep.js";
 import * as pdfGlue from "../pkg/pdf/scanprep_pdf.js";
 import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
+export { createCaptureTracker, captureDefaults } from "./capture.js";
 
 glue.initSync({ module: readFileSync(new URL("../pkg/scanprep_bg.wasm", import.meta.url)) });
 let pdfReady = false;

@@ -6,6 +6,7 @@ import pdfModule from "../pkg/pdf/scanprep_pdf_bg.wasm";
 import * as pdfGlue from "../pkg/pdf/scanprep_pdf.js";
 import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
+export { createCaptureTracker, captureDefaults } from "./capture.js";
 
 glue.initSync({ module: wasmModule });
 let pdfReady = false;

@@ -1,7 +1,7 @@
 // Type-checked by `tsc -p tests` (wasm/test.sh): the package's .d.ts as a React/Vite app sees it,
 // imported by its published name through the package's `exports` map.
-import { createPdf, defaultOptions, preprocess } from "@scanfactory/scanprep";
-import type { Options, PdfOptions, Preprocessed, Report, ScanprepError, Stage } from "@scanfactory/scanprep";
+import { captureDefaults, createCaptureTracker, createPdf, defaultOptions, detect, preprocess } from "@scanfactory/scanprep";
+import type { CaptureUpdate, Options, PdfOptions, Preprocessed, Report, ScanprepError, Stage } from "@scanfactory/scanprep";
 import { createPreprocessor } from "@scanfactory/scanprep/worker";
 
 export async function fromFile(file: File, canvas: HTMLCanvasElement): Promise<number> {
@@ -48,3 +48,18 @@ const badPdf: PdfOptions = { created: 1 };
 void badPdf;
 void badName;
 void badFormat;
+
+// The auto-capture tracker fed from a live preview, with the app's own frame type.
+export async function autoCapture(frames: ImageData[]): Promise<ImageData | null> {
+  const tracker = createCaptureTracker<ImageData>({ steadyFrames: 6, blockingReasons: ["too_blurry"] });
+  const needed: number = captureDefaults.steadyFrames + tracker.options.steadyFrames;
+  void needed;
+  for (const frame of frames) {
+    const update: CaptureUpdate<ImageData> = tracker.push(await detect(frame), frame);
+    const ring: number = update.progress;
+    void ring;
+    if (update.fire && update.keep) return update.keep.frame;
+  }
+  tracker.reset();
+  return null;
+}
