@@ -828,6 +828,46 @@ test("documents: three pages uploaded, finalized, exported as one PDF/A whose te
   assert.equal((await api(`/v1/documents/${doc}/export`, { headers: auth(bob) })).status, 404);
 });
 
+test("documents: a page whose OCR call fails twice (503, then 429) is retried and still gets its text layer", async () => {
+  fake.reset([{ status: 503 }, { status: 429, headers: { "retry-after": "1" } }, wordsAnswer]);
+  const doc = await newDocument();
+  const page = await addPage(doc, "two-column.png");
+  // Finalized while the page is still retrying: the assembly waits for it.
+  assert.equal((await api(`/v1/documents/${doc}/finalize`, { method: "POST", headers: auth(alice) })).status, 202);
+  const view = await waitDocument(doc, ["done", "failed"]);
+  assert.equal(view.status, "done", JSON.stringify(view.error));
+  assert.deepEqual(view.failed_pages, []);
+  assert.equal(view.pages[0].status, "done");
+  assert.equal(view.export.words, 3, "the words of the answer that finally came");
+  const scan = await (await api(`/v1/scans/${page.scan_id}`, { headers: auth(alice) })).json();
+  assert.equal(scan.ocr_attempts, 3);
+  assert.equal(fake.forScan(page.scan_id).length, 3);
+});
+
+test("documents: a page sent again with the same Idempotency-Key is the same page, not a second one", async () => {
+  const doc = await newDocument();
+  const body = readFileSync(join(fixtures, "page-skew-plus3.png"));
+  const send = async (b) => {
+    const res = await api(`/v1/documents/${doc}/pages`, {
+      method: "POST",
+      headers: auth(alice, { "idempotency-key": `page-one-${doc}` }),
+      body: b,
+    });
+    return { status: res.status, json: await res.json() };
+  };
+  const first = await send(body);
+  assert.equal(first.status, 202, JSON.stringify(first.json));
+  const again = await send(body);
+  assert.equal(again.json.scan_id, first.json.scan_id, JSON.stringify(again.json));
+  assert.equal(again.json.page, 1);
+  assert.equal((await documentView(doc)).page_count, 1);
+  // The same key with other bytes is refused, as for scans.
+  const other = await send(readFileSync(join(fixtures, "two-column.png")));
+  assert.equal(other.status, 422);
+  assert.equal(other.json.error.code, "idempotency_key_reused");
+  assert.equal((await documentView(doc)).page_count, 1);
+});
+
 test("documents: a page whose OCR failed fails the document, which says which; allow_failed_pages exports it without its text", async () => {
   fake.reset([wordsAnswer]);
   const doc = await newDocument();
