@@ -3,39 +3,7 @@
 
 use scanprep::{detect_orientation, turn, GrayImage};
 use scanprep_fixtures::fixtures::picture;
-use scanprep_fixtures::rng::SplitMix64;
 use scanprep_fixtures::{render_page, Content, Font, PageSpec};
-
-/// The orientation evaluation's varied pages (`orientation_eval`): 8–14 pt at 150 or 300 dpi,
-/// one or two columns, every face, skew ±4°, noise, blur, shading and JPEG.
-fn page_spec(seed: u64) -> PageSpec {
-    let mut r = SplitMix64::stream(seed, 0x0471);
-    let dpi = if r.chance(0.5) { 150.0 } else { 300.0 };
-    let pt = 8.0 + r.below(7) as f64;
-    let (w, h) = if dpi == 150.0 {
-        (1240, 1754)
-    } else {
-        (2480, 3508)
-    };
-    PageSpec {
-        width: w,
-        height: h,
-        font: *r.pick(&Font::ALL),
-        text_px: (pt / 72.0 * dpi) as f32,
-        columns: 1 + r.below(2) as u8,
-        skew_degrees: r.range_f64(-4.0, 4.0),
-        noise: r.f32() * 0.6,
-        blur: r.f32() * 1.2,
-        shading: r.f32() * 0.7,
-        jpeg_quality: if r.chance(0.5) {
-            Some(60 + r.below(35) as u8)
-        } else {
-            None
-        },
-        seed,
-        ..PageSpec::a4_300dpi()
-    }
-}
 
 fn assert_upright_in_every_turn(page: &GrayImage, what: &str) {
     for t in [0u16, 90, 180, 270] {
@@ -52,7 +20,7 @@ fn tightly_set_accented_text_is_read_the_right_way_up() {
     // 8 pt serif at 150 dpi in two columns, with accents between tight lines and letters that
     // touch: the median glyph top is the ascender line there, and the former estimate read
     // the page upside down in all four turns.
-    let spec = page_spec(89);
+    let spec = PageSpec::varied(89);
     assert_eq!((spec.font, spec.columns), (Font::Serif, 2));
     assert_upright_in_every_turn(&render_page(&spec).image, "seed 89");
 }
@@ -61,7 +29,7 @@ fn tightly_set_accented_text_is_read_the_right_way_up() {
 fn blurred_and_noisy_pages_are_read_the_right_way_up() {
     // Blur 1.1 px with noise: these were `unknown` in three turns out of four, or two.
     for seed in [66, 86] {
-        let spec = page_spec(seed);
+        let spec = PageSpec::varied(seed);
         assert!(spec.blur > 1.0, "seed {seed}: {spec:?}");
         assert_upright_in_every_turn(&render_page(&spec).image, &format!("seed {seed}"));
     }

@@ -5,8 +5,7 @@
 
 use scanprep::{detect_orientation, turn, GrayImage};
 use scanprep_fixtures::fixtures::picture;
-use scanprep_fixtures::rng::SplitMix64;
-use scanprep_fixtures::{render_page, Content, Font, PageSpec};
+use scanprep_fixtures::{render_page, Content, PageSpec};
 
 fn main() {
     let a: Vec<u64> = std::env::args()
@@ -19,7 +18,7 @@ fn main() {
     );
     let (mut right, mut wrong, mut unknown) = (0, 0, 0);
     for seed in from..to {
-        let spec = page_spec(seed);
+        let spec = PageSpec::varied(seed);
         let page = render_page(&spec).image;
         for t in [0u16, 90, 180, 270] {
             // Turn the upright page counter-clockwise by t: the fix is a clockwise turn by t.
@@ -71,34 +70,4 @@ fn main() {
         }
     }
     println!("pages without text: {total}, a confident answer on {confident}");
-}
-
-/// Varied pages: 8-14 pt at 150 or 300 dpi, 1 or 2 columns, every face, skew ±4°, degraded.
-fn page_spec(seed: u64) -> PageSpec {
-    let mut r = SplitMix64::stream(seed, 0x0471);
-    let dpi = if r.chance(0.5) { 150.0 } else { 300.0 };
-    let pt = 8.0 + r.below(7) as f64;
-    let (w, h) = if dpi == 150.0 {
-        (1240, 1754)
-    } else {
-        (2480, 3508)
-    };
-    PageSpec {
-        width: w,
-        height: h,
-        font: *r.pick(&Font::ALL),
-        text_px: (pt / 72.0 * dpi) as f32,
-        columns: 1 + r.below(2) as u8,
-        skew_degrees: r.range_f64(-4.0, 4.0),
-        noise: r.f32() * 0.6,
-        blur: r.f32() * 1.2,
-        shading: r.f32() * 0.7,
-        jpeg_quality: if r.chance(0.5) {
-            Some(60 + r.below(35) as u8)
-        } else {
-            None
-        },
-        seed,
-        ..PageSpec::a4_300dpi()
-    }
 }
