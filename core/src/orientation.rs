@@ -424,11 +424,17 @@ fn ascenders_and_descenders(glyphs: &[Glyph], skew: f64, bin: f64) -> (u32, u32)
     }
     // Marks: above or below the x-height band of the nearest line of their band, within one
     // x-height of it.
+    // The lines come in band order (the body glyphs were sorted by band): a mark looks only
+    // at the lines of its own band.
     for p in &marks {
         let k = band(p.0);
+        let (lo, hi) = (
+            lines.partition_point(|l| l.band < k),
+            lines.partition_point(|l| l.band <= k),
+        );
         // (distance outside the band, above it, x-height) for the nearest line.
         let mut nearest: Option<(f64, bool, f64)> = None;
-        for l in lines.iter().filter(|l| l.band == k) {
+        for l in &lines[lo..hi] {
             let centre = p.1 - (l.mr + l.b * (p.0 - l.mu));
             let (above, below) = (l.top - centre, centre - l.bottom);
             let d = above.max(below).max(0.0);
