@@ -3,7 +3,7 @@
 
 use scanprep::{detect_orientation, turn, GrayImage};
 use scanprep_fixtures::fixtures::picture;
-use scanprep_fixtures::{render_page, Content, Font, PageSpec};
+use scanprep_fixtures::{render_page, Font, PageSpec};
 
 fn assert_upright_in_every_turn(page: &GrayImage, what: &str) {
     for t in [0u16, 90, 180, 270] {
@@ -38,14 +38,7 @@ fn blurred_and_noisy_pages_are_read_the_right_way_up() {
 #[test]
 fn pages_without_text_are_unknown() {
     for seed in 0..4 {
-        let blank = render_page(&PageSpec {
-            content: Content::Blank,
-            noise: 0.5,
-            shading: 0.6,
-            seed,
-            ..PageSpec::a4_150dpi()
-        })
-        .image;
+        let blank = render_page(&PageSpec::textless(seed)).image;
         assert_eq!(detect_orientation(&blank).degrees, None, "blank {seed}");
         let pic = picture(1200, 900, seed);
         assert_eq!(detect_orientation(&pic).degrees, None, "picture {seed}");

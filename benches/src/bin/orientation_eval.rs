@@ -5,7 +5,7 @@
 
 use scanprep::{detect_orientation, turn, GrayImage};
 use scanprep_fixtures::fixtures::picture;
-use scanprep_fixtures::{render_page, Content, PageSpec};
+use scanprep_fixtures::{render_page, PageSpec};
 
 fn main() {
     let a: Vec<u64> = std::env::args()
@@ -52,14 +52,7 @@ fn main() {
     let mut confident = 0;
     let mut total = 0;
     for seed in from..to {
-        let blank = render_page(&PageSpec {
-            content: Content::Blank,
-            noise: 0.5,
-            shading: 0.6,
-            seed,
-            ..PageSpec::a4_150dpi()
-        })
-        .image;
+        let blank = render_page(&PageSpec::textless(seed)).image;
         let pic: GrayImage = picture(1200, 900, seed);
         for img in [blank, pic] {
             total += 1;
