@@ -1,5 +1,6 @@
 // Measures the npm package against its budgets (budgets.json) and fails when a limit is
-// exceeded: gzipped .wasm size; linear memory after a 12 MP photo, and its growth over 20
+// exceeded: what the browser entry downloads before its first result (its first .wasm and
+// every script it imports, each gzipped as a server sends it), and each module loaded later; linear memory after a 12 MP photo, and its growth over 20
 // photos in a row (encoded and raw-pixel paths); time of the whole pipeline on the A4 300 dpi
 // page under Node against the native CLI of the same sources (medians, interleaved runs).
 import { execFileSync } from "node:child_process";
@@ -24,10 +25,31 @@ function check(name, value, show, unit = (v) => String(v)) {
   );
 }
 
-// 1. Size.
+// 1. Size. The browser entry's first download: its module and the scripts it imports
+// statically (followed from js/browser.js), each gzipped on its own.
+const gzipOf = (path) => gzipSync(readFileSync(new URL(path, import.meta.url)), { level: 9 }).length;
+const scripts = new Set();
+const pkgRoot = new URL("./", import.meta.url);
+(function follow(url) {
+  const key = url.href.slice(pkgRoot.href.length);
+  if (scripts.has(key)) return;
+  scripts.add(key);
+  const text = readFileSync(url, "utf8");
+  for (const m of text.matchAll(/^(?:import|export)\s+[\w*\s{},$]+\sfrom\s+"(\.[^"]+)"/gm)) {
+    follow(new URL(m[1], url));
+  }
+})(new URL("./js/browser.js", pkgRoot));
+const scriptBytes = [...scripts].reduce((n, p) => n + gzipOf(p), 0);
+const liteGz = gzipOf("./pkg/lite/scanprep_lite_bg.wasm");
+check(
+  "browser_entry_gzip_bytes",
+  liteGz + scriptBytes,
+  `${liteGz + scriptBytes} bytes gzipped: pkg/lite/scanprep_lite_bg.wasm ${liteGz} + ${scripts.size} scripts ${scriptBytes} (${[...scripts].join(", ")})`,
+  (v) => `${v}`,
+);
 const wasm = readFileSync(new URL("./pkg/scanprep_bg.wasm", import.meta.url));
 const gz = gzipSync(wasm, { level: 9 }).length;
-check("wasm_gzip_bytes", gz, `${gz} bytes gzipped (${wasm.length} raw)`, (v) => `${v}`);
+check("wasm_gzip_bytes", gz, `${gz} bytes gzipped (${wasm.length} raw): the Node and workerd module, and the browser's for files it cannot decode (TIFF)`, (v) => `${v}`);
 const pdfWasm = readFileSync(new URL("./pkg/pdf/scanprep_pdf_bg.wasm", import.meta.url));
 const pdfGz = gzipSync(pdfWasm, { level: 9 }).length;
 check("pdf_wasm_gzip_bytes", pdfGz, `${pdfGz} bytes gzipped (${pdfWasm.length} raw), loaded by createPdf() only`, (v) => `${v}`);
@@ -55,6 +77,23 @@ check("memory_after_12mp_bytes", Math.max(...mem), `${MB(mem[0])} after the firs
 // The first call of each kind may grow memory to its high-water mark; after that, none.
 const growth = Math.max(mem[19] - mem[1], mem[39] - mem[21]);
 check("memory_growth_over_20_photos_bytes", growth, `${growth} bytes from photo 2 to 20 (both paths)`, (v) => `${v}`);
+
+// Live detection: 1,000 frames of the photo reduced to the pixels of a 1280x720 frame.
+{
+  const frame = grayToRgba(readGrayPng(
+    (await scanprep.preprocess(jpeg, {
+      binarization: "none", format: "gray-png", deskew: false, detectPage: false,
+      normalizeBackground: false, maxWorkingPixels: 1280 * 720,
+    })).bytes,
+  ));
+  const detector = await scanprep.createPageDetector();
+  detector.detect(frame);
+  const first = scanprep.memoryBytes();
+  for (let i = 0; i < 1000; i++) detector.detect(frame);
+  const grown = scanprep.memoryBytes() - first;
+  check("live_detection_growth_bytes", grown, `${grown} bytes over 1,000 detections of a ${frame.width}x${frame.height} frame`, (v) => `${v}`);
+  detector.free();
+}
 
 // 3. Speed against native on the A4 300 dpi page (5 interleaved runs each, after a warm-up).
 execFileSync("cargo", ["build", "-q", "--release", "-p", "scanprep-cli"], { cwd: root, stdio: "inherit" });

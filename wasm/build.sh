@@ -3,8 +3,15 @@
 # `wasm-pack build --mode no-install --target web`:
 #   cargo (wasm32-unknown-unknown, profile wasm-release, +simd128)
 #   → wasm-bindgen 0.2.130 (--target web, with a reset function for trap recovery)
-#   → wasm-opt -Os (npm binaryen 132; 1.1 KB smaller than -O3, the same speed within 1%) → size report; the same for the PDF writer's module
-#   (wasm/pdf, into pkg/pdf/), which createPdf() loads only when first called.
+#   → wasm-opt -Os (npm binaryen 132; 1.1 KB smaller than -O3, the same speed within 1%) → size report.
+# Three modules:
+#   pkg/           the whole engine: the Node and workerd entries' module, and the module the
+#                  browser entry loads later, only for what the browser cannot decode (TIFF);
+#   pkg/lite/      the engine without its image readers (--no-default-features): the browser
+#                  entry's first module; the browser decodes JPEG, PNG and WebP itself
+#                  (createImageBitmap) and hands it pixels. Same sources, so the same pixels
+#                  give the same bytes as in the whole engine;
+#   pkg/pdf/       the PDF writer (wasm/pdf), which createPdf() loads only when first called.
 # Tools come from the registries only: `cargo install wasm-bindgen-cli --version 0.2.130` and
 # `npm ci` here (binaryen). SCANPREP_WASM_SIMD=0 builds without SIMD, for comparison.
 set -euo pipefail
@@ -34,6 +41,16 @@ node_modules/.bin/wasm-opt pkg/scanprep_bg.wasm -o pkg/scanprep_bg.wasm -Os --st
   --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue
 
+# The browser's first module: the engine without the image readers.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=$features" \
+  cargo build -p scanprep-wasm --target wasm32-unknown-unknown --profile wasm-release --no-default-features
+cp "$raw" "$root/target/wasm32-unknown-unknown/wasm-release/scanprep_lite.wasm"
+wasm-bindgen "$root/target/wasm32-unknown-unknown/wasm-release/scanprep_lite.wasm" \
+  --out-dir pkg/lite --out-name scanprep_lite --target web --experimental-reset-state-function
+node_modules/.bin/wasm-opt pkg/lite/scanprep_lite_bg.wasm -o pkg/lite/scanprep_lite_bg.wasm -Os --strip-producers \
+  --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue
+
 # The PDF writer: a module of its own under pkg/pdf/, loaded by createPdf() on first use.
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=$features" \
   cargo build -p scanprep-pdf-wasm --target wasm32-unknown-unknown --profile wasm-release
@@ -43,6 +60,6 @@ node_modules/.bin/wasm-opt pkg/pdf/scanprep_pdf_bg.wasm -o pkg/pdf/scanprep_pdf_
   --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-for f in pkg/scanprep_bg.wasm pkg/pdf/scanprep_pdf_bg.wasm; do
+for f in pkg/scanprep_bg.wasm pkg/lite/scanprep_lite_bg.wasm pkg/pdf/scanprep_pdf_bg.wasm; do
   echo "$f: $(stat -c %s "$f") bytes, $(gzip -9 -c "$f" | wc -c) bytes gzipped"
 done

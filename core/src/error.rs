@@ -48,6 +48,14 @@ pub enum Error {
     /// The bytes are not in any format this build can read.
     #[error("unsupported or unrecognised image format (JPEG, PNG, TIFF and WebP are supported)")]
     UnsupportedFormat,
+    /// The file's format is known, but this build of the engine leaves its decoder out (the
+    /// browser build of the npm package, whose host decodes images itself); the package then
+    /// hands the file to its full build.
+    #[error("this build of scanprep does not decode {format} files (it takes raw pixels)")]
+    DecoderNotBuilt {
+        /// The detected format, such as `"tiff"`.
+        format: &'static str,
+    },
     /// The file is in a known format but its data is corrupt, truncated or uses an unsupported feature.
     #[error("cannot decode the {format} image: {reason}")]
     Decode {
@@ -175,6 +183,7 @@ impl Error {
             Error::SideTooLong { .. } => "side_too_long",
             Error::EmptyImage { .. } => "empty_image",
             Error::UnsupportedFormat => "unsupported_format",
+            Error::DecoderNotBuilt { .. } => "decoder_not_built",
             Error::Decode { .. } => "corrupt_image",
             Error::TruncatedImage { .. } => "truncated_image",
             Error::UnsupportedFeature { .. } => "unsupported_feature",

@@ -335,7 +335,8 @@ fn invalid_options_are_refused_with_the_field_name() {
 }
 
 /// `probe_image` reads what the Worker checks before it accepts an upload: the format, the
-/// size within the limits and whether the file is whole, from every format's structure.
+/// size within the limits, whether the file is whole and the orientation decoding applies
+/// (the browser build reports it for files the browser decoded), from every format's structure.
 #[test]
 fn probe_reads_size_and_completeness_without_decoding() {
     for name in EVERY_FORMAT {
@@ -348,8 +349,8 @@ fn probe_reads_size_and_completeness_without_decoding() {
             (d.image.width(), d.image.height())
         };
         assert_eq!(
-            (info.width, info.height, info.format),
-            (w, h, d.format),
+            (info.width, info.height, info.format, info.exif_orientation),
+            (w, h, d.format, d.exif_orientation),
             "{name}"
         );
         assert!(info.complete, "{name}");

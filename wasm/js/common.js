@@ -49,10 +49,14 @@ function isRgba(input) {
     typeof input === "object" &&
     !ArrayBuffer.isView(input) &&
     !(input instanceof ArrayBuffer) &&
-    "data" in input &&
-    "width" in input &&
-    "height" in input
+    (("data" in input && "width" in input && "height" in input) || isRowSource(input))
   );
+}
+
+/** Pixels read a strip at a time: `{ width, height, readRows(y0, y1) }` (a canvas in the
+ * browser entry, see pixels.js). */
+function isRowSource(input) {
+  return typeof input.readRows === "function";
 }
 
 /** Encoded bytes as a `Uint8Array` view (no copy), raw pixels as they are, Blobs read. */
@@ -137,6 +141,20 @@ export function createApi(glue, pdf = { sync: () => null, load: async () => null
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
       throw scanprepError("invalid_input", `width and height must be whole numbers, not ${width}x${height}`);
     }
+    if (isRowSource(input)) {
+      const page = new glue.RgbaPage(width >>> 0, height >>> 0, opts);
+      try {
+        const rows = Math.max(1, Math.floor(STRIP_BYTES / Math.max(width * 4, 1)));
+        for (let y = 0; y < height; y += rows) {
+          const strip = input.readRows(y, Math.min(height, y + rows));
+          page.pushRows(new Uint8Array(strip.buffer, strip.byteOffset, strip.byteLength));
+        }
+        return finish(page);
+      } catch (e) {
+        page.free?.();
+        throw e;
+      }
+    }
     if (!ArrayBuffer.isView(data)) {
       throw scanprepError("invalid_input", "pixels must be a Uint8ClampedArray or Uint8Array of RGBA");
     }
@@ -208,6 +226,9 @@ export function createApi(glue, pdf = { sync: () => null, load: async () => null
       const pdfGlue = viaGroup4(engineOptions(options)) ? pdf.sync() : null;
       return runMaybeJbig2(normalizeSync(input), options, hooks, pdfGlue);
     },
+    /** The file's format, size, completeness and orientation, read without decoding (the
+     * engine's `probe_image`, camelCase); throws the engine's typed errors. */
+    probe: (bytes, options) => toCamel(guarded(() => glue.probe(bytes, engineOptions(options)))),
     version: () => glue.version(),
     defaultOptions: () => toCamel(glue.defaultOptions()),
     memoryBytes: () => glue.initSync().memory.buffer.byteLength,

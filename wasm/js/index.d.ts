@@ -256,8 +256,16 @@ export interface RgbaPixels {
   height: number;
 }
 
-/** Encoded image bytes (JPEG, PNG, TIFF, WebP) or raw pixels. */
-export type Input = Blob | ArrayBuffer | ArrayBufferView | ImageData | RgbaPixels;
+/** Encoded image bytes (JPEG, PNG, TIFF, WebP) or raw pixels; in the browser entry also
+ * anything a canvas can draw (drawn at its own size). In the browser the engine's first module
+ * has no image readers: the browser decodes JPEG, PNG and WebP (createImageBitmap, with the EXIF
+ * orientation), and the whole engine is fetched only for what it cannot decode (TIFF, a file
+ * cut short, no createImageBitmap). The same pixels give the same bytes in every build. */
+export type Input = Blob | ArrayBuffer | ArrayBufferView | ImageData | RgbaPixels | Frame;
+
+/** A camera frame or picture: what a canvas can draw (browser entry). */
+export type Frame =
+  | ImageBitmap | VideoFrame | HTMLVideoElement | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas;
 
 /** The engine's stages, in order, as reported to `onProgress`. */
 export type Stage =
@@ -272,7 +280,7 @@ export interface Hooks {
 /** Stable error codes: the engine's `Error::code()` plus the package's own. */
 export type ErrorCode =
   | "empty_input" | "input_too_large" | "image_too_large" | "side_too_long" | "empty_image"
-  | "unsupported_format" | "corrupt_image" | "truncated_image" | "unsupported_feature"
+  | "unsupported_format" | "decoder_not_built" | "corrupt_image" | "truncated_image" | "unsupported_feature"
   | "buffer_size_mismatch" | "invalid_option" | "invalid_corners" | "poor_capture"
   | "ocr_limit_exceeded"
   | "encode_failed" | "unsupported_input" | "invalid_input" | "internal"
@@ -299,6 +307,36 @@ export function version(): string | Promise<string>;
 export function defaultOptions(): Required<Options> | Promise<Required<Options>>;
 /** Bytes of WebAssembly linear memory held now. Memory grows to the largest page seen and stays. */
 export function memoryBytes(): number;
+
+/** Options of a live detector: the engine's options (orientation is not looked for unless
+ * `detectOrientation` is true) and `maxSide`. */
+export interface PageDetectorOptions extends Options {
+  /** Frames longer than this (pixels, default 1280) are drawn reduced before detection; the
+   * corners still come back in the frame's own pixels. Browser entry only (drawn frames). */
+  maxSide?: number;
+}
+
+/** What a live detector finds in one frame: `detect`'s answer, and the scale it was
+ * analysed at (1 = the frame's own size; the quality measures are at that scale). */
+export interface FrameDetection extends Detection {
+  frameScale: number;
+}
+
+/** A live page detector for a camera preview: feed it every frame. Its frame buffer in
+ * WebAssembly and its canvas are kept from frame to frame, so memory does not grow. */
+export interface PageDetector {
+  /** Finds the page in one frame (`ImageData`, `{ data, width, height }`, and in the browser
+   * an ImageBitmap, a VideoFrame, a video, image or canvas element). Synchronous. */
+  detect(frame: Frame | ImageData | RgbaPixels): FrameDetection;
+  /** Releases the detector's frame buffer. */
+  free(): void;
+}
+
+/** Starts a live page detector (each entry; in the Web Worker entry `detectPage`). */
+export function createPageDetector(options?: PageDetectorOptions): Promise<PageDetector>;
+
+/** Browser entry: whether the whole engine (the image readers' module) has been fetched. */
+export function fullModuleLoaded(): boolean;
 
 /** Options of the auto-capture tracker (every field optional; see `captureDefaults`). */
 export interface CaptureOptions {

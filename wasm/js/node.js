@@ -4,6 +4,7 @@ import * as glue from "../pkg/scanprep.js";
 import * as pdfGlue from "../pkg/pdf/scanprep_pdf.js";
 import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
+import { createFrameDetector } from "./frames.js";
 export { createCaptureTracker, captureDefaults } from "./capture.js";
 
 glue.initSync({ module: readFileSync(new URL("../pkg/scanprep_bg.wasm", import.meta.url)) });
@@ -19,6 +20,10 @@ function pdfSync() {
 const api = createApi(glue, { sync: pdfSync, load: async () => pdfSync() });
 
 export const { preprocess, preprocessSync, detect, detectSync, version, defaultOptions, memoryBytes } = api;
+/** Live page detection on successive frames (RGBA `{ data, width, height }`); see index.d.ts. */
+export async function createPageDetector(options) {
+  return createFrameDetector(glue, options);
+}
 /** @internal Used by the test suite to prove recovery from a trap. */
 export const __selfTestTrap = api.selfTestTrap;
 

@@ -1,6 +1,14 @@
 // Runs inside the Web Worker that `createPreprocessor()` starts: one job at a time, progress
 // posted after each stage, result bytes transferred (not copied) back.
-import { createPdf, detect, preprocess } from "./browser.js";
+import { createPageDetector, createPdf, detect, preprocess } from "./browser.js";
+
+/** Live detectors, one per set of options, kept from frame to frame. */
+const detectors = new Map();
+async function detectorFor(options) {
+  const key = JSON.stringify(options ?? {});
+  if (!detectors.has(key)) detectors.set(key, createPageDetector(options));
+  return detectors.get(key);
+}
 
 self.onmessage = async (event) => {
   const { id, input, options, kind, pages } = event.data;
@@ -9,6 +17,17 @@ self.onmessage = async (event) => {
     if (kind === "pdf") {
       const pdf = await createPdf(pages, options);
       self.postMessage({ id, type: "done", result: pdf }, [pdf.buffer]);
+      return;
+    }
+    if (kind === "frame") {
+      let found;
+      try {
+        found = (await detectorFor(options)).detect(input);
+      } finally {
+        // A transferred ImageBitmap or VideoFrame is this worker's to release.
+        input?.close?.();
+      }
+      self.postMessage({ id, type: "done", result: found });
       return;
     }
     if (kind === "detect") {

@@ -81,6 +81,27 @@ export function createPreprocessor(settings = {}) {
       return post("detect", input, options, hooks);
     },
     /**
+     * Live detection in the worker: one frame of the preview, found by a detector that the
+     * worker keeps per set of options (see `createPageDetector`). An ImageBitmap or VideoFrame
+     * is transferred (closed here), an ImageData's pixels too, unless `hooks.transfer` is false.
+     */
+    detectPage(frame, options, hooks = {}) {
+      const id = nextId++;
+      const transfer = [];
+      let payload = frame;
+      const movable = ["ImageBitmap", "VideoFrame"].some((k) => typeof globalThis[k] === "function" && frame instanceof globalThis[k]);
+      if (movable) {
+        if (hooks.transfer !== false) transfer.push(frame);
+      } else if (frame && ArrayBuffer.isView(frame.data)) {
+        payload = { data: frame.data, width: frame.width, height: frame.height };
+        if (hooks.transfer !== false) transfer.push(frame.data.buffer);
+      }
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, kind: "frame", input: payload, options }, transfer);
+      });
+    },
+    /**
      * Same as `createPdf()`, off the main thread. The pages' bytes are copied to the worker
      * (the caller keeps them); the PDF comes back transferred.
      */

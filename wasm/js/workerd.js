@@ -6,6 +6,7 @@ import pdfModule from "../pkg/pdf/scanprep_pdf_bg.wasm";
 import * as pdfGlue from "../pkg/pdf/scanprep_pdf.js";
 import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
+import { createFrameDetector } from "./frames.js";
 export { createCaptureTracker, captureDefaults } from "./capture.js";
 
 glue.initSync({ module: wasmModule });
@@ -20,6 +21,11 @@ function pdfSync() {
 const api = createApi(glue, { sync: pdfSync, load: async () => pdfSync() });
 
 export const { preprocess, preprocessSync, detect, detectSync, version, defaultOptions, memoryBytes } = api;
+
+/** Live page detection on successive frames (RGBA `{ data, width, height }`); see index.d.ts. */
+export async function createPageDetector(options) {
+  return createFrameDetector(glue, options);
+}
 
 /** Builds a PDF/A document from preprocessed pages. */
 export const createPdf = createPdfApi(async () => pdfSync());

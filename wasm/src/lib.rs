@@ -109,6 +109,16 @@ pub fn detect(bytes: Vec<u8>, options: JsValue) -> Result<JsValue, JsValue> {
     to_js(&found)
 }
 
+/// Reads an encoded image's format, size and completeness from its structure, checking the
+/// options' limits, without decoding a pixel (`ImageInfo`, Rust field names). The browser
+/// build checks a file with it before the browser decodes it.
+#[wasm_bindgen]
+pub fn probe(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
+    let options = parse_options(options)?;
+    let info = scanprep::probe_image(bytes, &Limits::from(&options)).map_err(js_error)?;
+    to_js(&info)
+}
+
 /// A raw RGBA page (a canvas `ImageData`) received a strip of rows at a time and converted to
 /// gray as it arrives, so WebAssembly never holds the 4-byte-per-pixel copy.
 #[wasm_bindgen]
@@ -204,6 +214,64 @@ impl RgbaPage {
             expected: self.gray.len() as u64 * 4,
             actual,
         }
+    }
+}
+
+/// Live page detection on camera frames: one RGBA buffer in linear memory, kept from frame to
+/// frame (made again only when the frame size changes), which the host fills in place through
+/// [`FrameDetector::frame`]'s offset, so a frame crosses into WebAssembly without an
+/// allocation; then [`FrameDetector::detect`] answers as [`detect`] does.
+#[wasm_bindgen]
+pub struct FrameDetector {
+    rgba: Vec<u8>,
+    width: u32,
+    height: u32,
+    options: Options,
+}
+
+#[wasm_bindgen]
+impl FrameDetector {
+    /// A detector with these options (validated now, once).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<FrameDetector, JsValue> {
+        Ok(FrameDetector {
+            rgba: Vec::new(),
+            width: 0,
+            height: 0,
+            options: parse_options(options)?,
+        })
+    }
+
+    /// Makes room for a `width`×`height` RGBA frame (checked against the limits) and returns
+    /// the byte offset in linear memory where the host writes its `width * height * 4` bytes.
+    pub fn frame(&mut self, width: u32, height: u32) -> Result<usize, JsValue> {
+        if (width, height) != (self.width, self.height) {
+            Limits::from(&self.options)
+                .check_dimensions(width, height)
+                .map_err(js_error)?;
+            self.rgba = vec![0; width as usize * height as usize * 4];
+            (self.width, self.height) = (width, height);
+        }
+        Ok(self.rgba.as_ptr() as usize)
+    }
+
+    /// Finds the page in the frame last written at [`FrameDetector::frame`]'s offset.
+    pub fn detect(&self) -> Result<JsValue, JsValue> {
+        let gray = scanprep::gray_from_rgba(
+            &self.rgba,
+            self.width,
+            self.height,
+            &Limits::from(&self.options),
+        )
+        .map_err(js_error)?;
+        let chroma = Limits::from(&self.options).keep_chroma.then(|| {
+            let mut c = scanprep::ChromaBuilder::new(self.width, self.height);
+            c.push_rows(&self.rgba, 4);
+            c
+        });
+        let found = scanprep::detect_color(gray, chroma.and_then(|c| c.finish()), &self.options)
+            .map_err(js_error)?;
+        to_js(&found)
     }
 }
 

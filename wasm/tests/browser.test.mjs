@@ -3,7 +3,7 @@
 // raw canvas pixels. Saves a screenshot to wasm/test-artifacts/demo.png.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
@@ -59,8 +59,22 @@ test("the demo page straightens and cleans a phone photo in a Web Worker", async
     "binarize", "clean", "text_size", "encode",
   ]);
 
-  // The bytes are the native CLI's, and the browser can display them.
-  const native = nativeOutput(photo, "png");
+  // The browser decoded the JPEG (the first module has no JPEG reader): the bytes are the
+  // native CLI's on the very pixels the browser decoded, saved losslessly as PNG.
+  const decoded = await page.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }), { imageOrientation: "from-image", premultiplyAlpha: "none" });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0);
+    const png = new Uint8Array(await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer());
+    let s = "";
+    for (let i = 0; i < png.length; i += 8192) s += String.fromCharCode(...png.subarray(i, i + 8192));
+    return btoa(s);
+  }, readFileSync(photo).toString("base64"));
+  mkdirSync(artifacts, { recursive: true });
+  const pixelsPng = join(artifacts, "photo-shadow-as-decoded.png");
+  writeFileSync(pixelsPng, Buffer.from(decoded, "base64"));
+  const native = nativeOutput(pixelsPng, "png");
   assert.equal(fnv1a64(Uint8Array.from(r.bytes)), fnv1a64(native));
   const shown = await page.evaluate(async () => {
     const img = document.getElementById("result");
@@ -136,6 +150,119 @@ test("detect() in the Web Worker takes a canvas frame by transfer and finds the 
   assert.deepEqual(r.there.corners, r.here.corners);
   assert.equal(r.there.confidence, r.here.confidence);
   assert.equal(r.transferred, true, "the frame's pixels were copied, not transferred");
+  await page.close();
+});
+
+test("the browser decodes JPEG, PNG and WebP for the first module; the whole engine is fetched only for a TIFF", async () => {
+  const page = await browser.newPage();
+  const wasmRequests = [];
+  page.on("request", (r) => r.url().endsWith(".wasm") && wasmRequests.push(new URL(r.url()).pathname.split("/").pop()));
+  await page.goto(`${base}/demo/`);
+  const b64 = (name) => readFileSync(join(fixtures, name)).toString("base64");
+  const files = { jpeg: b64("page-skew-minus7.jpg"), png: b64("two-column.png"), webp: b64("page.webp"), tiff: b64("scan-1bit.tiff") };
+  const r = await page.evaluate(async (files) => {
+    const { preprocess, fullModuleLoaded } = await import("/js/browser.js");
+    const bytes = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+    const out = {};
+    for (const name of ["jpeg", "png", "webp"]) {
+      const o = await preprocess(new Blob([bytes(files[name])]), { format: "png" });
+      out[name] = { format: o.report.inputFormat, bytes: o.report.inputBytes, n: o.bytes.length };
+    }
+    out.fullBefore = fullModuleLoaded();
+    // A JPEG cut short: the whole engine's decoder gives its typed error.
+    try {
+      const j = bytes(files.jpeg);
+      await preprocess(j.subarray(0, j.length >> 1));
+      out.cut = "no error";
+    } catch (e) {
+      out.cut = e.code;
+    }
+    const tiff = await preprocess(bytes(files.tiff), { format: "png" });
+    out.tiff = { format: tiff.report.inputFormat, bytes: Array.from(tiff.bytes) };
+    out.fullAfter = fullModuleLoaded();
+    return out;
+  }, files);
+  for (const [name, file] of [["jpeg", "page-skew-minus7.jpg"], ["png", "two-column.png"], ["webp", "page.webp"]]) {
+    assert.equal(r[name].format, name);
+    assert.equal(r[name].bytes, readFileSync(join(fixtures, file)).length);
+    assert.ok(r[name].n > 1000, `${name}: ${r[name].n} bytes out`);
+  }
+  assert.equal(r.fullBefore, false, "the whole engine was fetched for a file the browser decodes");
+  assert.equal(r.cut, "truncated_image");
+  assert.equal(r.fullAfter, true);
+  assert.equal(r.tiff.format, "tiff");
+  // TIFF goes through the whole engine: the native CLI's bytes.
+  assert.equal(fnv1a64(Uint8Array.from(r.tiff.bytes)), fnv1a64(nativeOutput(join(fixtures, "scan-1bit.tiff"), "png")));
+  assert.deepEqual(wasmRequests, ["scanprep_lite_bg.wasm", "scanprep_bg.wasm"]);
+  await page.close();
+});
+
+test("a live page detector follows camera frames: drawn, reduced, in the worker, without memory growth", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/demo/`);
+  const r = await page.evaluate(async (b64) => {
+    const { createPageDetector, detect, memoryBytes } = await import("/js/browser.js");
+    const { createPreprocessor } = await import("/js/worker.js");
+    const photo = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: "image/jpeg" }));
+    /** The photo's page on a brown desk, in a w×h frame (the page 94% of its height). */
+    const frameOf = (w, h) => {
+      const c = new OffscreenCanvas(w, h);
+      const ctx = c.getContext("2d");
+      ctx.fillStyle = "#5a4a3a";
+      ctx.fillRect(0, 0, w, h);
+      const ph = Math.round(h * 0.94);
+      const pw = Math.round((photo.width * ph) / photo.height);
+      ctx.drawImage(photo, (w - pw) / 2, (h - ph) / 2, pw, ph);
+      return c;
+    };
+    const hd = frameOf(1280, 720);
+    const detector = await createPageDetector();
+    const live = detector.detect(await createImageBitmap(hd));
+    const pixels = hd.getContext("2d").getImageData(0, 0, 1280, 720);
+    const still = await detect(pixels, { detectOrientation: false });
+    const big = detector.detect(frameOf(2560, 1440));
+    const blank = new OffscreenCanvas(1280, 720);
+    const bctx = blank.getContext("2d");
+    bctx.fillStyle = "#888";
+    bctx.fillRect(0, 0, 1280, 720);
+    const none = detector.detect(blank);
+    const mem0 = memoryBytes();
+    for (let i = 0; i < 100; i++) detector.detect(hd);
+    const grown = memoryBytes() - mem0;
+    let bad = null;
+    try {
+      detector.detect({ data: new Uint8Array(10), width: 4, height: 4 });
+    } catch (e) {
+      bad = e.code;
+    }
+    const worker = createPreprocessor();
+    const bitmap = await createImageBitmap(hd);
+    const there = await worker.detectPage(bitmap);
+    const again = await worker.detectPage(await createImageBitmap(hd));
+    worker.terminate();
+    return { live, still, big, none, grown, bad, there, again, transferred: bitmap.width === 0 };
+  }, readFileSync(join(fixtures, "photo-shadow.jpg")).toString("base64"));
+  assert.equal(r.live.page.found, true);
+  assert.equal(r.live.frameScale, 1);
+  // Drawn frame and ImageData of the same pixels: the same answer.
+  assert.deepEqual(r.live.corners, r.still.corners);
+  assert.equal(r.live.confidence, r.still.confidence);
+  // The page is where it was drawn: 94% of the frame's height, centred.
+  const ys = r.live.corners.map((p) => p[1]);
+  assert.ok(Math.min(...ys) < 720 * 0.03 + 60 && Math.max(...ys) > 720 * 0.97 - 60, `corners ${JSON.stringify(r.live.corners)}`);
+  // A 2560x1440 frame is analysed at 1280x720; its corners come back in its own pixels.
+  assert.equal(r.big.frameScale, 0.5);
+  r.big.corners.forEach((p, i) => {
+    assert.ok(Math.hypot(p[0] - 2 * r.live.corners[i][0], p[1] - 2 * r.live.corners[i][1]) < 4, `corner ${i}: ${p} vs 2 x ${r.live.corners[i]}`);
+  });
+  assert.equal(r.none.page.found, false);
+  assert.equal(r.none.corners, null);
+  assert.equal(r.grown, 0, "memory grew over 100 frames");
+  assert.equal(r.bad, "buffer_size_mismatch");
+  // In the Web Worker: the bitmap moves there (transferred), the answer is the same.
+  assert.equal(r.transferred, true);
+  assert.deepEqual(r.there.corners, r.live.corners);
+  assert.deepEqual(r.again.corners, r.live.corners);
   await page.close();
 });
 

@@ -239,3 +239,33 @@ test("manual corners skip detection; bad ones and rejected captures are typed er
   const again = await scanprep.preprocess(tiny);
   assert.equal(again.report.quality.reasons.includes("text_too_small"), true);
 });
+
+test("the browser's first module reads headers but no pixels; given the pixels it gives the whole engine's bytes", async () => {
+  // pkg/lite is built without the image readers (the browser decodes files itself).
+  const lite = await import("../pkg/lite/scanprep_lite.js");
+  lite.initSync({ module: readFileSync(new URL("../pkg/lite/scanprep_lite_bg.wasm", import.meta.url)) });
+  const file = readFileSync(join(fixtures, "photo-shadow.jpg"));
+  // Its header reader: format, stored size, completeness and the EXIF orientation.
+  const info = lite.probe(file, undefined);
+  assert.deepEqual(
+    { ...info },
+    { format: "jpeg", width: 1600, height: 1200, complete: true, exif_orientation: 6 },
+  );
+  assert.throws(() => lite.process(file, undefined, undefined), (e) => e.code === "decoder_not_built" && /jpeg/.test(e.message));
+  assert.throws(() => lite.probe(new Uint8Array([1, 2, 3]), undefined), (e) => e.code === "unsupported_format");
+  // The same gray pixels through both modules' RGBA path: the same bytes.
+  const page = readGrayPng(readFileSync(join(fixtures, "two-column.png")));
+  const rgba = grayToRgba(page);
+  const run = (glue) => {
+    const p = new glue.RgbaPage(rgba.width, rgba.height, undefined);
+    p.pushRows(new Uint8Array(rgba.data.buffer));
+    const out = p.process(undefined);
+    try {
+      return Buffer.from(out.bytes);
+    } finally {
+      out.free();
+    }
+  };
+  const full = await import("../pkg/scanprep.js");
+  assert.deepEqual(run(lite), run(full));
+});

@@ -1,7 +1,7 @@
 // Type-checked by `tsc -p tests` (wasm/test.sh): the package's .d.ts as a React/Vite app sees it,
 // imported by its published name through the package's `exports` map.
-import { captureDefaults, createCaptureTracker, createPdf, defaultOptions, detect, preprocess } from "@scanfactory/scanprep";
-import type { CaptureUpdate, Options, PdfOptions, Preprocessed, Report, ScanprepError, Stage } from "@scanfactory/scanprep";
+import { captureDefaults, createCaptureTracker, createPageDetector, createPdf, defaultOptions, detect, fullModuleLoaded, preprocess } from "@scanfactory/scanprep";
+import type { CaptureUpdate, FrameDetection, Options, PageDetector, PdfOptions, Preprocessed, Report, ScanprepError, Stage } from "@scanfactory/scanprep";
 import { createPreprocessor } from "@scanfactory/scanprep/worker";
 
 export async function fromFile(file: File, canvas: HTMLCanvasElement): Promise<number> {
@@ -25,6 +25,18 @@ export async function fromFile(file: File, canvas: HTMLCanvasElement): Promise<n
   const pdf: Uint8Array = await createPdf([out, { bytes, words: "<hocr/>" }, { bytes, words: [{ text: "a", bbox: [0, 0, 1, 1] }] }], pdfOptions);
   const viaWorker: Uint8Array = await worker.createPdf([out], pdfOptions);
   const corners = (await worker.detect(bytes, undefined, { transfer: false })).corners;
+  // Live detection: a detector fed the preview's frames, here and in the worker.
+  const live: PageDetector = await createPageDetector({ maxSide: 960, reject: ["too_blurry"] });
+  const video = document.createElement("video");
+  const seen: FrameDetection = live.detect(video);
+  const scale: number = seen.frameScale;
+  void scale;
+  live.free();
+  const bitmap = await createImageBitmap(canvas);
+  const there: FrameDetection = await worker.detectPage(bitmap, { maxSide: 1280 });
+  const full: boolean = fullModuleLoaded();
+  void there;
+  void full;
   void corners;
   worker.terminate();
   void (await defaultOptions());

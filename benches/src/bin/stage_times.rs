@@ -66,8 +66,16 @@ fn main() {
         .image;
     let frame = resize_area(&photo, 1280, 720);
     let f_page = best(n, || detect_page(&frame));
+    // What a live preview asks for each frame: the page, and the capture verdict on it.
+    let live = scanprep::Options {
+        detect_orientation: false,
+        ..scanprep::Options::default()
+    };
+    let f_detect = best(n, || {
+        scanprep::detect_gray(frame.clone(), &live).expect("detects")
+    });
     println!(
-        "photo 12 MP: page {p_page:.1} | rectify to A4 {}x{} {p_rect:.1} | 1280x720 page {f_page:.1}; A4 page {t_page:.1} | orientation {t_orient:.1}",
+        "photo 12 MP: page {p_page:.1} | rectify to A4 {}x{} {p_rect:.1} | 1280x720 page {f_page:.1}, detect() {f_detect:.1}; A4 page {t_page:.1} | orientation {t_orient:.1}",
         out.width(),
         out.height()
     );

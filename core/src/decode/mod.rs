@@ -11,10 +11,16 @@
 
 use crate::{Chroma, ChromaBuilder, Error, GrayImage, Options};
 
+// Without the `decoders` feature the readers are built but not reachable (the Group 4 reader
+// in `tiff` still serves the PDF embedder), so the linker drops them.
+#[cfg_attr(not(feature = "decoders"), allow(dead_code, unused_imports))]
 mod jpeg;
+#[cfg_attr(not(feature = "decoders"), allow(dead_code, unused_imports))]
 mod png;
+#[cfg_attr(not(feature = "decoders"), allow(dead_code, unused_imports))]
 mod tiff;
 pub(crate) use tiff::decode_group4;
+#[cfg_attr(not(feature = "decoders"), allow(dead_code, unused_imports))]
 mod webp;
 
 /// Size limits and strictness applied while decoding. `Options` carries the same fields.
@@ -152,12 +158,7 @@ pub fn decode_image_owned(bytes: Vec<u8>, limits: &Limits) -> Result<Decoded, Er
 fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Error> {
     let bytes = input.as_ref();
     let format_name = check_input(bytes, limits)?;
-    let stored = match format_name {
-        "jpeg" => jpeg::decode_jpeg(input, limits)?,
-        "png" => png::decode_png(bytes, limits)?,
-        "tiff" => tiff::decode_tiff(bytes, limits)?,
-        _ => webp::decode_webp(bytes, limits)?,
-    };
+    let stored = decode_stored(format_name, input, limits)?;
     let truncated = stored.rows_present.map(|rows_present| Truncation {
         rows_present,
         height: stored.image.height(),
@@ -181,6 +182,32 @@ fn decode_input<T: AsRef<[u8]>>(input: T, limits: &Limits) -> Result<Decoded, Er
     })
 }
 
+/// The format's reader, on a file whose signature named it `format`.
+#[cfg(feature = "decoders")]
+fn decode_stored<T: AsRef<[u8]>>(
+    format: &'static str,
+    input: T,
+    limits: &Limits,
+) -> Result<Stored, Error> {
+    let bytes = input.as_ref();
+    match format {
+        "jpeg" => jpeg::decode_jpeg(input, limits),
+        "png" => png::decode_png(bytes, limits),
+        "tiff" => tiff::decode_tiff(bytes, limits),
+        _ => webp::decode_webp(bytes, limits),
+    }
+}
+
+/// A build without the readers: the format is known, its decoder is not here.
+#[cfg(not(feature = "decoders"))]
+fn decode_stored<T: AsRef<[u8]>>(
+    format: &'static str,
+    _input: T,
+    _limits: &Limits,
+) -> Result<Stored, Error> {
+    Err(Error::DecoderNotBuilt { format })
+}
+
 /// What [`probe_image`] reads from a file's header and structure, without decoding pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ImageInfo {
@@ -193,6 +220,9 @@ pub struct ImageInfo {
     /// Whether the file holds all its image data (false: it was cut short, and decoding it
     /// gives a `TruncatedImage` error unless `allow_truncated` is set).
     pub complete: bool,
+    /// The orientation decoding applies (EXIF, or TIFF's own tag): 1 = none, 2 to 8 as in the
+    /// EXIF standard. The browser build reports it for files the browser decoded upright.
+    pub exif_orientation: u8,
 }
 
 /// Reads the format, the dimensions and whether the file is whole, checking the limits,
@@ -201,7 +231,7 @@ pub struct ImageInfo {
 /// that `probe_image` accepts may still be corrupt inside its compressed data.
 pub fn probe_image(bytes: &[u8], limits: &Limits) -> Result<ImageInfo, Error> {
     let format = check_input(bytes, limits)?;
-    let (width, height, complete) = match format {
+    let (width, height, complete, exif_orientation) = match format {
         "jpeg" => jpeg::probe_jpeg(bytes, limits)?,
         "png" => png::probe_png(bytes, limits)?,
         "tiff" => tiff::probe_tiff(bytes, limits)?,
@@ -212,6 +242,7 @@ pub fn probe_image(bytes: &[u8], limits: &Limits) -> Result<ImageInfo, Error> {
         width,
         height,
         complete,
+        exif_orientation,
     })
 }
 

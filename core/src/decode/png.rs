@@ -103,12 +103,13 @@ pub(super) fn decode_png(bytes: &[u8], limits: &Limits) -> Result<Stored, Error>
     })
 }
 
-/// The dimensions from IHDR (checked against the limits) and whether the chunks reach IEND,
-/// without inflating anything.
-pub(super) fn probe_png(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+/// The dimensions from IHDR (checked against the limits), whether the chunks reach IEND and
+/// the EXIF orientation, without inflating anything.
+pub(super) fn probe_png(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool, u8), Error> {
     let head = read_head(bytes, limits)?;
     let complete = ends_with_iend(bytes, head.idat);
-    Ok((head.header.width, head.header.height, complete))
+    let orientation = head.exif.map_or(1, exif_orientation);
+    Ok((head.header.width, head.header.height, complete, orientation))
 }
 
 /// Whether the chunks from `at` on reach IEND before the file ends.

@@ -326,7 +326,7 @@ enum Compression {
 
 /// The first page's dimensions (checked against the limits) and whether every strip or tile
 /// and the directory lie inside the file, without decoding anything.
-pub(super) fn probe_tiff(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+pub(super) fn probe_tiff(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool, u8), Error> {
     let file = File::open(bytes)?;
     let ifd = Ifd::read(&file)?;
     let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
@@ -343,7 +343,11 @@ pub(super) fn probe_tiff(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, boo
         .iter()
         .zip(&counts)
         .all(|(&o, &c)| o.saturating_add(c) <= bytes.len() as u64);
-    Ok((w, h, ifd.whole && inside))
+    let orientation = match ifd.uint(274, 1)? {
+        o @ 1..=8 => o as u8,
+        _ => 1,
+    };
+    Ok((w, h, ifd.whole && inside, orientation))
 }
 
 /// Decodes the first page of a TIFF to gray; also returns its orientation tag (1 when absent).

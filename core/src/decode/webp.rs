@@ -45,15 +45,15 @@ pub(super) fn decode_webp(bytes: &[u8], limits: &Limits) -> Result<Stored, Error
     }
 }
 
-/// The dimensions (checked against the limits) and whether the file is as long as its RIFF
-/// header says.
-pub(super) fn probe_webp(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+/// The dimensions (checked against the limits), whether the file is as long as its RIFF
+/// header says, and the EXIF orientation.
+pub(super) fn probe_webp(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool, u8), Error> {
     let riff_len = bytes
         .get(4..8)
         .and_then(|b| b.try_into().ok())
         .map_or(0, |b: [u8; 4]| u32::from_le_bytes(b) as u64);
     let complete = (bytes.len() as u64) >= riff_len.saturating_add(8);
-    let dec = WebPDecoder::new(Cursor::new(bytes)).map_err(|e| {
+    let mut dec = WebPDecoder::new(Cursor::new(bytes)).map_err(|e| {
         if complete {
             decode_error("webp", e)
         } else {
@@ -66,7 +66,11 @@ pub(super) fn probe_webp(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, boo
     })?;
     let (w, h) = dec.dimensions();
     limits.check_dimensions(w, h)?;
-    Ok((w, h, complete))
+    let orientation = match dec.exif_metadata() {
+        Ok(Some(exif)) => exif_orientation(&exif),
+        _ => 1,
+    };
+    Ok((w, h, complete, orientation))
 }
 
 /// The luma, its EXIF orientation and its chroma block means.

@@ -54,7 +54,7 @@ pub(super) fn decode_jpeg<T: AsRef<[u8]>>(bytes: T, limits: &Limits) -> Result<S
 /// The frame's dimensions (checked against the limits) and whether the markers reach the
 /// end-of-image marker, by a walk over the segments that skips the entropy-coded data
 /// unread.
-pub(super) fn probe_jpeg(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+pub(super) fn probe_jpeg(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool, u8), Error> {
     structure::probe(bytes, limits)
 }
 

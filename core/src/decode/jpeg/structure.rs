@@ -282,16 +282,20 @@ fn check_scan(
     Ok(())
 }
 
-/// The frame size and whether the file reaches its end-of-image marker: a walk over the
-/// segments that skips the scans' data unread (the upload check of the Worker).
-pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), Error> {
+/// The frame size, whether the file reaches its end-of-image marker and the EXIF orientation:
+/// a walk over the segments that skips the scans' data unread (the upload check of the Worker).
+pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool, u8), Error> {
     if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
         return Err(corrupt("no start-of-image marker"));
     }
     let mut size = None;
     let mut whole = false;
+    let mut orientation = None;
     for (marker, seg) in Markers::new(bytes, 2) {
         match (marker, seg) {
+            (0xE1, Some(seg)) if orientation.is_none() && seg.starts_with(b"Exif\0\0") => {
+                orientation = Some(super::super::exif_orientation(seg));
+            }
             (0xD9, _) => {
                 whole = true;
                 break;
@@ -308,7 +312,7 @@ pub(super) fn probe(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, bool), E
         }
     }
     match size {
-        Some((w, h)) => Ok((w, h, whole)),
+        Some((w, h)) => Ok((w, h, whole, orientation.unwrap_or(1))),
         None if whole => Err(corrupt("no frame header before the end of the image")),
         None => Err(Error::TruncatedImage {
             format: "jpeg",
