@@ -5,7 +5,8 @@ use scanprep::{GrayImage, Options};
 
 pub mod gate;
 pub mod heap;
-pub mod ocr;
+/// Tesseract as the judge (shared with the test suite's OCR test).
+pub use scanprep_fixtures::ocr;
 
 /// The A4 page at 300 dpi (2480×3508), skewed 2–3°, as grayscale (after decoding).
 pub fn a4_gray() -> GrayImage {

@@ -21,7 +21,7 @@
 //! Only IEEE-754 arithmetic is used, so every target finds the same angle.
 
 use crate::binarize::otsu::{class_means, histogram};
-use crate::binarize::MIN_INK_CONTRAST;
+use crate::binarize::holds_ink;
 use crate::clean::Components;
 use crate::math::{sin_cos, tan, to_radians};
 use crate::sort::{median_u32, sort_f64, stable_sort_by};
@@ -67,10 +67,11 @@ pub(crate) fn detect_skew_flattened(
         return SkewEstimate::default();
     }
     // No real contrast (a blank or uniform page): nothing to measure.
-    let Some((t, m0, m1)) = class_means(&histogram(&small)) else {
+    let hist = histogram(&small);
+    let Some((t, m0, m1)) = class_means(&hist) else {
         return SkewEstimate::default();
     };
-    if m1 - m0 < MIN_INK_CONTRAST {
+    if !holds_ink(&small, &hist, m0, m1) {
         return SkewEstimate::default();
     }
     let bits = BitImage::from_gray_threshold(&small, t);

@@ -29,6 +29,7 @@ mod binarize;
 mod chroma;
 mod clean;
 mod decode;
+mod denoise;
 mod deskew;
 mod encode;
 mod error;
@@ -58,6 +59,7 @@ pub use decode::{
     decode_image, decode_image_owned, gray_from_rgba, gray_from_rgba_pixels, probe_image, Decoded,
     ImageInfo, Limits, Truncation,
 };
+pub use denoise::{denoise, noise_sigma};
 pub use deskew::{detect_skew, SkewEstimate};
 pub use encode::{
     encode_g4, encode_g4_tiff, encode_jbig2, encode_jbig2_embedded, encode_jbig2_with,

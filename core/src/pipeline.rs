@@ -193,6 +193,11 @@ fn run(
     if o.normalize_background {
         normalize_background(&mut img);
     }
+    // Sensor noise breaks binarized strokes and hides text lines: smoothed away before both
+    // when the page is to be binarized (a gray output keeps its pixels).
+    if o.binarization != Binarization::None {
+        crate::denoise::denoise(&mut img);
+    }
     t.background_ms = timer.lap("background");
 
     if let Some(d) = f.orientation.degrees {

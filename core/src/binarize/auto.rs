@@ -22,6 +22,38 @@ pub(crate) const CLEAN_ETA: f64 = 0.92;
 /// stands 80 or more levels below the paper; even faint pencil stands out by 50.
 pub(crate) const MIN_INK_CONTRAST: f64 = 40.0;
 
+/// Faint ink: class means this far apart (or more) are ink after all when the page's darkest
+/// percent stands well clear of its paper and of its noise (see [`faint_ink`]).
+pub(crate) const FAINT_INK_CONTRAST: f64 = 20.0;
+
+/// Whether a page whose class means are only [`FAINT_INK_CONTRAST`] to [`MIN_INK_CONTRAST`]
+/// apart holds faint text (faded ink, blurred and denoised) rather than textured paper: its
+/// darkest percent lies at least 30 levels, and 8 noise deviations, below its median. Paper
+/// texture and noise spread the whole histogram a little; faint text adds a tail of its own.
+fn faint_ink(img: &GrayImage, hist: &[u64; 256]) -> bool {
+    let total: u64 = hist.iter().sum();
+    let quantile = |q: f64| {
+        let mut acc = 0u64;
+        for (v, &c) in hist.iter().enumerate() {
+            acc += c;
+            if acc as f64 >= q * total as f64 {
+                return v as f64;
+            }
+        }
+        255.0
+    };
+    let depth = quantile(0.5) - quantile(0.01);
+    depth >= 30.0 && depth >= 8.0 * crate::denoise::noise_sigma(img).max(2.0)
+}
+
+/// Whether a page whose Otsu classes have means `dark` and `light` holds ink at all: they stand
+/// [`MIN_INK_CONTRAST`] apart, or at least [`FAINT_INK_CONTRAST`] with the tail of
+/// [`faint_ink`]. Binarization and skew detection ask the same question.
+pub(crate) fn holds_ink(img: &GrayImage, hist: &[u64; 256], dark: f64, light: f64) -> bool {
+    light - dark >= MIN_INK_CONTRAST
+        || (light - dark >= FAINT_INK_CONTRAST && faint_ink(img, hist))
+}
+
 /// Otsu's separability η of the image's histogram (0 when it has a single level).
 pub(crate) fn separability_of(hist: &[u64; 256]) -> f64 {
     let Some(t) = otsu_threshold(hist) else {
@@ -58,7 +90,7 @@ pub(super) fn run_auto(img: &GrayImage, params: &BinarizeParams) -> (BitImage, B
     // One sampled histogram gives both the separability and, for edge, Otsu's level.
     let hist = level_histogram(img);
     if let Some((_, dark, light)) = class_means(&hist) {
-        if light - dark < MIN_INK_CONTRAST {
+        if !holds_ink(img, &hist, dark, light) {
             let mut rep = BinarizationReport::new(crate::Binarization::Otsu);
             rep.reason = format!(
                 "no ink (class means {} and {} differ by < {}): blank",

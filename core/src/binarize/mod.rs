@@ -12,7 +12,9 @@
 //! and wasm32 builds produce identical bits. No input panics: empty images give empty output.
 
 mod auto;
-pub(crate) use auto::{separability_of, CLEAN_ETA as CLEAN_SEPARABILITY, MIN_INK_CONTRAST};
+pub(crate) use auto::{
+    holds_ink, separability_of, CLEAN_ETA as CLEAN_SEPARABILITY, MIN_INK_CONTRAST,
+};
 mod boxsum;
 mod edge;
 pub(crate) mod otsu;
