@@ -17,7 +17,7 @@ use crate::GrayImage;
 /// 6.0), pages with sensor noise of σ 8–12 measure 9.7–12.5.
 pub(crate) const DENOISE_FROM_SIGMA: f64 = 7.0;
 
-/// The noise's standard deviation in gray levels, on about 600 rows spread over the image
+/// The noise's standard deviation in gray levels, on about 160 rows spread over the image
 /// (0 for an image smaller than 3×3): Immerkær's mask, with the median of its absolute responses instead of their mean,
 /// so that the edges of text (a minority of the pixels, however sharp: a 1-bit scan is nothing
 /// but edges and flat paper) do not count. For Gaussian noise of σ the response is Gaussian of
@@ -31,7 +31,7 @@ pub fn noise_sigma(img: &GrayImage) -> f64 {
     // |response| ≤ 16 × 255.
     let mut hist = vec![0u32; 16 * 255 + 1];
     let mut n = 0u64;
-    for y in (1..h - 1).step_by((h / 600).max(1)) {
+    for y in (1..h - 1).step_by((h / 160).max(1)) {
         let (a, b, c) = (
             &data[(y - 1) * w..y * w],
             &data[y * w..(y + 1) * w],

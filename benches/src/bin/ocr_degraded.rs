@@ -10,6 +10,7 @@
 //! `SCANPREP_PEER_PYTHON`, else `target/peers-venv/bin/python` (made by
 //! `benches/peers/run.sh`, or `python3 -m venv target/peers-venv && target/peers-venv/bin/pip
 //! install -r benches/peers/requirements.txt`); without it that column is left out.
+//! `SCANPREP_BINARIZATION=otsu|sauvola|edge` runs scanprep with that method instead of `auto`.
 //! Tuning seeds are 0–99; the figures reported are those of seeds 1000 and up (held out).
 
 use std::path::{Path, PathBuf};
@@ -64,8 +65,14 @@ fn main() {
         .collect();
     let dir = std::env::temp_dir().join(format!("scanprep-ocr-degraded-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
+    // `SCANPREP_BINARIZATION=sauvola` (or otsu, edge): another method, for comparison.
+    let binarization = std::env::var("SCANPREP_BINARIZATION")
+        .ok()
+        .map(|m| serde_json::from_value(serde_json::Value::String(m)).expect("a binarization method"))
+        .unwrap_or_default();
     let png = Options {
         format: Format::Png,
+        binarization,
         ..Options::default()
     };
 
