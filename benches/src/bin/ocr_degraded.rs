@@ -70,11 +70,15 @@ fn main() {
         .ok()
         .map(|m| serde_json::from_value(serde_json::Value::String(m)).expect("a binarization method"))
         .unwrap_or_default();
-    let png = Options {
+    let mut png = Options {
         format: Format::Png,
         binarization,
         ..Options::default()
     };
+    // `SCANPREP_TARGET_X_HEIGHT=40`: another text-size target, for comparison.
+    if let Some(t) = std::env::var("SCANPREP_TARGET_X_HEIGHT").ok().and_then(|t| t.parse().ok()) {
+        png.target_x_height = Some(t);
+    }
 
     // 1. Pages, raw and through scanprep.
     let mut jobs = Vec::new();
