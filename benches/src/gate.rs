@@ -13,10 +13,10 @@ use std::io;
 use std::path::Path;
 
 use scanprep::{
-    binarize, clean, decode_image, detect_orientation, detect_page, detect_skew, encode_g4_tiff,
-    denoise, encode_jbig2, measure_text, normalize_background, process, process_gray, rectify,
-    reduce_to_working, resize_area, rotate, BinarizeParams, BitImage, CleanParams, GrayImage,
-    Limits, Options, PageSize, PaperSize, Point,
+    binarize, clean, decode_image, denoise, detect_orientation, detect_page, detect_skew,
+    encode_g4_tiff, encode_jbig2, measure_text, normalize_background, process, process_gray,
+    rectify, reduce_to_working, resize_area, rotate, BinarizeParams, BitImage, CleanParams,
+    GrayImage, Limits, Options, PageSize, PaperSize, Point,
 };
 
 /// The function callgrind counts, as a `--toggle-collect` pattern.

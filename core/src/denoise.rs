@@ -132,7 +132,9 @@ mod tests {
             // Sum of 12 uniforms − 6: mean 0, σ 1.
             let mut t = 0.0;
             for _ in 0..12 {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 t += (s >> 11) as f64 / (1u64 << 53) as f64;
             }
             t - 6.0
@@ -152,7 +154,10 @@ mod tests {
         assert!(noise_sigma(&page(0.0)) < DENOISE_FROM_SIGMA);
         for noise in [8.0, 12.0, 20.0] {
             let s = noise_sigma(&page(noise));
-            assert!((s - noise).abs() < 0.35 * noise + 3.0, "σ {noise}: measured {s}");
+            assert!(
+                (s - noise).abs() < 0.35 * noise + 3.0,
+                "σ {noise}: measured {s}"
+            );
         }
         let clean = page(0.0);
         let mut same = clean.clone();
@@ -172,7 +177,12 @@ mod tests {
             let r = &img.data()[(y * 300) as usize..((y + 1) * 300) as usize];
             r.iter().map(|&v| v as f64).sum::<f64>() / 300.0
         };
-        assert!(row_mean(15) - row_mean(10) > 100.0, "{} vs {}", row_mean(15), row_mean(10));
+        assert!(
+            row_mean(15) - row_mean(10) > 100.0,
+            "{} vs {}",
+            row_mean(15),
+            row_mean(10)
+        );
     }
 
     #[test]

@@ -20,8 +20,8 @@
 //! (text lines rise to the right); correcting it rotates the image clockwise by that angle.
 //! Only IEEE-754 arithmetic is used, so every target finds the same angle.
 
-use crate::binarize::otsu::{class_means, histogram};
 use crate::binarize::holds_ink;
+use crate::binarize::otsu::{class_means, histogram};
 use crate::clean::Components;
 use crate::math::{sin_cos, tan, to_radians};
 use crate::sort::{median_u32, sort_f64, stable_sort_by};

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use scanprep::{process_gray, Format, Options};
 use scanprep_fixtures::fixtures::png_gray;
-use scanprep_fixtures::ocr::{cer, normalise, read};
+use scanprep_fixtures::ocr::{cer, normalise, on_two_threads, read};
 use scanprep_fixtures::{degraded_page, Degradation};
 
 /// The pages (a seed of each hard class) and the CER scanprep's output must stay under.
@@ -41,7 +41,10 @@ fn read_both(dir: &Path, class: Degradation, seed: u64) -> (f64, f64) {
     };
     let out = process_gray(page.image, &options, None).expect("the page is processed");
     let ours = read(dir, &format!("{name}-ours"), &out.bytes);
-    (cer(&normalise(&raw), &truth), cer(&normalise(&ours), &truth))
+    (
+        cer(&normalise(&raw), &truth),
+        cer(&normalise(&ours), &truth),
+    )
 }
 
 #[test]
@@ -52,27 +55,11 @@ fn ocr_reads_degraded_pages_after_scanprep() {
     );
     let dir = std::env::temp_dir().join(format!("scanprep-ocr-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
-    // Two pages at a time (Tesseract is single-threaded here).
-    let results: Vec<(Degradation, u64, f64, f64, f64)> = std::thread::scope(|s| {
-        let halves: Vec<_> = CASES
-            .chunks(CASES.len().div_ceil(2))
-            .map(|part| {
-                let dir = &dir;
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&(class, seed, limit)| {
-                            let (raw, ours) = read_both(dir, class, seed);
-                            (class, seed, limit, raw, ours)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        halves
-            .into_iter()
-            .flat_map(|h| h.join().expect("an OCR worker"))
-            .collect()
-    });
+    let results: Vec<(Degradation, u64, f64, f64, f64)> =
+        on_two_threads(&CASES, |&(class, seed, limit)| {
+            let (raw, ours) = read_both(&dir, class, seed);
+            (class, seed, limit, raw, ours)
+        });
     let _ = std::fs::remove_dir_all(&dir);
     let mut failures = Vec::new();
     for (class, seed, limit, raw, ours) in &results {
@@ -84,7 +71,11 @@ fn ocr_reads_degraded_pages_after_scanprep() {
             100.0 * limit
         );
         if ours > limit {
-            failures.push(format!("{} seed {seed}: {:.1} %", class.name(), 100.0 * ours));
+            failures.push(format!(
+                "{} seed {seed}: {:.1} %",
+                class.name(),
+                100.0 * ours
+            ));
         }
         // Where the raw page defeats OCR, scanprep's output must not.
         if *raw > 0.2 && ours > &(raw / 2.0) {

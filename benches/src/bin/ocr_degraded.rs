@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use scanprep::{process_gray, Format, Options};
-use scanprep_benches::ocr::{cer, normalise, read_path, wer};
+use scanprep_benches::ocr::{cer, normalise, on_two_threads, read_path, wer};
 use scanprep_fixtures::fixtures::png_gray;
 use scanprep_fixtures::{degraded_page, Degradation};
 
@@ -68,7 +68,9 @@ fn main() {
     // `SCANPREP_BINARIZATION=sauvola` (or otsu, edge): another method, for comparison.
     let binarization = std::env::var("SCANPREP_BINARIZATION")
         .ok()
-        .map(|m| serde_json::from_value(serde_json::Value::String(m)).expect("a binarization method"))
+        .map(|m| {
+            serde_json::from_value(serde_json::Value::String(m)).expect("a binarization method")
+        })
         .unwrap_or_default();
     let mut png = Options {
         format: Format::Png,
@@ -76,7 +78,10 @@ fn main() {
         ..Options::default()
     };
     // `SCANPREP_TARGET_X_HEIGHT=40`: another text-size target, for comparison.
-    if let Some(t) = std::env::var("SCANPREP_TARGET_X_HEIGHT").ok().and_then(|t| t.parse().ok()) {
+    if let Some(t) = std::env::var("SCANPREP_TARGET_X_HEIGHT")
+        .ok()
+        .and_then(|t| t.parse().ok())
+    {
         png.target_x_height = Some(t);
     }
 
@@ -139,33 +144,16 @@ fn main() {
     });
 
     // 3. Tesseract on every image, two at a time (two cores).
-    let scores: Vec<[Option<Score>; 3]> = std::thread::scope(|s| {
-        let halves: Vec<_> = jobs
-            .chunks(jobs.len().div_ceil(2).max(1))
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|j| {
-                            [
-                                Some(score(&j.raw, &j.truth)),
-                                peer.map(|_| score(&j.peer, &j.truth)),
-                                Some(j.ours.as_deref().map_or(
-                                    Score {
-                                        cer: 1.0,
-                                        wer: 1.0,
-                                    },
-                                    |p| score(p, &j.truth),
-                                )),
-                            ]
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        halves
-            .into_iter()
-            .flat_map(|h| h.join().expect("a Tesseract worker"))
-            .collect()
+    let scores: Vec<[Option<Score>; 3]> = on_two_threads(&jobs, |j| {
+        [
+            Some(score(&j.raw, &j.truth)),
+            peer.map(|_| score(&j.peer, &j.truth)),
+            Some(
+                j.ours
+                    .as_deref()
+                    .map_or(Score { cer: 1.0, wer: 1.0 }, |p| score(p, &j.truth)),
+            ),
+        ]
     });
 
     for (j, s) in jobs.iter().zip(&scores) {
@@ -195,7 +183,10 @@ fn main() {
         all.extend(rows);
     }
     print_row("**all**", &all);
-    let over = all.iter().filter(|s| s[2].is_some_and(|x| x.cer > 0.10)).count();
+    let over = all
+        .iter()
+        .filter(|s| s[2].is_some_and(|x| x.cer > 0.10))
+        .count();
     println!("\nscanprep pages above 10 % CER: {over} of {}", all.len());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -50,8 +50,7 @@ fn faint_ink(img: &GrayImage, hist: &[u64; 256]) -> bool {
 /// [`MIN_INK_CONTRAST`] apart, or at least [`FAINT_INK_CONTRAST`] with the tail of
 /// [`faint_ink`]. Binarization and skew detection ask the same question.
 pub(crate) fn holds_ink(img: &GrayImage, hist: &[u64; 256], dark: f64, light: f64) -> bool {
-    light - dark >= MIN_INK_CONTRAST
-        || (light - dark >= FAINT_INK_CONTRAST && faint_ink(img, hist))
+    light - dark >= MIN_INK_CONTRAST || (light - dark >= FAINT_INK_CONTRAST && faint_ink(img, hist))
 }
 
 /// Otsu's separability η of the image's histogram (0 when it has a single level).
