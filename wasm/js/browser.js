@@ -9,7 +9,7 @@
 import * as glue from "../pkg/lite/scanprep_lite.js";
 import { createApi, engineOptions, normalizeInput, scanprepError } from "./common.js";
 import { createPdfApi } from "./pdf.js";
-import { createFrameDetector } from "./frames.js";
+import { createFrameDetector, sharedDetectPage } from "./frames.js";
 import { decodeWithBrowser, drawToRows, isDrawable } from "./pixels.js";
 export { createCaptureTracker, captureDefaults } from "./capture.js";
 
@@ -136,6 +136,14 @@ export async function __selfTestTrap() {
 export async function createPageDetector(options) {
   await init();
   return createFrameDetector(glue, options);
+}
+let detectPageWith;
+/** One frame of a live preview: `createPageDetector(options).detect(frame)` with the detector
+ * kept per set of options. See index.d.ts. */
+export async function detectPage(frame, options) {
+  await init();
+  detectPageWith ??= sharedDetectPage(glue);
+  return detectPageWith(frame, options);
 }
 
 /** Builds a PDF/A document from preprocessed pages; the PDF writer's module is fetched on the

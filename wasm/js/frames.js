@@ -100,3 +100,21 @@ export function createFrameDetector(glue, options = {}) {
     },
   };
 }
+
+/**
+ * `detectPage(frame, options)` over `glue`: one live detector per set of options, made on
+ * first use and kept, so that a preview calling it every frame allocates nothing after the
+ * first (see `createFrameDetector`).
+ */
+export function sharedDetectPage(glue) {
+  const detectors = new Map();
+  return (frame, options) => {
+    const key = JSON.stringify(options ?? {});
+    let d = detectors.get(key);
+    if (!d) {
+      d = createFrameDetector(glue, options);
+      detectors.set(key, d);
+    }
+    return d.detect(frame);
+  };
+}

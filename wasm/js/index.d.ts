@@ -335,6 +335,10 @@ export interface PageDetector {
 /** Starts a live page detector (each entry; in the Web Worker entry `detectPage`). */
 export function createPageDetector(options?: PageDetectorOptions): Promise<PageDetector>;
 
+/** One frame of a live preview: the page's corners, confidence and quality reasons, from a
+ * detector kept per set of options (nothing allocated per frame after the first). */
+export function detectPage(frame: Frame | ImageData | RgbaPixels, options?: PageDetectorOptions): Promise<FrameDetection>;
+
 /** Browser entry: whether the whole engine (the image readers' module) has been fetched. */
 export function fullModuleLoaded(): boolean;
 

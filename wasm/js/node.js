@@ -4,7 +4,7 @@ import * as glue from "../pkg/scanprep.js";
 import * as pdfGlue from "../pkg/pdf/scanprep_pdf.js";
 import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
-import { createFrameDetector } from "./frames.js";
+import { createFrameDetector, sharedDetectPage } from "./frames.js";
 export { createCaptureTracker, captureDefaults } from "./capture.js";
 
 glue.initSync({ module: readFileSync(new URL("../pkg/scanprep_bg.wasm", import.meta.url)) });
@@ -23,6 +23,11 @@ export const { preprocess, preprocessSync, detect, detectSync, version, defaultO
 /** Live page detection on successive frames (RGBA `{ data, width, height }`); see index.d.ts. */
 export async function createPageDetector(options) {
   return createFrameDetector(glue, options);
+}
+const detectPageWith = sharedDetectPage(glue);
+/** One frame of a live preview, with the detector kept per set of options; see index.d.ts. */
+export async function detectPage(frame, options) {
+  return detectPageWith(frame, options);
 }
 /** @internal Used by the test suite to prove recovery from a trap. */
 export const __selfTestTrap = api.selfTestTrap;

@@ -1,14 +1,6 @@
 // Runs inside the Web Worker that `createPreprocessor()` starts: one job at a time, progress
 // posted after each stage, result bytes transferred (not copied) back.
-import { createPageDetector, createPdf, detect, preprocess } from "./browser.js";
-
-/** Live detectors, one per set of options, kept from frame to frame. */
-const detectors = new Map();
-async function detectorFor(options) {
-  const key = JSON.stringify(options ?? {});
-  if (!detectors.has(key)) detectors.set(key, createPageDetector(options));
-  return detectors.get(key);
-}
+import { createPdf, detect, detectPage, preprocess } from "./browser.js";
 
 self.onmessage = async (event) => {
   const { id, input, options, kind, pages } = event.data;
@@ -22,7 +14,7 @@ self.onmessage = async (event) => {
     if (kind === "frame") {
       let found;
       try {
-        found = (await detectorFor(options)).detect(input);
+        found = await detectPage(input, options);
       } finally {
         // A transferred ImageBitmap or VideoFrame is this worker's to release.
         input?.close?.();

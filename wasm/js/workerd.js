@@ -6,7 +6,7 @@ import pdfModule from "../pkg/pdf/scanprep_pdf_bg.wasm";
 import * as pdfGlue from "../pkg/pdf/scanprep_pdf.js";
 import { createApi } from "./common.js";
 import { createPdfApi } from "./pdf.js";
-import { createFrameDetector } from "./frames.js";
+import { createFrameDetector, sharedDetectPage } from "./frames.js";
 export { createCaptureTracker, captureDefaults } from "./capture.js";
 
 glue.initSync({ module: wasmModule });
@@ -25,6 +25,11 @@ export const { preprocess, preprocessSync, detect, detectSync, version, defaultO
 /** Live page detection on successive frames (RGBA `{ data, width, height }`); see index.d.ts. */
 export async function createPageDetector(options) {
   return createFrameDetector(glue, options);
+}
+const detectPageWith = sharedDetectPage(glue);
+/** One frame of a live preview, with the detector kept per set of options; see index.d.ts. */
+export async function detectPage(frame, options) {
+  return detectPageWith(frame, options);
 }
 
 /** Builds a PDF/A document from preprocessed pages. */

@@ -201,7 +201,7 @@ test("a live page detector follows camera frames: drawn, reduced, in the worker,
   const page = await browser.newPage();
   await page.goto(`${base}/demo/`);
   const r = await page.evaluate(async (b64) => {
-    const { createPageDetector, detect, memoryBytes } = await import("/js/browser.js");
+    const { createPageDetector, detect, detectPage, memoryBytes } = await import("/js/browser.js");
     const { createPreprocessor } = await import("/js/worker.js");
     const photo = await createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: "image/jpeg" }));
     /** The photo's page on a brown desk, in a w×h frame (the page 94% of its height). */
@@ -221,6 +221,12 @@ test("a live page detector follows camera frames: drawn, reduced, in the worker,
     const pixels = hd.getContext("2d").getImageData(0, 0, 1280, 720);
     const still = await detect(pixels, { detectOrientation: false });
     const big = detector.detect(frameOf(2560, 1440));
+    // A VideoFrame (what a camera track gives through MediaStreamTrackProcessor), and the
+    // one-call form with its detector kept per options.
+    const vf = new VideoFrame(await createImageBitmap(hd), { timestamp: 0 });
+    const fromVideoFrame = detector.detect(vf);
+    vf.close();
+    const oneCall = await detectPage(await createImageBitmap(hd));
     const blank = new OffscreenCanvas(1280, 720);
     const bctx = blank.getContext("2d");
     bctx.fillStyle = "#888";
@@ -240,7 +246,7 @@ test("a live page detector follows camera frames: drawn, reduced, in the worker,
     const there = await worker.detectPage(bitmap);
     const again = await worker.detectPage(await createImageBitmap(hd));
     worker.terminate();
-    return { live, still, big, none, grown, bad, there, again, transferred: bitmap.width === 0 };
+    return { live, still, big, none, grown, bad, there, again, transferred: bitmap.width === 0, fromVideoFrame, oneCall };
   }, readFileSync(join(fixtures, "photo-shadow.jpg")).toString("base64"));
   assert.equal(r.live.page.found, true);
   assert.equal(r.live.frameScale, 1);
@@ -255,6 +261,8 @@ test("a live page detector follows camera frames: drawn, reduced, in the worker,
   r.big.corners.forEach((p, i) => {
     assert.ok(Math.hypot(p[0] - 2 * r.live.corners[i][0], p[1] - 2 * r.live.corners[i][1]) < 4, `corner ${i}: ${p} vs 2 x ${r.live.corners[i]}`);
   });
+  assert.deepEqual(r.fromVideoFrame.corners, r.live.corners);
+  assert.deepEqual(r.oneCall.corners, r.live.corners);
   assert.equal(r.none.page.found, false);
   assert.equal(r.none.corners, null);
   assert.equal(r.grown, 0, "memory grew over 100 frames");

@@ -212,6 +212,30 @@ test("a photo's page is found, the same as natively, from bytes and from raw pix
   assert.equal(fromPixels.page.reason, "no_quadrilateral");
 });
 
+test("live detection in Node: detectPage and a kept detector give detect()'s answer, frame after frame", async () => {
+  // The photo's page as raw pixels, the size the engine decodes it to.
+  const gray = readGrayPng(
+    (await scanprep.preprocess(readFileSync(join(fixtures, "photo-shadow.jpg")), {
+      binarization: "none", format: "gray-png", deskew: false, detectPage: false,
+      normalizeBackground: false, detectOrientation: false, maxWorkingPixels: 1280 * 960,
+    })).bytes,
+  );
+  const frame = grayToRgba(gray);
+  const still = await scanprep.detect(frame, { detectOrientation: false });
+  assert.equal(still.page.found, true);
+  const detector = await scanprep.createPageDetector();
+  for (let i = 0; i < 3; i++) {
+    const d = detector.detect(frame);
+    assert.deepEqual(d.corners, still.corners);
+    assert.equal(d.frameScale, 1);
+  }
+  assert.deepEqual((await scanprep.detectPage(frame)).corners, still.corners);
+  assert.throws(() => detector.detect({ data: new Uint8Array(8), width: 3, height: 3 }), (e) => e.code === "buffer_size_mismatch");
+  await assert.rejects(scanprep.createPageDetector({ maxSide: 4 }), (e) => e.code === "invalid_option");
+  await assert.rejects(scanprep.createPageDetector({ nonsense: 1 }), (e) => e.code === "invalid_option");
+  detector.free();
+});
+
 test("manual corners skip detection; bad ones and rejected captures are typed errors", async () => {
   const bytes = readFileSync(join(fixtures, "photo-shadow.jpg"));
   const corners = [[84, 125], [1083, 90], [1132, 1503], [133, 1538]];

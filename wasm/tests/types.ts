@@ -1,6 +1,6 @@
 // Type-checked by `tsc -p tests` (wasm/test.sh): the package's .d.ts as a React/Vite app sees it,
 // imported by its published name through the package's `exports` map.
-import { captureDefaults, createCaptureTracker, createPageDetector, createPdf, defaultOptions, detect, fullModuleLoaded, preprocess } from "@scanfactory/scanprep";
+import { captureDefaults, createCaptureTracker, createPageDetector, createPdf, defaultOptions, detect, detectPage, fullModuleLoaded, preprocess } from "@scanfactory/scanprep";
 import type { CaptureUpdate, FrameDetection, Options, PageDetector, PdfOptions, Preprocessed, Report, ScanprepError, Stage } from "@scanfactory/scanprep";
 import { createPreprocessor } from "@scanfactory/scanprep/worker";
 
@@ -29,7 +29,7 @@ export async function fromFile(file: File, canvas: HTMLCanvasElement): Promise<n
   const live: PageDetector = await createPageDetector({ maxSide: 960, reject: ["too_blurry"] });
   const video = document.createElement("video");
   const seen: FrameDetection = live.detect(video);
-  const scale: number = seen.frameScale;
+  const scale: number = seen.frameScale + (await detectPage(video, { maxSide: 960 })).frameScale;
   void scale;
   live.free();
   const bitmap = await createImageBitmap(canvas);
