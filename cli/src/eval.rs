@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 use scanprep::eval::{score, Scores};
-use scanprep::{binarize, normalize_background, Binarization, BinarizeParams, BitImage, GrayImage};
+use scanprep::{
+    binarize, detect_gray, normalize_background, restore, Binarization, BinarizeParams, BitImage,
+    GrayImage, Options,
+};
 
 /// Arguments of `scanprep eval`.
 #[derive(clap::Args, Debug, Clone)]
@@ -28,6 +31,10 @@ pub struct EvalArgs {
     /// Skip background normalisation (on by default, as in the pipeline).
     #[arg(long)]
     pub no_background: bool,
+    /// Skip the pipeline's restoration before binarization (denoising a noisy page,
+    /// sharpening one the capture verdict finds blurred), on by default as in the pipeline.
+    #[arg(long)]
+    pub no_restore: bool,
     /// Print JSON (one object per image and the means) instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -88,8 +95,26 @@ fn eval_one(
 ) -> anyhow::Result<Row> {
     let mut gray = load_gray(inp)?;
     let truth = BitImage::from_gray_threshold(&load_gray(gt)?, 127);
+    // The capture verdict's edge width, measured before normalisation as the pipeline does.
+    let edge = if args.no_restore {
+        None
+    } else {
+        let o = Options {
+            detect_page: false,
+            detect_orientation: false,
+            ..Options::default()
+        };
+        detect_gray(gray.clone(), &o)
+            .with_context(|| id.to_string())?
+            .quality
+            .measures
+            .edge_width_px
+    };
     if !args.no_background {
         normalize_background(&mut gray);
+    }
+    if !args.no_restore {
+        restore(&mut gray, edge);
     }
     let (bits, rep) = binarize(&gray, params);
     let scores = score(&bits, &truth).with_context(|| id.to_string())?;
@@ -163,7 +188,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             })
             .collect();
         let out = serde_json::json!({"method": args.method, "background": !args.no_background,
-            "n": rows.len(), "fm": fm, "psnr": psnr, "drd": drd, "groups": per_group, "images": images});
+            "restore": !args.no_restore, "n": rows.len(), "fm": fm, "psnr": psnr, "drd": drd, "groups": per_group, "images": images});
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
@@ -196,11 +221,12 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         }
     }
     println!(
-        "\n{:<20} {fm:>8.2} {psnr:>8.2} {drd:>8.2}  ({} images, method {}, background {})",
+        "\n{:<20} {fm:>8.2} {psnr:>8.2} {drd:>8.2}  ({} images, method {}, background {}, restoration {})",
         "mean",
         rows.len(),
         args.method,
-        if args.no_background { "off" } else { "on" }
+        if args.no_background { "off" } else { "on" },
+        if args.no_restore { "off" } else { "on" }
     );
     Ok(())
 }

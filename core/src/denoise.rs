@@ -76,7 +76,7 @@ pub fn denoise(img: &mut GrayImage) -> f64 {
 }
 
 /// The separable `[1 4 6 4 1]/16` filter, in place.
-fn smooth_binomial(img: &mut GrayImage) {
+pub(crate) fn smooth_binomial(img: &mut GrayImage) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     if w == 0 || h == 0 {
         return;

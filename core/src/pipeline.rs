@@ -193,10 +193,14 @@ fn run(
     if o.normalize_background {
         normalize_background(&mut img);
     }
-    // Sensor noise breaks binarized strokes and hides text lines: smoothed away before both
-    // when the page is to be binarized (a gray output keeps its pixels).
+    // Sensor noise and blur break or bolden binarized strokes and hide text lines: the page is
+    // restored before skew detection and binarization (a gray output keeps its pixels).
     if o.binarization != Binarization::None {
-        crate::denoise::denoise(&mut img);
+        let edge = report
+            .quality
+            .as_ref()
+            .and_then(|q| q.measures.edge_width_px);
+        crate::sharpen::restore(&mut img, edge);
     }
     t.background_ms = timer.lap("background");
 
