@@ -3,7 +3,7 @@
 //!
 //! The driver generates every input natively once ([`prepare_inputs`]): the A4 page and the
 //! 12 MP photo, and the output of each stage, which is the input of the next (decode → resize →
-//! background → denoise → skew → rotate → binarize → clean → text size → Group 4, as the pipeline chains them). The
+//! background → denoise → sharpen → skew → rotate → binarize → clean → text size → Group 4, as the pipeline chains them). The
 //! target then loads one input from disk, outside the measured code, and runs [`measured`],
 //! the one function callgrind counts (`--toggle-collect`), so that neither fixture generation
 //! nor file reading is counted.
@@ -15,19 +15,20 @@ use std::path::Path;
 use scanprep::{
     binarize, clean, decode_image, denoise, detect_orientation, detect_page, detect_skew,
     encode_g4_tiff, encode_jbig2, measure_text, normalize_background, process, process_gray,
-    rectify, reduce_to_working, resize_area, rotate, BinarizeParams, BitImage, CleanParams,
-    GrayImage, Limits, Options, PageSize, PaperSize, Point,
+    rectify, reduce_to_working, resize_area, restore, rotate, BinarizeParams, BitImage,
+    CleanParams, GrayImage, Limits, Options, PageSize, PaperSize, Point,
 };
 
 /// The function callgrind counts, as a `--toggle-collect` pattern.
 pub const TOGGLE_PATTERN: &str = "*scanprep_benches::gate::measured*";
 
 /// The stages, in pipeline order, then the whole pipelines.
-const STAGES: [&str; 11] = [
+const STAGES: [&str; 12] = [
     "decode",
     "resize",
     "background",
     "denoise",
+    "sharpen",
     "skew",
     "rotate",
     "binarize",
@@ -74,6 +75,9 @@ pub enum Job {
     Background(GrayImage),
     /// Flattened page → `denoise` (the noise estimate; a clean page is left as it is).
     Denoise(GrayImage),
+    /// Flattened page → `restore` as for a blurred page (the noise estimate, then the unsharp
+    /// mask every blurred page gets).
+    Sharpen(GrayImage),
     /// Flattened page → `detect_skew` (±45°).
     Skew(GrayImage),
     /// Flattened page and its skew → `rotate`.
@@ -184,6 +188,10 @@ pub fn measured(job: Job) -> Out {
             denoise(&mut img);
             Out::Gray(img)
         }
+        Job::Sharpen(mut img) => {
+            restore(&mut img, Some(f64::INFINITY));
+            Out::Gray(img)
+        }
         Job::Skew(img) => Out::Angle(detect_skew(&img, 45.0).degrees),
         Job::Rotate(img, deg) => Out::Gray(rotate(&img, deg)),
         Job::Binarize(img) => Out::Bits(binarize(&img, &BinarizeParams::default()).0),
@@ -280,6 +288,7 @@ pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
         "resize" => Job::Resize(read_gray(dir, &f("decoded"))?),
         "background" => Job::Background(read_gray(dir, &f("working"))?),
         "denoise" => Job::Denoise(read_gray(dir, &f("flat"))?),
+        "sharpen" => Job::Sharpen(read_gray(dir, &f("flat"))?),
         "skew" => Job::Skew(read_gray(dir, &f("flat"))?),
         "rotate" => Job::Rotate(read_gray(dir, &f("flat"))?, read_angle(dir, &f("skew"))?),
         "binarize" => Job::Binarize(read_gray(dir, &f("straight"))?),
