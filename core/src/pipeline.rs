@@ -501,8 +501,9 @@ fn front(
     let mut page_dpi = None;
     let (img, scale) = match corners {
         Some(c) => match rectify(&img, &c, o.page_size, o.max_working_pixels) {
-            Ok(r) => {
+            Ok(mut r) => {
                 drop(img);
+                crate::rectify::extend_paper_to_edges(&mut r.image);
                 let out = r.image.width() as f64 * r.image.height() as f64;
                 let scale = (out / area(&c).max(1.0)).sqrt();
                 page_dpi = r.dpi;

@@ -129,6 +129,29 @@ pub struct Rectified {
     pub dpi: Option<f64>,
 }
 
+/// The outermost pixels of a rectified page mix the paper with what lies beyond its edge (the
+/// desk, by a pixel or two of corner error and the bilinear footprint): left there, they come
+/// out of binarization as a thin line framing the page. They are replaced with the paper just
+/// inside: `k` = 2 px, or one per 1000 px of the longer side, on each side.
+pub(crate) fn extend_paper_to_edges(img: &mut GrayImage) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let k = (w.max(h) / 1000).max(2);
+    if w <= 2 * k + 1 || h <= 2 * k + 1 {
+        return;
+    }
+    let data = img.data_mut();
+    for row in data.chunks_exact_mut(w) {
+        let (left, right) = (row[k], row[w - 1 - k]);
+        row[..k].fill(left);
+        row[w - k..].fill(right);
+    }
+    for y in 0..k {
+        data.copy_within(k * w..(k + 1) * w, y * w);
+        let (from, to) = ((h - 1 - k) * w, (h - 1 - y) * w);
+        data.copy_within(from..from + w, to);
+    }
+}
+
 /// Maps the quadrilateral `corners` of `img` (clockwise from the page's top-left as it should
 /// appear in the output) onto an upright rectangle of at most `max_pixels` pixels (0: no limit).
 pub fn rectify(
@@ -393,6 +416,31 @@ fn bilinear_edge(data: &[u8], w: usize, h: usize, x: i32, y: i32) -> u8 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_page_edge_takes_the_paper_next_to_it() {
+        // Paper 200 inside, a dark 1-px frame (the desk) around it.
+        let (w, h) = (40u32, 30u32);
+        let mut img = GrayImage::new(w, h, 200);
+        for y in 0..h {
+            for x in 0..w {
+                if x == 0 || y == 0 || x == w - 1 || y == h - 1 {
+                    img.data_mut()[(y * w + x) as usize] = 30;
+                }
+            }
+        }
+        img.data_mut()[(10 * w + 5) as usize] = 0; // ink inside stays
+        extend_paper_to_edges(&mut img);
+        assert!(img
+            .data()
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == 200 || i == (10 * w + 5) as usize));
+        // Too small to have an inside: left alone.
+        let mut tiny = GrayImage::new(4, 4, 9);
+        extend_paper_to_edges(&mut tiny);
+        assert_eq!(tiny.data(), GrayImage::new(4, 4, 9).data());
+    }
+
     use super::*;
 
     /// A checkerboard page of 8×11 squares seen through a known homography.
