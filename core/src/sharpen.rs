@@ -18,7 +18,7 @@ const AMOUNT: i32 = 1;
 /// capture verdict measured wider than [`SHARP_EDGE_PX`](crate::quality::SHARP_EDGE_PX)
 /// (`edge_width_px`), is sharpened. Returns whether it was sharpened.
 pub fn restore(img: &mut GrayImage, edge_width_px: Option<f64>) -> bool {
-    let smoothed = crate::denoise::denoise(img) >= crate::denoise::DENOISE_FROM_SIGMA;
+    let smoothed = crate::denoise::denoise(img);
     let blurred = smoothed || edge_width_px.is_some_and(|e| e > crate::quality::SHARP_EDGE_PX);
     if blurred {
         sharpen(img);

@@ -78,6 +78,8 @@ async function run(input, name, corners) {
           stages.push({ stage, ms, at: performance.now() - started });
           $("status").textContent = `Processing ${name}: ${stage} done (${ms.toFixed(0)} ms)`;
         },
+        // The picture stays here for the corner handles (a copy goes to the worker).
+        transfer: false,
       },
     );
     const elapsed = performance.now() - started;

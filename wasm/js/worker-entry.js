@@ -12,14 +12,7 @@ self.onmessage = async (event) => {
       return;
     }
     if (kind === "frame") {
-      let found;
-      try {
-        found = await detectPage(input, options);
-      } finally {
-        // A transferred ImageBitmap or VideoFrame is this worker's to release.
-        input?.close?.();
-      }
-      self.postMessage({ id, type: "done", result: found });
+      self.postMessage({ id, type: "done", result: await detectPage(input, options) });
       return;
     }
     if (kind === "detect") {
@@ -40,5 +33,9 @@ self.onmessage = async (event) => {
         quality: e?.quality,
       },
     });
+  } finally {
+    // An ImageBitmap or VideoFrame that came here (transferred or cloned) is this worker's to
+    // release.
+    input?.close?.();
   }
 };

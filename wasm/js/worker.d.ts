@@ -1,8 +1,9 @@
 import type { Detection, Frame, FrameDetection, Hooks, Input, Options, PageDetectorOptions, PdfOptions, PdfPageInput, Preprocessed, RgbaPixels } from "./index.js";
 
 export interface WorkerHooks extends Hooks {
-  /** Transfer ArrayBuffers/typed arrays/ImageData pixels to the worker (default true: the
-   * caller's buffer becomes empty). Blobs are always passed by reference. */
+  /** Transfer ArrayBuffers/typed arrays/ImageData pixels, ImageBitmaps and VideoFrames to the
+   * worker (default true: the caller's copy becomes empty). Blobs are always passed by
+   * reference. */
   transfer?: boolean;
 }
 

@@ -38,23 +38,27 @@ export function createPreprocessor(settings = {}) {
     pending.clear();
   };
 
-  /** Sends one job; buffers are transferred unless `hooks.transfer` is false. */
+  /** Sends one job; buffers and frames are transferred unless `hooks.transfer` is false. */
   function post(kind, input, options, hooks) {
     const id = nextId++;
     const transfer = [];
+    // An ImageBitmap or VideoFrame moves as it is (the worker closes it); pixels and bytes
+    // move by their buffer.
+    const frame = ["ImageBitmap", "VideoFrame"].some((k) => typeof globalThis[k] === "function" && input instanceof globalThis[k]);
     if (hooks.transfer !== false) {
-      const buffer =
-        input instanceof ArrayBuffer
+      const movable = frame
+        ? input
+        : input instanceof ArrayBuffer
           ? input
           : ArrayBuffer.isView(input)
             ? input.buffer
             : input && ArrayBuffer.isView(input.data)
               ? input.data.buffer
               : undefined;
-      if (buffer) transfer.push(buffer);
+      if (movable) transfer.push(movable);
     }
     const payload =
-      input && !ArrayBuffer.isView(input) && ArrayBuffer.isView(input.data)
+      !frame && input && !ArrayBuffer.isView(input) && ArrayBuffer.isView(input.data)
         ? { data: input.data, width: input.width, height: input.height }
         : input;
     return new Promise((resolve, reject) => {
@@ -65,9 +69,9 @@ export function createPreprocessor(settings = {}) {
 
   return {
     /**
-     * Same as `preprocess()`, off the main thread. ArrayBuffers, typed arrays and ImageData
-     * pixels are transferred to the worker (the caller's copy becomes empty) unless
-     * `hooks.transfer` is false; Blobs and Files are passed by reference.
+     * Same as `preprocess()`, off the main thread. ArrayBuffers, typed arrays, ImageData
+     * pixels, ImageBitmaps and VideoFrames are transferred to the worker (the caller's copy
+     * becomes empty) unless `hooks.transfer` is false; Blobs and Files are passed by reference.
      */
     preprocess(input, options, hooks = {}) {
       return post("preprocess", input, options, hooks);
@@ -86,20 +90,7 @@ export function createPreprocessor(settings = {}) {
      * is transferred (closed here), an ImageData's pixels too, unless `hooks.transfer` is false.
      */
     detectPage(frame, options, hooks = {}) {
-      const id = nextId++;
-      const transfer = [];
-      let payload = frame;
-      const movable = ["ImageBitmap", "VideoFrame"].some((k) => typeof globalThis[k] === "function" && frame instanceof globalThis[k]);
-      if (movable) {
-        if (hooks.transfer !== false) transfer.push(frame);
-      } else if (frame && ArrayBuffer.isView(frame.data)) {
-        payload = { data: frame.data, width: frame.width, height: frame.height };
-        if (hooks.transfer !== false) transfer.push(frame.data.buffer);
-      }
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, kind: "frame", input: payload, options }, transfer);
-      });
+      return post("frame", frame, options, hooks);
     },
     /**
      * Same as `createPdf()`, off the main thread. The pages' bytes are copied to the worker

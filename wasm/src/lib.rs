@@ -257,14 +257,10 @@ impl FrameDetector {
 
     /// Finds the page in the frame last written at [`FrameDetector::frame`]'s offset.
     pub fn detect(&self) -> Result<JsValue, JsValue> {
-        let gray = scanprep::gray_from_rgba(
-            &self.rgba,
-            self.width,
-            self.height,
-            &Limits::from(&self.options),
-        )
-        .map_err(js_error)?;
-        let chroma = Limits::from(&self.options).keep_chroma.then(|| {
+        let limits = Limits::from(&self.options);
+        let gray = scanprep::gray_from_rgba(&self.rgba, self.width, self.height, &limits)
+            .map_err(js_error)?;
+        let chroma = limits.keep_chroma.then(|| {
             let mut c = scanprep::ChromaBuilder::new(self.width, self.height);
             c.push_rows(&self.rgba, 4);
             c
