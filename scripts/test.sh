@@ -20,9 +20,12 @@ section "cargo test (native)"
 cargo test --workspace
 section "fuzz: every cargo-fuzz target for ${SCANPREP_FUZZ_SECONDS:-60} s from the seeds and past crashes (scripts/fuzz.sh)"
 scripts/fuzz.sh "${SCANPREP_FUZZ_SECONDS:-60}"
-section "golden, bad-input and property tests as WebAssembly (wasm32-wasip1 under Node)"
-CARGO_TARGET_WASM32_WASIP1_RUNNER="node $PWD/scripts/run-wasi.mjs" \
-  cargo test -p scanprep-tests --target wasm32-wasip1 --test golden --test bad_input --test properties
+section "golden, bad-input and property tests as WebAssembly (wasm32-wasip1 under Node, with the npm package's target features)"
+export CARGO_TARGET_WASM32_WASIP1_RUNNER="node $PWD/scripts/run-wasi.mjs"
+export CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext"
+cargo test -p scanprep-tests --target wasm32-wasip1 --test golden --test bad_input --test properties
+# The SIMD paths against their definitions.
+cargo test -p scanprep --lib --target wasm32-wasip1 -- rgba chroma
 section "the npm package (wasm/): build, wasm-bindgen tests in Node and Chromium, tsc, e2e, budgets"
 wasm/test.sh
 section "the Worker (worker/): build, end-to-end tests in workerd through Miniflare"

@@ -57,6 +57,7 @@ pub fn benchmarks() -> Vec<String> {
         "a4/orientation",
         "photo12mp/page",
         "photo12mp/page_720p",
+        "photo12mp/live_720p",
         "photo12mp/rectify",
         "photo12mp/orientation",
     ] {
@@ -98,6 +99,9 @@ pub enum Job {
     BudgetChain(GrayImage),
     /// Decoded image → `detect_page`.
     Page(GrayImage),
+    /// A 1280×720 preview frame → `detect_frame` as a live preview asks it (the page and the
+    /// capture verdict; no orientation).
+    Live(GrayImage),
     /// Decoded photo and its page's corners → `rectify` to A4 within 9 Mpx.
     Rectify(GrayImage, [Point; 4]),
     /// Working (or rectified) page → `detect_orientation`.
@@ -116,6 +120,8 @@ pub enum Out {
     Angle(f64),
     /// A page's corners.
     Corners(Option<[Point; 4]>),
+    /// A page's corners and the capture verdict's reasons.
+    Verdict(Option<[Point; 4]>, Vec<&'static str>),
     /// A quarter turn, or unknown.
     Turn(Option<u16>),
     /// A text height in pixels, or none.
@@ -151,6 +157,9 @@ impl Out {
                 ),
                 None => "no page".into(),
             },
+            Out::Verdict(c, reasons) => {
+                format!("{} reasons {reasons:?}", Out::Corners(*c).digest())
+            }
             Out::Turn(t) => format!("turn {t:?}"),
             Out::Height(h) => format!("x-height {h:?}"),
         }
@@ -213,6 +222,17 @@ pub fn measured(job: Job) -> Out {
                 .bytes,
         ),
         Job::Page(img) => Out::Corners(detect_page(&img).corners),
+        Job::Live(img) => {
+            let live = scanprep::Options {
+                detect_orientation: false,
+                ..scanprep::Options::default()
+            };
+            let d = scanprep::detect_frame(img, None, &live).expect("detects");
+            Out::Verdict(
+                d.corners,
+                d.quality.reasons.iter().map(|r| r.name()).collect(),
+            )
+        }
         Job::Rectify(img, q) => Out::Gray(
             rectify(&img, &q, PageSize::Named(PaperSize::A4), 9_000_000)
                 .expect("rectifies")
@@ -300,6 +320,7 @@ pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
         "budget_chain" => Job::BudgetChain(read_gray(dir, &f("decoded"))?),
         "page" => Job::Page(read_gray(dir, &f("decoded"))?),
         "page_720p" => Job::Page(read_gray(dir, &f("frame720"))?),
+        "live_720p" => Job::Live(read_gray(dir, &f("frame720"))?),
         "rectify" => Job::Rectify(
             read_gray(dir, &f("decoded"))?,
             read_corners(dir, &f("page"))?,

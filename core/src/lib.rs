@@ -70,15 +70,15 @@ pub use error::Error;
 pub use geometry::{polygon_jaccard, Homography, Point};
 pub use image::{BitImage, GrayImage};
 pub use ocr_profile::{OcrLimits, OcrProfile};
-pub use options::{Binarization, Format, Options, PngEffort};
+pub use options::{Binarization, Format, Options, PngEffort, MIN_WORKING_PIXELS};
 pub use orientation::{detect_orientation, OrientationEstimate};
 pub use page::{detect_page, detect_page_color, PageDetection};
 pub use pdf::{
     create_pdf, jbig2_from_group4_tiff, PageWords, PdfOptions, PdfPage, PdfSummary, PdfWriter, Word,
 };
 pub use pipeline::{
-    detect, detect_color, detect_gray, detect_owned, process, process_color, process_gray,
-    process_owned, process_rgba, process_with_clock, Clock, Processed,
+    detect, detect_color, detect_frame, detect_frame_rgba, detect_gray, detect_owned, process,
+    process_color, process_gray, process_owned, process_rgba, process_with_clock, Clock, Processed,
 };
 pub use quality::{Quality, QualityMeasures, QualityReason};
 pub use rectify::{rectify, PageSize, PaperSize, Rectified};

@@ -118,6 +118,9 @@ impl PngEffort {
     }
 }
 
+/// The smallest `max_working_pixels` other than 0 (no reduction).
+pub const MIN_WORKING_PIXELS: u64 = 10_000;
+
 /// All the settings of [`process`](crate::process). `Options::default()` is what a user gets
 /// with no flags: decode with safe limits, reduce oversized photos, flatten the background,
 /// deskew, binarize with `auto`, clean, and encode a Group 4 TIFF.
@@ -263,7 +266,7 @@ impl Options {
             }
         }
         self.page_size.validate()?;
-        if self.max_working_pixels != 0 && self.max_working_pixels < 10_000 {
+        if self.max_working_pixels != 0 && self.max_working_pixels < MIN_WORKING_PIXELS {
             return bad(
                 "max_working_pixels",
                 "must be 0 (no reduction) or at least 10000",

@@ -30,9 +30,14 @@
 // `!(x > t)` is deliberate: it is also true for NaN, which must be rejected the same way.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+use std::borrow::Cow;
+
 use crate::deskew::reduce_box;
 use crate::geometry::{area, atan2_deg, dist, is_convex, order_clockwise, Line, Point};
 use crate::{Chroma, GrayImage};
+
+/// The image's chroma, made when first asked for (`None`: the image has none).
+pub(crate) type ChromaOf<'a> = &'a dyn Fn() -> Option<Cow<'a, Chroma>>;
 
 /// Target longest side of the analysis copy, in pixels.
 const ANALYSIS_SIDE: u32 = 480;
@@ -107,6 +112,12 @@ pub fn detect_page(img: &GrayImage) -> PageDetection {
 /// box on a scan is not). Where the luma does find a page, the colour is not consulted: other
 /// papers on a coloured desk are as neutral as the page, and the luma tells them apart.
 pub fn detect_page_color(img: &GrayImage, chroma: Option<&Chroma>) -> PageDetection {
+    detect_page_lazy(img, &|| chroma.map(Cow::Borrowed))
+}
+
+/// [`detect_page_color`] with the chroma made only if the luma shows no page (a camera frame's
+/// colour costs as much to reduce as the page search, and most frames do not need it).
+pub(crate) fn detect_page_lazy(img: &GrayImage, chroma: ChromaOf<'_>) -> PageDetection {
     let f = analysis_factor(img.width(), img.height());
     if img.width() / f < 32 || img.height() / f < 32 {
         return PageDetection::none("image_too_small");
@@ -117,10 +128,13 @@ pub fn detect_page_color(img: &GrayImage, chroma: Option<&Chroma>) -> PageDetect
         refine(img, coarse, bright, f as f64)
     });
     drop(small);
-    let Some(chroma) = chroma.filter(|_| luma.corners.is_none()) else {
+    if luma.corners.is_some() {
+        return luma;
+    }
+    let Some(chroma) = chroma() else {
         return luma;
     };
-    let Some(colour) = colour_channel(chroma, sw, sh, f) else {
+    let Some(colour) = colour_channel(&chroma, sw, sh, f) else {
         return luma;
     };
     let scale = f as f64;
@@ -311,12 +325,18 @@ fn smooth(img: &GrayImage) -> GrayImage {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let src = img.data();
     let mut tmp = vec![0u16; w * h];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        let out = &mut tmp[y * w..(y + 1) * w];
-        for x in 0..w {
-            let at = |d: isize| row[(x as isize + d).clamp(0, w as isize - 1) as usize] as u16;
-            out[x] = at(-2) + 4 * at(-1) + 6 * at(0) + 4 * at(1) + at(2);
+    for (row, out) in src.chunks_exact(w).zip(tmp.chunks_exact_mut(w)) {
+        // The inside without clamping; the two columns at each end clamped.
+        if w > 4 {
+            for (o, p) in out[2..w - 2].iter_mut().zip(row.windows(5)) {
+                *o =
+                    p[0] as u16 + 4 * p[1] as u16 + 6 * p[2] as u16 + 4 * p[3] as u16 + p[4] as u16;
+            }
+        }
+        let at =
+            |x: usize, d: isize| row[(x as isize + d).clamp(0, w as isize - 1) as usize] as u16;
+        for x in (0..w.min(2)).chain(w.saturating_sub(2).max(2)..w) {
+            out[x] = at(x, -2) + 4 * at(x, -1) + 6 * at(x, 0) + 4 * at(x, 1) + at(x, 2);
         }
     }
     let mut out = GrayImage::new(w as u32, h as u32, 255);
@@ -406,29 +426,42 @@ fn hough_lines(g: &Gradients) -> Vec<Candidate> {
             (-s, c)
         })
         .collect();
+    // The votes in fixed point (16 fractional bits): ρ + diag + ½ for the pixel centre
+    // (x + ½, y + ½) is ((2x + 1)·cos + (2y + 1)·sin + 2·diag + 1) / 2, and its floor is the
+    // bin; integer arithmetic, so every target votes alike, and fast everywhere.
+    const FIX: f64 = 65536.0;
+    let itrig: Vec<(i64, i64)> = trig
+        .iter()
+        .map(|&(c, s)| ((c * FIX).round() as i64, (s * FIX).round() as i64))
+        .collect();
+    let bias = (2 * diag as i64 + 1) << 16;
+    // Distance-major: a pixel's five votes, at neighbouring angles and nearly the same
+    // distance, fall on neighbouring cells (one or two cache lines, not five).
     let mut acc = vec![0f32; NT * nr];
     const SPREAD: [f32; 5] = [0.35, 0.75, 1.0, 0.75, 0.35];
+    let edge_min_sq = EDGE_MIN * EDGE_MIN;
     for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let i = y * w + x;
-            let (gx, gy) = (g.gx[i], g.gy[i]);
-            let m = (gx * gx + gy * gy).sqrt();
-            if m < EDGE_MIN {
+        let (rx, ry) = (&g.gx[y * w..(y + 1) * w], &g.gy[y * w..(y + 1) * w]);
+        let ty = 2 * y as i64 + 1;
+        for (x, (&gx, &gy)) in rx.iter().zip(ry).enumerate().take(w - 1).skip(1) {
+            let m2 = gx * gx + gy * gy;
+            if m2 < edge_min_sq {
                 continue;
             }
-            let wgt = m.min(4.0 * FULL_SUPPORT);
-            let ang = atan2_deg(gy as f64, gx as f64);
-            let k0 = ang.round() as i64;
-            let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
+            let wgt = m2.sqrt().min(4.0 * FULL_SUPPORT);
+            // The gradient's direction to the nearest degree, 0 to 359 (ties upward).
+            let k0 = (atan2_deg(gy as f64, gx as f64) + 360.5) as usize % 360;
+            let tx = 2 * x as i64 + 1;
             for (j, s) in SPREAD.iter().enumerate() {
-                let k = (k0 + j as i64 - 2).rem_euclid(360) as usize;
+                let mut k = k0 + 358 + j;
                 // A gradient at θ + 180° votes for the same line as one at θ.
-                let kk = if k >= NT { k - NT } else { k };
-                let (c, sn) = trig[kk];
-                let rho = px * c + py * sn;
-                let r = (rho + diag as f64).round() as usize;
-                if r < nr {
-                    acc[kk * nr + r] += wgt * s;
+                while k >= NT {
+                    k -= NT;
+                }
+                let (c, sn) = itrig[k];
+                let r = (tx * c + ty * sn + bias) >> 17;
+                if (0..nr as i64).contains(&r) {
+                    acc[r as usize * NT + k] += wgt * s;
                 }
             }
         }
@@ -436,9 +469,9 @@ fn hough_lines(g: &Gradients) -> Vec<Candidate> {
     // Peaks: local maxima over ±3° and ±4 px, strongest first, apart from each other.
     let floor = 24.0 * EDGE_MIN * 2.0;
     let mut peaks: Vec<(f32, usize, usize)> = Vec::new();
-    for k in 0..NT {
-        for r in 4..nr - 4 {
-            let v = acc[k * nr + r];
+    for r in 4..nr - 4 {
+        for k in 0..NT {
+            let v = acc[r * NT + k];
             if v < floor {
                 continue;
             }
@@ -454,7 +487,7 @@ fn hough_lines(g: &Gradients) -> Vec<Candidate> {
                         kk = kk.rem_euclid(NT as i64);
                         rr = 2 * diag as i64 - rr;
                     }
-                    let o = acc[kk as usize * nr + rr.clamp(0, nr as i64 - 1) as usize];
+                    let o = acc[rr.clamp(0, nr as i64 - 1) as usize * NT + kk as usize];
                     if o > v || (o == v && (dk, dr) < (0, 0)) {
                         is_max = false;
                         break 'win;
@@ -466,7 +499,10 @@ fn hough_lines(g: &Gradients) -> Vec<Candidate> {
             }
         }
     }
-    crate::sort::stable_sort_by(&mut peaks, |a, b| a.0 > b.0);
+    // Strongest first; equal ones by angle, then distance.
+    crate::sort::stable_sort_by(&mut peaks, |a, b| {
+        a.0 > b.0 || (a.0 == b.0 && (a.1, a.2) < (b.1, b.2))
+    });
     let mut out: Vec<Candidate> = Vec::new();
     for &(_, k, r) in &peaks {
         if out.len() >= MAX_LINES {

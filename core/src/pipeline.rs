@@ -3,25 +3,28 @@
 //! encode, holding at most two full-size grayscale buffers at any time (the input and its
 //! rectified or reduced copy; later the page and, while rotating, its rotated copy).
 
+use std::borrow::Cow;
+
 use crate::binarize::{binarize, BinarizeParams};
 use crate::clean::{clean, clean_labelled, CleanParams};
 use crate::decode::{
     decode_image, decode_image_owned, gray_and_chroma_from_rgba, gray_from_rgba, Decoded, Limits,
 };
+
 use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
 use crate::geometry::{area, outside_frame};
 use crate::math::round3;
 use crate::orientation::{orientation_of, TextSample};
+use crate::page::{detect_page_lazy, ChromaOf};
 use crate::quality::{assess, PageFacts};
 use crate::text_size::{choose_scale, measure_components};
 use crate::{
-    detect_page_color, measure_text, normalize_background, rectify, reduce_to_working, resize_area,
-    rotate, turn, Binarization, Chroma, Detection, Error, Format, GrayImage, Options,
-    OrientationEstimate, PageReport, PageSource, Point, Quality, Report, TextSizeReport, Timings,
-    Warning,
+    measure_text, normalize_background, rectify, reduce_to_working, resize_area, rotate, turn,
+    Binarization, Chroma, Detection, Error, Format, GrayImage, Options, OrientationEstimate,
+    PageReport, PageSource, Point, Quality, Report, TextSizeReport, Timings, Warning,
 };
-use crate::{OcrProfile, TextMeasure};
+use crate::{ChromaBuilder, OcrProfile, TextMeasure, MIN_WORKING_PIXELS};
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
 /// `performance.now()` in a browser). The engine never reads a clock itself.
@@ -105,6 +108,21 @@ fn run_decoded(
     )
 }
 
+/// RGBA pixels to gray, with the chroma when the options keep it, in one pass.
+fn gray_of_rgba(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    options: &Options,
+) -> Result<(GrayImage, Option<Chroma>), Error> {
+    let limits = Limits::from(options);
+    if limits.keep_chroma {
+        gray_and_chroma_from_rgba(data, width, height, &limits)
+    } else {
+        Ok((gray_from_rgba(data, width, height, &limits)?, None))
+    }
+}
+
 /// Runs the pipeline on raw RGBA pixels (a canvas `ImageData`), skipping decoding.
 pub fn process_rgba(
     data: &[u8],
@@ -115,12 +133,7 @@ pub fn process_rgba(
 ) -> Result<Processed, Error> {
     options.validate()?;
     let mut timer = Timer::new(clock);
-    let limits = Limits::from(options);
-    let (gray, chroma) = if limits.keep_chroma {
-        gray_and_chroma_from_rgba(data, width, height, &limits)?
-    } else {
-        (gray_from_rgba(data, width, height, &limits)?, None)
-    };
+    let (gray, chroma) = gray_of_rgba(data, width, height, options)?;
     let decode_ms = timer.lap("decode");
     let mut report = Report {
         input_format: "raw".into(),
@@ -183,7 +196,7 @@ fn run(
     report.input_width = img.width();
     report.input_height = img.height();
 
-    let f = front(img, chroma, o, &mut timer, &mut t)?;
+    let f = front(img, &|| chroma.map(Cow::Borrowed), o, &mut timer, &mut t)?;
     let mut img = f.img;
     let (scale, page_dpi) = (f.scale, f.page_dpi);
     report.scale = scale;
@@ -487,7 +500,7 @@ struct Front {
 /// orientation; fails with `poor_capture` when a rejected reason is found.
 fn front(
     img: GrayImage,
-    chroma: Option<&Chroma>,
+    chroma: ChromaOf<'_>,
     o: &Options,
     timer: &mut Timer<'_>,
     t: &mut Timings,
@@ -582,7 +595,11 @@ fn front(
 pub fn detect(bytes: &[u8], options: &Options) -> Result<Detection, Error> {
     options.validate()?;
     let decoded = decode_image(bytes, &Limits::from(options))?;
-    detect_in(decoded.image, decoded.chroma.as_ref(), options)
+    detect_in(
+        decoded.image,
+        &|| decoded.chroma.as_ref().map(Cow::Borrowed),
+        options,
+    )
 }
 
 /// [`detect`] on bytes the caller gives away, so that decoding needs no copy of them (the
@@ -590,7 +607,11 @@ pub fn detect(bytes: &[u8], options: &Options) -> Result<Detection, Error> {
 pub fn detect_owned(bytes: Vec<u8>, options: &Options) -> Result<Detection, Error> {
     options.validate()?;
     let decoded = decode_image_owned(bytes, &Limits::from(options))?;
-    detect_in(decoded.image, decoded.chroma.as_ref(), options)
+    detect_in(
+        decoded.image,
+        &|| decoded.chroma.as_ref().map(Cow::Borrowed),
+        options,
+    )
 }
 
 /// [`detect`] on an already decoded grayscale page (the npm package's canvas pixels).
@@ -606,14 +627,65 @@ pub fn detect_color(
 ) -> Result<Detection, Error> {
     options.validate()?;
     Limits::from(options).check_dimensions(gray.width(), gray.height())?;
-    detect_in(gray, chroma.as_ref(), options)
+    detect_in(gray, &|| chroma.as_ref().map(Cow::Borrowed), options)
 }
 
-fn detect_in(
-    img: GrayImage,
-    chroma: Option<&Chroma>,
+/// [`detect_color`] for a live preview frame: the page is measured at no more pixels than the
+/// frame itself holds (`max_working_pixels` capped at the frame's size). Rectifying to the
+/// density of the page's best-resolved side can double a tilted page's pixels, which an
+/// output page needs and a preview's verdict does not. The text height and edge width are
+/// then in pixels of that page.
+pub fn detect_frame(
+    gray: GrayImage,
+    chroma: Option<Chroma>,
     options: &Options,
 ) -> Result<Detection, Error> {
+    options.validate()?;
+    Limits::from(options).check_dimensions(gray.width(), gray.height())?;
+    detect_frame_in(gray, &|| chroma.as_ref().map(Cow::Borrowed), options)
+}
+
+/// [`detect_frame`] on a camera frame's RGBA pixels: the gray at once, the colour (when the
+/// options keep it) only if the luma shows no page, which spares most frames half the work
+/// of reading their pixels.
+pub fn detect_frame_rgba(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    options: &Options,
+) -> Result<Detection, Error> {
+    options.validate()?;
+    let limits = Limits::from(options);
+    let gray = gray_from_rgba(data, width, height, &limits)?;
+    let chroma = || {
+        if !limits.keep_chroma {
+            return None;
+        }
+        let mut b = ChromaBuilder::new(width, height);
+        b.push_rows(data, 4);
+        b.finish().map(Cow::Owned)
+    };
+    detect_frame_in(gray, &chroma, options)
+}
+
+fn detect_frame_in(
+    gray: GrayImage,
+    chroma: ChromaOf<'_>,
+    options: &Options,
+) -> Result<Detection, Error> {
+    let frame = gray.width() as u64 * gray.height() as u64;
+    let cap = match options.max_working_pixels {
+        0 => frame,
+        m => m.min(frame),
+    };
+    let o = Options {
+        max_working_pixels: cap.max(MIN_WORKING_PIXELS),
+        ..options.clone()
+    };
+    detect_in(gray, chroma, &o)
+}
+
+fn detect_in(img: GrayImage, chroma: ChromaOf<'_>, options: &Options) -> Result<Detection, Error> {
     let mut timer = Timer::new(None);
     let mut t = Timings::default();
     let f = front(img, chroma, options, &mut timer, &mut t)?;
@@ -639,7 +711,7 @@ struct FoundPage {
 }
 
 /// The page to rectify: the caller's corners, or the detected ones.
-fn find_page(img: &GrayImage, chroma: Option<&Chroma>, o: &Options) -> Result<FoundPage, Error> {
+fn find_page(img: &GrayImage, chroma: ChromaOf<'_>, o: &Options) -> Result<FoundPage, Error> {
     let (w, h) = (img.width() as f64, img.height() as f64);
     if let Some(c) = o.corners {
         // Half the frame beyond its edges is as far as a corner cut off by the frame can lie.
@@ -677,7 +749,7 @@ fn find_page(img: &GrayImage, chroma: Option<&Chroma>, o: &Options) -> Result<Fo
             facts: PageFacts::default(),
         });
     }
-    let d = detect_page_color(img, chroma);
+    let d = detect_page_lazy(img, chroma);
     let cut_off = d.cut_off(img.width(), img.height());
     let round = |q: [Point; 4]| q.map(|p| p.map(|v| (v * 100.0).round() / 100.0));
     let report = PageReport {

@@ -220,7 +220,8 @@ impl RgbaPage {
 /// Live page detection on camera frames: one RGBA buffer in linear memory, kept from frame to
 /// frame (made again only when the frame size changes), which the host fills in place through
 /// [`FrameDetector::frame`]'s offset, so a frame crosses into WebAssembly without an
-/// allocation; then [`FrameDetector::detect`] answers as [`detect`] does.
+/// allocation; then [`FrameDetector::detect`] answers as [`detect`] does, with the page
+/// measured at no more pixels than the frame holds (`scanprep::detect_frame`).
 #[wasm_bindgen]
 pub struct FrameDetector {
     rgba: Vec<u8>,
@@ -257,15 +258,7 @@ impl FrameDetector {
 
     /// Finds the page in the frame last written at [`FrameDetector::frame`]'s offset.
     pub fn detect(&self) -> Result<JsValue, JsValue> {
-        let limits = Limits::from(&self.options);
-        let gray = scanprep::gray_from_rgba(&self.rgba, self.width, self.height, &limits)
-            .map_err(js_error)?;
-        let chroma = limits.keep_chroma.then(|| {
-            let mut c = scanprep::ChromaBuilder::new(self.width, self.height);
-            c.push_rows(&self.rgba, 4);
-            c
-        });
-        let found = scanprep::detect_color(gray, chroma.and_then(|c| c.finish()), &self.options)
+        let found = scanprep::detect_frame_rgba(&self.rgba, self.width, self.height, &self.options)
             .map_err(js_error)?;
         to_js(&found)
     }

@@ -15,6 +15,8 @@ use crate::{Chroma, ChromaBuilder, Error, GrayImage, Options};
 // in `tiff` still serves the PDF embedder), so the linker drops them.
 #[cfg_attr(not(feature = "decoders"), allow(dead_code, unused_imports))]
 mod jpeg;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod luma_simd128;
 #[cfg_attr(not(feature = "decoders"), allow(dead_code, unused_imports))]
 mod png;
 #[cfg_attr(not(feature = "decoders"), allow(dead_code, unused_imports))]
@@ -337,8 +339,35 @@ pub(crate) fn gray_and_chroma_from_rgba(
 /// four input bytes; extra bytes on either side are ignored. For hosts that stream a large
 /// canvas through a small buffer, a strip of rows at a time, instead of copying it whole.
 pub fn gray_from_rgba_pixels(rgba: &[u8], gray: &mut [u8]) {
-    for (o, px) in gray.iter_mut().zip(rgba.chunks_exact(4)) {
-        *o = over_white(luma(px[0], px[1], px[2]), px[3]);
+    // Sixteen pixels at a time: where all are opaque (a camera frame, a decoded photo: all of
+    // them), compositing is the identity and the luma loop runs on SIMD lanes.
+    const N: usize = 16;
+    let n = gray.len().min(rgba.len() / 4);
+    let (gray, rgba) = (&mut gray[..n], &rgba[..4 * n]);
+    let mut dst = gray.chunks_exact_mut(N);
+    let mut src = rgba.chunks_exact(4 * N);
+    for (o, px) in (&mut dst).zip(&mut src) {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        if luma_simd128::luma16_opaque(px, o) {
+            continue;
+        }
+        let opaque = px.chunks_exact(4).fold(255u8, |m, p| m & p[3]) == 255;
+        if opaque {
+            for (o, p) in o.iter_mut().zip(px.chunks_exact(4)) {
+                *o = luma(p[0], p[1], p[2]);
+            }
+        } else {
+            for (o, p) in o.iter_mut().zip(px.chunks_exact(4)) {
+                *o = over_white(luma(p[0], p[1], p[2]), p[3]);
+            }
+        }
+    }
+    for (o, p) in dst
+        .into_remainder()
+        .iter_mut()
+        .zip(src.remainder().chunks_exact(4))
+    {
+        *o = over_white(luma(p[0], p[1], p[2]), p[3]);
     }
 }
 
@@ -722,6 +751,32 @@ mod tests {
             gray_from_rgba(&px, 3, 2, &Limits::default()),
             Err(Error::BufferSizeMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn rgba_runs_opaque_or_not_give_the_definition() {
+        // 1,000 pixels: runs of 16 all opaque (the fast path), runs with one translucent
+        // pixel, and a remainder of 8.
+        let px: Vec<u8> = (0..1000u32 * 4)
+            .map(|i| {
+                let (p, c) = (i / 4, i % 4);
+                let v = (p.wrapping_mul(2_654_435_761) >> (8 * c)) as u8;
+                if c == 3 && (p / 16) % 3 != 0 && p % 16 != 7 {
+                    255
+                } else {
+                    v
+                }
+            })
+            .collect();
+        let mut gray = vec![0u8; 1000];
+        gray_from_rgba_pixels(&px, &mut gray);
+        for (g, p) in gray.iter().zip(px.chunks_exact(4)) {
+            assert_eq!(*g, over_white(luma(p[0], p[1], p[2]), p[3]));
+        }
+        // A short output takes only as many pixels.
+        let mut short = vec![0u8; 21];
+        gray_from_rgba_pixels(&px, &mut short);
+        assert_eq!(short, gray[..21]);
     }
 
     #[test]
