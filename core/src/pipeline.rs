@@ -17,7 +17,8 @@ use crate::geometry::{area, outside_frame};
 use crate::math::round3;
 use crate::orientation::{orientation_of, TextSample};
 use crate::page::{detect_page_lazy, ChromaOf};
-use crate::quality::{assess, PageFacts};
+use crate::quality::{assess, whole_page, PageFacts};
+use crate::rectify::rectify_middle;
 use crate::text_size::{choose_scale, measure_components};
 use crate::{
     measure_text, normalize_background, rectify, reduce_to_working, resize_area, rotate, turn,
@@ -196,7 +197,14 @@ fn run(
     report.input_width = img.width();
     report.input_height = img.height();
 
-    let f = front(img, &|| chroma.map(Cow::Borrowed), o, &mut timer, &mut t)?;
+    let f = front(
+        img,
+        &|| chroma.map(Cow::Borrowed),
+        o,
+        None,
+        &mut timer,
+        &mut t,
+    )?;
     let mut img = f.img;
     let (scale, page_dpi) = (f.scale, f.page_dpi);
     report.scale = scale;
@@ -502,6 +510,7 @@ fn front(
     img: GrayImage,
     chroma: ChromaOf<'_>,
     o: &Options,
+    live: Option<u64>,
     timer: &mut Timer<'_>,
     t: &mut Timings,
 ) -> Result<Front, Error> {
@@ -512,39 +521,63 @@ fn front(
     } = find_page(&img, chroma, o)?;
     t.page_ms = timer.lap("page");
     let mut page_dpi = None;
+    // A live preview's verdict: the text on the page's middle, the glare on all of it.
+    let (mut whole, mut rectified_page) = (None, false);
     let (img, scale) = match corners {
-        Some(c) => match rectify(&img, &c, o.page_size, o.max_working_pixels) {
-            Ok(mut r) => {
-                drop(img);
-                crate::rectify::extend_paper_to_edges(&mut r.image);
-                let out = r.image.width() as f64 * r.image.height() as f64;
-                let scale = (out / area(&c).max(1.0)).sqrt();
-                page_dpi = r.dpi;
-                if let Some(p) = page.as_mut() {
-                    p.aspect = Some(round3(r.aspect));
-                    p.dpi = r.dpi.map(round3);
+        Some(c) => {
+            let rectified = match live {
+                Some(budget) => rectify_middle(&img, &c, o.page_size, o.max_working_pixels, budget),
+                None => rectify(&img, &c, o.page_size, o.max_working_pixels).map(|r| {
+                    let size = (r.image.width(), r.image.height());
+                    (r, size)
+                }),
+            };
+            match rectified {
+                Ok((mut r, (w, h))) => {
+                    if live.is_some() {
+                        whole = whole_page(&img, Some(&c), LIVE_GLARE_STEP);
+                    }
+                    rectified_page = true;
+                    drop(img);
+                    if (r.image.width(), r.image.height()) == (w, h) {
+                        crate::rectify::extend_paper_to_edges(&mut r.image);
+                    }
+                    let scale = (w as f64 * h as f64 / area(&c).max(1.0)).sqrt();
+                    page_dpi = r.dpi;
+                    if let Some(p) = page.as_mut() {
+                        p.aspect = Some(round3(r.aspect));
+                        p.dpi = r.dpi.map(round3);
+                    }
+                    t.rectify_ms = timer.lap("rectify");
+                    (r.image, round3(scale))
                 }
-                t.rectify_ms = timer.lap("rectify");
-                (r.image, round3(scale))
+                // Manual corners are the caller's: their error is the answer.
+                Err(e) if o.corners.is_some() => return Err(e),
+                // Detected corners that cannot be rectified: treat the page as not found.
+                Err(_) => {
+                    page = Some(PageReport {
+                        reason: Some("no_quadrilateral".into()),
+                        ..PageReport::default()
+                    });
+                    let r = reduce_to_working(img, o.max_working_pixels);
+                    t.resize_ms = timer.lap("resize");
+                    r
+                }
             }
-            // Manual corners are the caller's: their error is the answer.
-            Err(e) if o.corners.is_some() => return Err(e),
-            // Detected corners that cannot be rectified: treat the page as not found.
-            Err(_) => {
-                page = Some(PageReport {
-                    reason: Some("no_quadrilateral".into()),
-                    ..PageReport::default()
-                });
-                let r = reduce_to_working(img, o.max_working_pixels);
-                t.resize_ms = timer.lap("resize");
-                r
-            }
-        },
+        }
         None => {
             let r = reduce_to_working(img, o.max_working_pixels);
             t.resize_ms = timer.lap("resize");
             r
         }
+    };
+    // Without a rectified page, a live preview judges the frame's middle.
+    let img = match live {
+        Some(budget) if !rectified_page => {
+            whole = whole_page(&img, None, LIVE_GLARE_STEP);
+            middle(img, budget)
+        }
+        _ => img,
     };
 
     // Glyphs, once, for the capture-quality verdict and the orientation.
@@ -559,6 +592,7 @@ fn front(
         &text,
         matches!(orientation.degrees, Some(90 | 270)),
         facts,
+        whole,
     );
     drop(text);
     let rejected: Vec<&'static str> = quality
@@ -599,6 +633,7 @@ pub fn detect(bytes: &[u8], options: &Options) -> Result<Detection, Error> {
         decoded.image,
         &|| decoded.chroma.as_ref().map(Cow::Borrowed),
         options,
+        None,
     )
 }
 
@@ -611,6 +646,7 @@ pub fn detect_owned(bytes: Vec<u8>, options: &Options) -> Result<Detection, Erro
         decoded.image,
         &|| decoded.chroma.as_ref().map(Cow::Borrowed),
         options,
+        None,
     )
 }
 
@@ -627,14 +663,14 @@ pub fn detect_color(
 ) -> Result<Detection, Error> {
     options.validate()?;
     Limits::from(options).check_dimensions(gray.width(), gray.height())?;
-    detect_in(gray, &|| chroma.as_ref().map(Cow::Borrowed), options)
+    detect_in(gray, &|| chroma.as_ref().map(Cow::Borrowed), options, None)
 }
 
-/// [`detect_color`] for a live preview frame: the page is measured at no more pixels than the
-/// frame itself holds (`max_working_pixels` capped at the frame's size). Rectifying to the
-/// density of the page's best-resolved side can double a tilted page's pixels, which an
-/// output page needs and a preview's verdict does not. The text height and edge width are
-/// then in pixels of that page.
+/// [`detect_color`] for a live preview frame, at a cost that does not grow with the page: the
+/// page is found and its corners placed as [`detect`] does, and the capture verdict judges
+/// the text on the page's middle (about 120,000 pixels at the page's own density, which is
+/// what the text's height, sharpness and levels depend on) and the glare on all of the page.
+/// Without a page, the frame's middle. `max_working_pixels` is capped at the frame's size.
 pub fn detect_frame(
     gray: GrayImage,
     chroma: Option<Chroma>,
@@ -682,13 +718,45 @@ fn detect_frame_in(
         max_working_pixels: cap.max(MIN_WORKING_PIXELS),
         ..options.clone()
     };
-    detect_in(gray, chroma, &o)
+    detect_in(gray, chroma, &o, Some(LIVE_SAMPLE_PIXELS))
 }
 
-fn detect_in(img: GrayImage, chroma: ChromaOf<'_>, options: &Options) -> Result<Detection, Error> {
+/// Pixels of the page a live preview judges the text on: its middle, at the page's density.
+/// The text's height, sharpness and levels need the density, not the whole page (a 720p
+/// frame's page holds several thousand glyphs; this window, several hundred to a thousand),
+/// and the verdict then costs the same on a frame the page fills as on one where it is small.
+const LIVE_SAMPLE_PIXELS: u64 = 120_000;
+/// A live preview counts glare on every second pixel of every second row of the page.
+const LIVE_GLARE_STEP: usize = 2;
+
+/// The middle of `img`: at most `budget` pixels, centred, of its proportions.
+fn middle(img: GrayImage, budget: u64) -> GrayImage {
+    let (w, h) = (img.width(), img.height());
+    if w as u64 * h as u64 <= budget {
+        return img;
+    }
+    let k = (budget as f64 / (w as f64 * h as f64)).sqrt();
+    let (mw, mh) = (
+        ((w as f64 * k) as u32).clamp(1, w),
+        ((h as f64 * k) as u32).clamp(1, h),
+    );
+    let (x0, y0) = (((w - mw) / 2) as usize, (h - mh) / 2);
+    let mut out = GrayImage::new(mw, mh, 255);
+    for (y, row) in out.rows_mut().enumerate() {
+        row.copy_from_slice(&img.row(y0 + y as u32)[x0..x0 + mw as usize]);
+    }
+    out
+}
+
+fn detect_in(
+    img: GrayImage,
+    chroma: ChromaOf<'_>,
+    options: &Options,
+    live: Option<u64>,
+) -> Result<Detection, Error> {
     let mut timer = Timer::new(None);
     let mut t = Timings::default();
-    let f = front(img, chroma, options, &mut timer, &mut t)?;
+    let f = front(img, chroma, options, live, &mut timer, &mut t)?;
     let page = f.page.unwrap_or_default();
     Ok(Detection {
         corners: page.corners,
@@ -799,5 +867,25 @@ impl<'a> Timer<'a> {
     }
     fn total(&self) -> f64 {
         self.clock.map_or(0.0, |c| c.now_ms() - self.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_middle_of_a_frame_is_its_centred_crop() {
+        let mut img = GrayImage::new(400, 200, 0);
+        for (i, v) in img.data_mut().iter_mut().enumerate() {
+            *v = ((i % 400) ^ (i / 400)) as u8;
+        }
+        let m = middle(img.clone(), 20_000);
+        assert_eq!((m.width(), m.height()), (200, 100));
+        for y in 0..100 {
+            assert_eq!(m.row(y), &img.row(50 + y)[100..300]);
+        }
+        // Within the budget: the frame itself.
+        assert_eq!(middle(img.clone(), 80_000), img);
     }
 }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::math::round3;
 use crate::orientation::TextSample;
 use crate::sort::sort_f64;
-use crate::GrayImage;
+use crate::{GrayImage, Point};
 
 /// Below this median glyph height (output pixels) OCR loses characters.
 pub const MIN_TEXT_HEIGHT_PX: f64 = 9.0;
@@ -117,11 +117,14 @@ pub(crate) struct PageFacts {
 
 /// Measures `img` (the output page before background normalisation, at working resolution),
 /// whose glyphs are `text`; `lines_vertical` when its text lines run down the page.
+/// `whole`: the glare's measures on the whole page when `img` is only its middle (a live
+/// preview judges the text there, and the glare on all of the page); `None`: on `text`.
 pub(crate) fn assess(
     img: &GrayImage,
     text: &TextSample,
     lines_vertical: bool,
     page: PageFacts,
+    whole: Option<WholePage>,
 ) -> Quality {
     let mut m = QualityMeasures {
         glyphs: text.glyphs.len() as u32,
@@ -140,7 +143,7 @@ pub(crate) fn assess(
         m.ink_level = ink;
         m.edge_width_px = edge_width(img, text);
     }
-    m.glare_fraction = glare_fraction(&text.raw, m.paper_level);
+    m.glare_fraction = glare_fraction(&text.raw, m.paper_level, whole);
 
     let mut reasons = Vec::new();
     if page.not_found && !has_text {
@@ -302,13 +305,85 @@ fn edge_width(img: &GrayImage, text: &TextSample) -> Option<f64> {
 
 /// Share of the reduced page at 250 or above, when the paper around the text is grey (below
 /// 235); a white page on a scanner is clipped everywhere and shows no glare.
-fn glare_fraction(raw: &GrayImage, paper: Option<f64>) -> f64 {
+fn glare_fraction(raw: &GrayImage, paper: Option<f64>, whole: Option<WholePage>) -> f64 {
     let Some(p) = paper else { return 0.0 };
+    // The paper's level: around the text, or over the whole page when the text was sampled on
+    // part of it (where a highlight may lie over all of that part).
+    let p = whole.map_or(p, |w| w.median);
     if p >= 235.0 || raw.data().is_empty() {
         return 0.0;
     }
-    let clipped = raw.data().iter().filter(|&&v| v >= 250).count();
-    clipped as f64 / raw.data().len() as f64
+    whole.map_or_else(
+        || {
+            let n = raw.data().iter().filter(|&&v| v >= CLIPPED).count();
+            n as f64 / raw.data().len() as f64
+        },
+        |w| w.clipped,
+    )
+}
+
+/// A level this bright is clipped white.
+const CLIPPED: u8 = 250;
+
+/// What a live preview measures on the whole page (its text, on the page's middle only).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WholePage {
+    /// Share of the page clipped white.
+    pub clipped: f64,
+    /// The page's median level (its paper, on a page of text).
+    pub median: f64,
+}
+
+/// [`WholePage`] of the convex quadrilateral `q` of `img` (the whole image without one), from
+/// every `step`-th pixel of every `step`-th row; `None` when no pixel lies inside.
+pub(crate) fn whole_page(
+    img: &GrayImage,
+    q: Option<&[Point; 4]>,
+    step: usize,
+) -> Option<WholePage> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let step = step.max(1);
+    let mut hist = [0u32; 256];
+    for y in (0..h).step_by(step) {
+        let (x0, x1) = match q {
+            None => (0, w),
+            Some(q) => match row_span(q, y as f64 + 0.5, w) {
+                Some(span) => span,
+                None => continue,
+            },
+        };
+        for &v in img.row(y as u32)[x0..x1].iter().step_by(step) {
+            hist[v as usize] += 1;
+        }
+    }
+    let n: u32 = hist.iter().sum();
+    (n > 0).then(|| WholePage {
+        clipped: hist[CLIPPED as usize..].iter().sum::<u32>() as f64 / n as f64,
+        median: quantile(&hist, n, 0.5),
+    })
+}
+
+/// The pixels `x0..x1` of row centre `y` that lie inside the convex quadrilateral `q`, within
+/// `0..w`; `None` when the row misses it.
+fn row_span(q: &[Point; 4], y: f64, w: usize) -> Option<(usize, usize)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for i in 0..4 {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        if (a[1] <= y && y <= b[1]) || (b[1] <= y && y <= a[1]) {
+            let x = if a[1] == b[1] {
+                lo = lo.min(a[0].min(b[0]));
+                a[0].max(b[0])
+            } else {
+                a[0] + (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
+            };
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    }
+    // Pixel centres x + 0.5 within [lo, hi].
+    let x0 = (lo - 0.5).ceil().max(0.0);
+    let x1 = ((hi - 0.5).floor() + 1.0).min(w as f64);
+    (x1 > x0).then_some((x0 as usize, x1 as usize))
 }
 
 #[cfg(test)]
@@ -364,7 +439,7 @@ mod tests {
 
     fn verdict(img: &GrayImage) -> Quality {
         let t = TextSample::of(img);
-        assess(img, &t, false, PageFacts::default())
+        assess(img, &t, false, PageFacts::default(), None)
     }
 
     #[test]
@@ -408,8 +483,32 @@ mod tests {
             not_found: true,
             cut_off: false,
         };
-        let q = assess(&img, &t, false, facts);
+        let q = assess(&img, &t, false, facts, None);
         assert_eq!(q.reasons, vec![QualityReason::NoPageFound]);
         assert_eq!(q.measures.text_height_px, None);
+    }
+
+    #[test]
+    fn the_whole_page_counts_glare_inside_the_quadrilateral_only() {
+        // A 200×100 grey frame; clipped white inside x 40..80 (all rows), and outside the
+        // quadrilateral at x 150..200.
+        let mut img = GrayImage::new(200, 100, 180);
+        for y in 0..100 {
+            for x in (40..80).chain(150..200) {
+                img.data_mut()[y * 200 + x] = 255;
+            }
+        }
+        // The quadrilateral x 20..120: 40 of its 100 columns clipped.
+        let q = [[20.0, 0.0], [120.0, 0.0], [120.0, 100.0], [20.0, 100.0]];
+        let w = whole_page(&img, Some(&q), 1).unwrap();
+        assert!((w.clipped - 0.4).abs() < 1e-9, "{w:?}");
+        assert_eq!(w.median, 180.0);
+        // Every second pixel of every second row: the same share.
+        assert!((whole_page(&img, Some(&q), 2).unwrap().clipped - 0.4).abs() < 0.02);
+        // The whole frame: 90 of 200 columns.
+        assert!((whole_page(&img, None, 1).unwrap().clipped - 0.45).abs() < 1e-9);
+        // A quadrilateral outside the frame has no pixels.
+        let far = [[300.0, 0.0], [400.0, 0.0], [400.0, 50.0], [300.0, 50.0]];
+        assert!(whole_page(&img, Some(&far), 1).is_none());
     }
 }

@@ -160,47 +160,127 @@ pub fn rectify(
     size: PageSize,
     max_pixels: u64,
 ) -> Result<Rectified, Error> {
-    size.validate()?;
-    if !crate::geometry::is_convex(corners) {
-        return Err(Error::InvalidCorners {
-            reason: "the four corners do not form a convex quadrilateral",
-        });
+    let plan = Plan::new(img, corners, size, max_pixels)?;
+    let image = warp(img, &plan.to_source, plan.width, plan.height)?;
+    Ok(plan.rectified(image))
+}
+
+/// The middle of the rectified page: the window of at most `budget` pixels (the whole page
+/// when it has no more), centred and of the page's proportions, at the density [`rectify`]
+/// gives the whole page, with that whole page's width and height. A live preview judges the
+/// capture on it: the text's height, sharpness and levels need the page's density, not all
+/// of its area.
+pub(crate) fn rectify_middle(
+    img: &GrayImage,
+    corners: &[Point; 4],
+    size: PageSize,
+    max_pixels: u64,
+    budget: u64,
+) -> Result<(Rectified, (u32, u32)), Error> {
+    let plan = Plan::new(img, corners, size, max_pixels)?;
+    let (w, h) = (plan.width, plan.height);
+    let whole = w as u64 * h as u64;
+    if whole <= budget {
+        let image = warp(img, &plan.to_source, w, h)?;
+        return Ok((plan.rectified(image), (w, h)));
     }
-    let estimated = estimate_aspect(corners, img.width(), img.height());
-    let mm = size.millimetres();
-    let aspect = match (size, mm) {
-        (PageSize::Ratio(r), _) => r,
-        (_, Some((w, Some(h)))) => {
-            // The format's ratio, in the orientation the photo shows.
-            let r = h / w;
-            if (r > 1.0) == (estimated > 1.0) {
-                r
-            } else {
-                1.0 / r
-            }
-        }
-        _ => estimated,
+    let k = (budget as f64 / whole as f64).sqrt();
+    let (ww, wh) = (
+        ((w as f64 * k).round() as u32).max(1),
+        ((h as f64 * k).round() as u32).max(1),
+    );
+    let (x0, y0) = (((w - ww) / 2) as f64, ((h - wh) / 2) as f64);
+    // The page's map, starting at the window's top-left.
+    let m = plan.to_source.m;
+    let shifted = Homography {
+        m: [
+            m[0],
+            m[1],
+            m[0] * x0 + m[1] * y0 + m[2],
+            m[3],
+            m[4],
+            m[3] * x0 + m[4] * y0 + m[5],
+            m[6],
+            m[7],
+            m[6] * x0 + m[7] * y0 + m[8],
+        ],
     };
-    let (ow, oh) = output_size(corners, aspect, max_pixels)?;
-    let rect = [
-        [0.0, 0.0],
-        [ow as f64, 0.0],
-        [ow as f64, oh as f64],
-        [0.0, oh as f64],
-    ];
-    let to_source = Homography::from_points(&rect, corners).ok_or(Error::InvalidCorners {
-        reason: "no perspective maps the corners onto a rectangle",
-    })?;
-    let image = warp(img, &to_source, ow, oh)?;
-    // The physical width along the output's x axis, for the resolution.
-    let dpi = mm.map(|(w, h)| {
-        let across = match h {
-            Some(h) if (h > w) != (aspect > 1.0) => h,
-            _ => w,
+    let image = warp(img, &shifted, ww, wh)?;
+    Ok((plan.rectified(image), (w, h)))
+}
+
+/// How a page is rectified: its output size, the map from output to source, its aspect
+/// ratio and resolution.
+struct Plan {
+    to_source: Homography,
+    width: u32,
+    height: u32,
+    aspect: f64,
+    dpi: Option<f64>,
+}
+
+impl Plan {
+    fn new(
+        img: &GrayImage,
+        corners: &[Point; 4],
+        size: PageSize,
+        max_pixels: u64,
+    ) -> Result<Plan, Error> {
+        size.validate()?;
+        if !crate::geometry::is_convex(corners) {
+            return Err(Error::InvalidCorners {
+                reason: "the four corners do not form a convex quadrilateral",
+            });
+        }
+        let estimated = estimate_aspect(corners, img.width(), img.height());
+        let mm = size.millimetres();
+        let aspect = match (size, mm) {
+            (PageSize::Ratio(r), _) => r,
+            (_, Some((w, Some(h)))) => {
+                // The format's ratio, in the orientation the photo shows.
+                let r = h / w;
+                if (r > 1.0) == (estimated > 1.0) {
+                    r
+                } else {
+                    1.0 / r
+                }
+            }
+            _ => estimated,
         };
-        (ow as f64 / (across / 25.4) * 10.0).round() / 10.0
-    });
-    Ok(Rectified { image, aspect, dpi })
+        let (ow, oh) = output_size(corners, aspect, max_pixels)?;
+        let rect = [
+            [0.0, 0.0],
+            [ow as f64, 0.0],
+            [ow as f64, oh as f64],
+            [0.0, oh as f64],
+        ];
+        let to_source = Homography::from_points(&rect, corners).ok_or(Error::InvalidCorners {
+            reason: "no perspective maps the corners onto a rectangle",
+        })?;
+        // The physical width along the output's x axis, for the resolution.
+        let dpi = mm.map(|(w, h)| {
+            let across = match h {
+                Some(h) if (h > w) != (aspect > 1.0) => h,
+                _ => w,
+            };
+            (ow as f64 / (across / 25.4) * 10.0).round() / 10.0
+        });
+        Ok(Plan {
+            to_source,
+            width: ow,
+            height: oh,
+            aspect,
+            dpi,
+        })
+    }
+
+    fn rectified(&self, image: GrayImage) -> Rectified {
+        Rectified {
+            image,
+            aspect: self.aspect,
+            dpi: self.dpi,
+        }
+    }
 }
 
 /// Height over width of the rectangle seen as `q` (clockwise from top-left) in a `w`×`h` image.
@@ -484,6 +564,38 @@ mod tests {
             }
         }
         assert!(r.dpi.unwrap() > 50.0);
+    }
+
+    #[test]
+    fn the_middle_is_the_whole_pages_middle() {
+        let q = [
+            [420.0, 150.0],
+            [860.0, 160.0],
+            [1010.0, 900.0],
+            [260.0, 880.0],
+        ];
+        let img = photographed(1000.0, 1414.2, q, 1280, 1000);
+        let size = PageSize::Named(PaperSize::A4);
+        let whole = rectify(&img, &q, size, 0).unwrap();
+        let (w, h) = (whole.image.width(), whole.image.height());
+        let (mid, full) = rectify_middle(&img, &q, size, 0, 60_000).unwrap();
+        assert_eq!(full, (w, h));
+        assert_eq!((mid.aspect, mid.dpi), (whole.aspect, whole.dpi));
+        let (mw, mh) = (mid.image.width(), mid.image.height());
+        assert!(mw as u64 * mh as u64 <= 60_500 && mw as u64 * mh as u64 >= 59_000);
+        assert!(((mh as f64 / mw as f64) - h as f64 / w as f64).abs() < 0.01);
+        // The same pixels as the whole page's at the window's place, to a level of rounding
+        // (the exactly mapped points fall elsewhere).
+        let (x0, y0) = ((w - mw) / 2, (h - mh) / 2);
+        for y in 0..mh {
+            for x in 0..mw {
+                let (a, b) = (mid.image.get(x, y), whole.image.get(x0 + x, y0 + y));
+                assert!(a.abs_diff(b) <= 1, "({x}, {y}): {a} against {b}");
+            }
+        }
+        // A page within the budget is the whole page.
+        let (all, _) = rectify_middle(&img, &q, size, 0, w as u64 * h as u64).unwrap();
+        assert_eq!(all.image, whole.image);
     }
 
     #[test]

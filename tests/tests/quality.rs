@@ -32,3 +32,47 @@ fn blurred_noisy_text_is_too_blurry_and_sharp_noisy_text_is_not() {
         assert!(!blurry, "seed {seed}, sharp: edge width {edge:?}");
     }
 }
+
+/// A live preview judges the text on the page's middle (`detect_frame`): on phone-video frames
+/// of pages on desks, it finds the same corners and gives the verdict the whole page gives,
+/// with the same measures to within a pixel of text height and a few per cent of edge width.
+#[test]
+fn the_live_verdict_is_the_whole_pages() {
+    use scanprep::{detect_frame, QualityReason as R};
+    use scanprep_fixtures::{render_perspective, Capture, PerspectiveSpec};
+    let o = Options {
+        detect_orientation: false,
+        ..Options::default()
+    };
+    for seed in 0..8 {
+        let spec = PerspectiveSpec::random(seed, Capture::Video1080p);
+        let frame = render_perspective(&spec).image;
+        let whole = detect_gray(frame.clone(), &o).expect("a valid frame");
+        let live = detect_frame(frame, None, &o).expect("a valid frame");
+        assert_eq!(whole.corners, live.corners, "seed {seed}");
+        let (w, l) = (&whole.quality, &live.quality);
+        for r in [R::PageCutOff, R::TooBlurry, R::TextTooSmall, R::TooDark] {
+            assert_eq!(
+                w.reasons.contains(&r),
+                l.reasons.contains(&r),
+                "seed {seed} {r:?}: {w:?} / {l:?}"
+            );
+        }
+        let (wm, lm) = (&w.measures, &l.measures);
+        let th = (wm.text_height_px.unwrap(), lm.text_height_px.unwrap());
+        assert!(
+            (th.0 - th.1).abs() <= 1.0,
+            "seed {seed}: text height {th:?}"
+        );
+        let ew = (wm.edge_width_px.unwrap(), lm.edge_width_px.unwrap());
+        assert!(
+            (ew.0 - ew.1).abs() <= 0.05 * ew.0,
+            "seed {seed}: edge width {ew:?}"
+        );
+        let paper = (wm.paper_level.unwrap(), lm.paper_level.unwrap());
+        assert!(
+            (paper.0 - paper.1).abs() <= 5.0,
+            "seed {seed}: paper {paper:?}"
+        );
+    }
+}

@@ -220,8 +220,8 @@ impl RgbaPage {
 /// Live page detection on camera frames: one RGBA buffer in linear memory, kept from frame to
 /// frame (made again only when the frame size changes), which the host fills in place through
 /// [`FrameDetector::frame`]'s offset, so a frame crosses into WebAssembly without an
-/// allocation; then [`FrameDetector::detect`] answers as [`detect`] does, with the page
-/// measured at no more pixels than the frame holds (`scanprep::detect_frame`).
+/// allocation; then [`FrameDetector::detect`] answers as [`detect`] does, with the capture
+/// verdict judged on the page's middle (`scanprep::detect_frame_rgba`).
 #[wasm_bindgen]
 pub struct FrameDetector {
     rgba: Vec<u8>,

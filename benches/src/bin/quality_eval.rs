@@ -2,9 +2,11 @@
 //! exposure, ink contrast, text size and glare (each defect alone, at a level that plainly
 //! harms OCR or plainly does not), and for each reason its precision and recall.
 //!
-//! `cargo run --release -p scanprep-benches --bin quality_eval -- FROM TO` (seeds).
+//! `cargo run --release -p scanprep-benches --bin quality_eval -- FROM TO [--live]` (seeds);
+//! `--live` judges each page as a live preview does (`detect_frame`: the text on the page's
+//! middle, the glare on all of it).
 
-use scanprep::{detect_gray, GrayImage, Options, QualityReason};
+use scanprep::{detect_frame, detect_gray, GrayImage, Options, QualityReason};
 use scanprep_fixtures::{render_page, Font, PageSpec};
 
 /// One case: the page spec, an exposure gain, glare on or off, and the reason that must fire
@@ -168,9 +170,15 @@ fn main() {
     // false negatives.
     let mut tally = [[0u32; 3]; 5];
     let cases_per_reason = 2 * (seeds.end - seeds.start);
+    let live = args.iter().any(|a| a == "--live");
     for seed in seeds {
         for c in cases(seed) {
-            let d = detect_gray(render(&c), &Options::default()).expect("a valid page");
+            let d = if live {
+                detect_frame(render(&c), None, &Options::default())
+            } else {
+                detect_gray(render(&c), &Options::default())
+            }
+            .expect("a valid page");
             let fired = d.quality.reasons.contains(&c.probe);
             let k = reasons.iter().position(|r| *r == c.probe).unwrap_or(0);
             match (c.expect.is_some(), fired) {

@@ -72,7 +72,7 @@ fn main() {
         ..scanprep::Options::default()
     };
     let f_detect = best(n, || {
-        scanprep::detect_gray(frame.clone(), &live).expect("detects")
+        scanprep::detect_frame(frame.clone(), None, &live).expect("detects")
     });
     println!(
         "photo 12 MP: page {p_page:.1} | rectify to A4 {}x{} {p_rect:.1} | 1280x720 page {f_page:.1}, detect() {f_detect:.1}; A4 page {t_page:.1} | orientation {t_orient:.1}",
