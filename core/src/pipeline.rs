@@ -661,9 +661,14 @@ pub fn detect_color(
     chroma: Option<Chroma>,
     options: &Options,
 ) -> Result<Detection, Error> {
-    options.validate()?;
-    Limits::from(options).check_dimensions(gray.width(), gray.height())?;
+    checked(options, &gray)?;
     detect_in(gray, &|| chroma.as_ref().map(Cow::Borrowed), options, None)
+}
+
+/// The options, valid, and the image's size within their limits.
+fn checked(options: &Options, gray: &GrayImage) -> Result<(), Error> {
+    options.validate()?;
+    Limits::from(options).check_dimensions(gray.width(), gray.height())
 }
 
 /// [`detect_color`] for a live preview frame, at a cost that does not grow with the page: the
@@ -676,8 +681,7 @@ pub fn detect_frame(
     chroma: Option<Chroma>,
     options: &Options,
 ) -> Result<Detection, Error> {
-    options.validate()?;
-    Limits::from(options).check_dimensions(gray.width(), gray.height())?;
+    checked(options, &gray)?;
     detect_frame_in(gray, &|| chroma.as_ref().map(Cow::Borrowed), options)
 }
 

@@ -541,16 +541,21 @@ mod tests {
         img
     }
 
-    #[test]
-    fn a_keystoned_page_comes_out_rectangular_with_its_aspect() {
-        // A page 1:1.4142 tilted away from the camera: the top side shorter.
+    /// A page 1:1.4142 tilted away from the camera (the top side shorter): its corners and
+    /// the 1280×1000 photo.
+    fn keystoned() -> ([Point; 4], GrayImage) {
         let q = [
             [420.0, 150.0],
             [860.0, 160.0],
             [1010.0, 900.0],
             [260.0, 880.0],
         ];
-        let img = photographed(1000.0, 1414.2, q, 1280, 1000);
+        (q, photographed(1000.0, 1414.2, q, 1280, 1000))
+    }
+
+    #[test]
+    fn a_keystoned_page_comes_out_rectangular_with_its_aspect() {
+        let (q, img) = keystoned();
         let r = rectify(&img, &q, PageSize::Named(PaperSize::A4), 0).unwrap();
         assert!((r.aspect - std::f64::consts::SQRT_2).abs() < 1e-3);
         let (w, h) = (r.image.width(), r.image.height());
@@ -568,13 +573,7 @@ mod tests {
 
     #[test]
     fn the_middle_is_the_whole_pages_middle() {
-        let q = [
-            [420.0, 150.0],
-            [860.0, 160.0],
-            [1010.0, 900.0],
-            [260.0, 880.0],
-        ];
-        let img = photographed(1000.0, 1414.2, q, 1280, 1000);
+        let (q, img) = keystoned();
         let size = PageSize::Named(PaperSize::A4);
         let whole = rectify(&img, &q, size, 0).unwrap();
         let (w, h) = (whole.image.width(), whole.image.height());
