@@ -1,6 +1,8 @@
 //! Fuzzes the photo stages on raw pixels: page detection (in the luma and in any colour),
 //! orientation and the quality verdict on any gray image, and rectification through any four corners (collinear, crossing, far
-//! outside, NaN or infinite): `Ok` or a typed `Err`, never a panic.
+//! outside, NaN or infinite), also as a live preview detects (`detect_frame`, on gray and on
+//! the bytes read as RGBA, the page's middle through any corners): `Ok` or a typed `Err`,
+//! never a panic.
 //!
 //! Layout of an input: 32 bytes of corners (eight little-endian `f32`), 2 bytes of width, then
 //! the pixels (the height is what they fill).
@@ -8,7 +10,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use scanprep::{
-    detect_color, detect_gray, process_gray, ChromaBuilder, Format, GrayImage, Options, PageSize,
+    detect_color, detect_frame, detect_frame_rgba, detect_gray, process_gray, ChromaBuilder,
+    Format, GrayImage, Options, PageSize,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -43,6 +46,10 @@ fuzz_target!(|data: &[u8]| {
         chroma.push_rows(&rgb, 3);
     }
     let _ = detect_color(img.clone(), chroma.finish(), &options);
+    let _ = detect_frame(img.clone(), None, &options);
+    let rgba_height = pixels.len() as u32 / (4 * width);
+    let rgba = &pixels[..(4 * width * rgba_height) as usize];
+    let _ = detect_frame_rgba(rgba, width, rgba_height, &options);
     let manual = Options {
         corners: Some(corners),
         page_size: if data[33] % 2 == 0 {
@@ -52,6 +59,7 @@ fuzz_target!(|data: &[u8]| {
         },
         ..options
     };
+    let _ = detect_frame(img.clone(), None, &manual);
     if let Ok(out) = process_gray(img, &manual, None) {
         assert_eq!(out.bytes.len() as u64, out.report.output_bytes);
     }
