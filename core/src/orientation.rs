@@ -72,6 +72,13 @@ pub(crate) struct TextSample {
 impl TextSample {
     /// Finds the glyphs of `img` (upright or not, any levels).
     pub(crate) fn of(img: &GrayImage) -> TextSample {
+        TextSample::at(img, false)
+    }
+
+    /// [`TextSample::of`] with the threshold `darker`: halfway from the one that best separates
+    /// ink from paper (Otsu's) to the ink's mean level, where blurred small text whose letters
+    /// merge into words at Otsu's comes apart into letters again.
+    fn at(img: &GrayImage, darker: bool) -> TextSample {
         let longest = img.width().max(img.height());
         let factor = longest.div_ceil(ANALYSIS_SIDE).max(1);
         let raw = reduce_box(img, factor);
@@ -95,6 +102,11 @@ impl TextSample {
                 hist
             };
             if let Some((t, m0, m1)) = class_means(&hist) {
+                let t = if darker {
+                    ((t as f64 + m0) / 2.0) as u8
+                } else {
+                    t
+                };
                 if m1 - m0 >= FAINT_INK_CONTRAST {
                     let bits = BitImage::from_gray_threshold(small, t);
                     glyphs = find_glyphs(&bits).unwrap_or_default();
@@ -129,7 +141,18 @@ fn lined_up(glyphs: &[Glyph]) -> bool {
 
 /// Finds the orientation of the text on `img`.
 pub fn detect_orientation(img: &GrayImage) -> OrientationEstimate {
-    orientation_of(&TextSample::of(img))
+    orientation_of_page(img, &TextSample::of(img))
+}
+
+/// The orientation of `img` from its glyphs `sample`; when they leave it unknown although
+/// they are text, once more from the glyphs at a darker threshold (small blurred text, whose
+/// letters merge into words, the ascenders and descenders with them).
+pub(crate) fn orientation_of_page(img: &GrayImage, sample: &TextSample) -> OrientationEstimate {
+    let first = orientation_of(sample);
+    if first.degrees.is_some() || sample.glyphs.is_empty() || sample.faint {
+        return first;
+    }
+    orientation_of(&TextSample::at(img, true))
 }
 
 /// The orientation from a page's glyphs.

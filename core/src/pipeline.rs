@@ -15,7 +15,7 @@ use crate::deskew::detect_skew_flattened;
 use crate::encode::{encode_g4_tiff, encode_jpeg_gray, encode_png_bilevel, encode_png_gray};
 use crate::geometry::{area, outside_frame};
 use crate::math::round3;
-use crate::orientation::{orientation_of, TextSample};
+use crate::orientation::{orientation_of_page, TextSample};
 use crate::page::{detect_page_lazy, ChromaOf};
 use crate::quality::{assess, whole_page, PageFacts};
 use crate::rectify::rectify_middle;
@@ -583,7 +583,7 @@ fn front(
     // Glyphs, once, for the capture-quality verdict and the orientation.
     let text = TextSample::of(&img);
     let orientation = if o.detect_orientation {
-        orientation_of(&text)
+        orientation_of_page(&img, &text)
     } else {
         OrientationEstimate::default()
     };
