@@ -168,8 +168,7 @@ impl ChromaBuilder {
             let mut cr = self.col_cr.chunks_exact_mut(N);
             let mut px = row.chunks_exact(N * C);
             for ((cb, cr), px) in (&mut cb).zip(&mut cr).zip(&mut px) {
-                let opaque = C == 3 || px.chunks_exact(C).fold(255u8, |m, p| m & p[C - 1]) == 255;
-                if opaque {
+                if crate::decode::opaque::<C>(px) {
                     add_chroma::<C, true>(cb, cr, px);
                 } else {
                     add_chroma::<C, false>(cb, cr, px);

@@ -25,7 +25,7 @@ use crate::{
     Binarization, Chroma, Detection, Error, Format, GrayImage, Options, OrientationEstimate,
     PageReport, PageSource, Point, Quality, Report, TextSizeReport, Timings, Warning,
 };
-use crate::{ChromaBuilder, OcrProfile, TextMeasure, MIN_WORKING_PIXELS};
+use crate::{ChromaBuilder, OcrProfile, TextMeasure};
 
 /// A source of time in milliseconds, injected by the caller (`Instant` natively,
 /// `performance.now()` in a browser). The engine never reads a clock itself.
@@ -520,14 +520,20 @@ fn front(
         facts,
     } = find_page(&img, chroma, o)?;
     t.page_ms = timer.lap("page");
+    // A live preview measures the page at no more pixels than the frame holds.
+    let max_pixels = match (live, o.max_working_pixels) {
+        (None, m) => m,
+        (Some(_), 0) => img.width() as u64 * img.height() as u64,
+        (Some(_), m) => m.min(img.width() as u64 * img.height() as u64),
+    };
     let mut page_dpi = None;
     // A live preview's verdict: the text on the page's middle, the glare on all of it.
     let (mut whole, mut rectified_page) = (None, false);
     let (img, scale) = match corners {
         Some(c) => {
             let rectified = match live {
-                Some(budget) => rectify_middle(&img, &c, o.page_size, o.max_working_pixels, budget),
-                None => rectify(&img, &c, o.page_size, o.max_working_pixels).map(|r| {
+                Some(budget) => rectify_middle(&img, &c, o.page_size, max_pixels, budget),
+                None => rectify(&img, &c, o.page_size, max_pixels).map(|r| {
                     let size = (r.image.width(), r.image.height());
                     (r, size)
                 }),
@@ -559,14 +565,14 @@ fn front(
                         reason: Some("no_quadrilateral".into()),
                         ..PageReport::default()
                     });
-                    let r = reduce_to_working(img, o.max_working_pixels);
+                    let r = reduce_to_working(img, max_pixels);
                     t.resize_ms = timer.lap("resize");
                     r
                 }
             }
         }
         None => {
-            let r = reduce_to_working(img, o.max_working_pixels);
+            let r = reduce_to_working(img, max_pixels);
             t.resize_ms = timer.lap("resize");
             r
         }
@@ -682,7 +688,12 @@ pub fn detect_frame(
     options: &Options,
 ) -> Result<Detection, Error> {
     checked(options, &gray)?;
-    detect_frame_in(gray, &|| chroma.as_ref().map(Cow::Borrowed), options)
+    detect_in(
+        gray,
+        &|| chroma.as_ref().map(Cow::Borrowed),
+        options,
+        Some(LIVE_SAMPLE_PIXELS),
+    )
 }
 
 /// [`detect_frame`] on a camera frame's RGBA pixels: the gray at once, the colour (when the
@@ -705,24 +716,7 @@ pub fn detect_frame_rgba(
         b.push_rows(data, 4);
         b.finish().map(Cow::Owned)
     };
-    detect_frame_in(gray, &chroma, options)
-}
-
-fn detect_frame_in(
-    gray: GrayImage,
-    chroma: ChromaOf<'_>,
-    options: &Options,
-) -> Result<Detection, Error> {
-    let frame = gray.width() as u64 * gray.height() as u64;
-    let cap = match options.max_working_pixels {
-        0 => frame,
-        m => m.min(frame),
-    };
-    let o = Options {
-        max_working_pixels: cap.max(MIN_WORKING_PIXELS),
-        ..options.clone()
-    };
-    detect_in(gray, chroma, &o, Some(LIVE_SAMPLE_PIXELS))
+    detect_in(gray, &chroma, options, Some(LIVE_SAMPLE_PIXELS))
 }
 
 /// Pixels of the page a live preview judges the text on: its middle, at the page's density.

@@ -351,8 +351,7 @@ pub fn gray_from_rgba_pixels(rgba: &[u8], gray: &mut [u8]) {
         if luma_simd128::luma16_opaque(px, o) {
             continue;
         }
-        let opaque = px.chunks_exact(4).fold(255u8, |m, p| m & p[3]) == 255;
-        if opaque {
+        if opaque::<4>(px) {
             for (o, p) in o.iter_mut().zip(px.chunks_exact(4)) {
                 *o = luma(p[0], p[1], p[2]);
             }
@@ -369,6 +368,12 @@ pub fn gray_from_rgba_pixels(rgba: &[u8], gray: &mut [u8]) {
     {
         *o = over_white(luma(p[0], p[1], p[2]), p[3]);
     }
+}
+
+/// Whether every pixel of `px` (`C` bytes each, alpha last) is opaque; RGB always is.
+#[inline(always)]
+pub(crate) fn opaque<const C: usize>(px: &[u8]) -> bool {
+    C != 4 || px.chunks_exact(C).fold(255u8, |m, p| m & p[C - 1]) == 255
 }
 
 /// BT.601 luma in 8.8 fixed point: (77 R + 150 G + 29 B + 128) / 256.
