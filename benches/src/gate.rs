@@ -14,9 +14,9 @@ use std::path::Path;
 
 use scanprep::{
     binarize, clean, decode_image, denoise, detect_orientation, detect_page, detect_skew,
-    encode_g4_tiff, encode_jbig2, measure_text, normalize_background, process, process_gray,
-    rectify, reduce_to_working, resize_area, restore, rotate, BinarizeParams, BitImage,
-    CleanParams, GrayImage, Limits, Options, PageSize, PaperSize, Point,
+    encode_g4_tiff, encode_jbig2, flatten_photo, measure_text, normalize_background, process,
+    process_gray, rectify, reduce_to_working, resize_area, restore, rotate, BinarizeParams,
+    BitImage, CleanParams, GrayImage, Limits, Options, PageSize, PaperSize, Point,
 };
 
 /// The function callgrind counts, as a `--toggle-collect` pattern.
@@ -59,6 +59,7 @@ pub fn benchmarks() -> Vec<String> {
         "photo12mp/page_720p",
         "photo12mp/live_720p",
         "photo12mp/rectify",
+        "photo12mp/flatten_photo",
         "photo12mp/orientation",
     ] {
         v.push(b.to_string());
@@ -74,6 +75,8 @@ pub enum Job {
     Resize(GrayImage),
     /// Working page → `normalize_background`.
     Background(GrayImage),
+    /// Rectified photo → `flatten_photo` (the paper divided out, ink under a highlight restored).
+    FlattenPhoto(GrayImage),
     /// Flattened page → `denoise` (the noise estimate; a clean page is left as it is).
     Denoise(GrayImage),
     /// Flattened page → `restore` as for a blurred page (the noise estimate, then the unsharp
@@ -191,6 +194,10 @@ pub fn measured(job: Job) -> Out {
         Job::Resize(img) => Out::Gray(reduce_to_working(img, 9_000_000).0),
         Job::Background(mut img) => {
             normalize_background(&mut img);
+            Out::Gray(img)
+        }
+        Job::FlattenPhoto(mut img) => {
+            flatten_photo(&mut img);
             Out::Gray(img)
         }
         Job::Denoise(mut img) => {
@@ -326,6 +333,7 @@ pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
             read_corners(dir, &f("page"))?,
         ),
         "orientation" => Job::Orientation(read_gray(dir, &f("upright"))?),
+        "flatten_photo" => Job::FlattenPhoto(read_gray(dir, &f("upright"))?),
         _ => {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,

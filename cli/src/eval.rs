@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use scanprep::eval::{score, Scores};
 use scanprep::{
     binarize, detect_gray, normalize_background, restore, Binarization, BinarizeParams, BitImage,
-    GrayImage, Options,
+    GrayImage, Options, Restored,
 };
 
 /// Arguments of `scanprep eval`.
@@ -113,10 +113,16 @@ fn eval_one(
     if !args.no_background {
         normalize_background(&mut gray);
     }
-    if !args.no_restore {
-        restore(&mut gray, edge);
-    }
-    let (bits, rep) = binarize(&gray, params);
+    let restored = if args.no_restore {
+        Restored::default()
+    } else {
+        restore(&mut gray, edge)
+    };
+    let params = BinarizeParams {
+        denoised: restored.denoised,
+        ..params.clone()
+    };
+    let (bits, rep) = binarize(&gray, &params);
     let scores = score(&bits, &truth).with_context(|| id.to_string())?;
     let group = id.rsplit_once('/').map_or("", |(g, _)| g).to_string();
     Ok(Row {
@@ -151,6 +157,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         method,
         window: args.window,
         k: args.k,
+        denoised: false,
     };
     let list = pairs(&args.dir)?;
     if list.is_empty() {

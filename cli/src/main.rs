@@ -703,6 +703,7 @@ fn run_binarize(a: BinarizeArgs) -> anyhow::Result<()> {
         method: a.method,
         window: a.window,
         k: a.k,
+        denoised: false,
     };
     let (bits, report) = scanprep::binarize(&img, &params);
     let bytes = match format_from_extension(&a.output) {

@@ -33,9 +33,24 @@ fn cell_side(w: u32, h: u32) -> usize {
 /// Flattens uneven illumination in place (see the module docs). Never panics; images smaller
 /// than a couple of cells are still handled (the grid is then 1×1, a global gain).
 pub fn normalize_background(img: &mut GrayImage) {
+    flatten(img);
+}
+
+/// The paper levels a page was divided by: one per square cell of `cell` pixels, `gw × gh`
+/// cells, row-major (what [`crate::deglare`] compares the cells' paper with).
+pub(crate) struct PaperGrid {
+    pub levels: Vec<u16>,
+    pub cell: usize,
+    pub gw: usize,
+    pub gh: usize,
+}
+
+/// [`normalize_background`], returning the paper levels it divided by (`None` for an empty
+/// image).
+pub(crate) fn flatten(img: &mut GrayImage) -> Option<PaperGrid> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     if w == 0 || h == 0 {
-        return;
+        return None;
     }
     let c = cell_side(img.width(), img.height());
     let (gw, gh) = (w.div_ceil(c), h.div_ceil(c));
@@ -43,6 +58,12 @@ pub fn normalize_background(img: &mut GrayImage) {
     fill_dark_cells(&mut grid, gw, gh);
     close_and_smooth(&mut grid, gw, gh);
     apply(img, &grid, c, gw, gh);
+    Some(PaperGrid {
+        levels: grid,
+        cell: c,
+        gw,
+        gh,
+    })
 }
 
 /// Per-cell bright percentile. Large cells are sampled: every `step`-th pixel of every
@@ -181,7 +202,7 @@ fn close_and_smooth(grid: &mut [u16], gw: usize, gh: usize) {
 /// For coordinate `p` in `0..len`, the two cell indices around it and the weight (0..=256) of
 /// the second, cells being `c` wide with centres at `i·c + c/2`.
 #[inline]
-fn interp(p: usize, c: usize, cells: usize) -> (usize, usize, u32) {
+pub(crate) fn interp(p: usize, c: usize, cells: usize) -> (usize, usize, u32) {
     // Position in cell units ×256 relative to the first centre: (p + ½ − c/2)/c · 256.
     let num = ((2 * p + 1) as i64 - c as i64) * 256;
     let t = (num.max(0) / (2 * c as i64)) as usize;

@@ -29,6 +29,7 @@ mod binarize;
 mod chroma;
 mod clean;
 mod decode;
+mod deglare;
 mod denoise;
 mod deskew;
 mod encode;
@@ -60,6 +61,7 @@ pub use decode::{
     decode_image, decode_image_owned, gray_from_rgba, gray_from_rgba_pixels, probe_image, Decoded,
     ImageInfo, Limits, Truncation,
 };
+pub use deglare::flatten_photo;
 pub use denoise::{denoise, noise_sigma};
 pub use deskew::{detect_skew, SkewEstimate};
 pub use encode::{
@@ -85,7 +87,7 @@ pub use rectify::{rectify, PageSize, PaperSize, Rectified};
 pub use report::{Detection, PageReport, PageSource, Report, Timings, Warning};
 pub use resize::{reduce_to_working, resize_area};
 pub use rotate::{rotate, turn};
-pub use sharpen::restore;
+pub use sharpen::{restore, Restored};
 pub use text_size::{
     measure_text, TextMeasure, TextSizeReport, DEFAULT_TARGET_X_HEIGHT, TARGET_X_HEIGHT_RANGE,
 };

@@ -178,8 +178,9 @@ pub struct Options {
     /// The x-height, in pixels, that OCR should see (8 to 64; default 24). The text is
     /// measured on the binarized page: x-heights below 3/4 of this are binarized again from
     /// the gray page enlarged to it (within `max_working_pixels`), above twice this are
-    /// reduced to 1.5 times it; ordinary 300 dpi text is left as it is. `None` turns text
-    /// sizing off.
+    /// reduced to 1.5 times it; ordinary 300 dpi text is left as it is. On a soft page (text
+    /// edges wider than a sharp scan's: a photo, a blurred scan) the target grows with the
+    /// edge width, up to 1.5 times. `None` turns text sizing off.
     pub target_x_height: Option<f32>,
     /// The OCR service the output goes to (`none`, `tesseract`, `textract`, `google-vision`,
     /// `azure-read`, `azure-read-free`): its formats, byte cap, pixel limits and smallest

@@ -21,9 +21,10 @@ use crate::quality::{assess, whole_page, PageFacts};
 use crate::rectify::rectify_middle;
 use crate::text_size::{choose_scale, measure_components};
 use crate::{
-    measure_text, normalize_background, rectify, reduce_to_working, resize_area, rotate, turn,
-    Binarization, Chroma, Detection, Error, Format, GrayImage, Options, OrientationEstimate,
-    PageReport, PageSource, Point, Quality, Report, TextSizeReport, Timings, Warning,
+    flatten_photo, measure_text, normalize_background, rectify, reduce_to_working, resize_area,
+    rotate, turn, Binarization, Chroma, Detection, Error, Format, GrayImage, Options,
+    OrientationEstimate, PageReport, PageSource, Point, Quality, Report, TextSizeReport, Timings,
+    Warning,
 };
 use crate::{ChromaBuilder, OcrProfile, TextMeasure};
 
@@ -212,17 +213,30 @@ fn run(
     report.quality = Some(f.quality);
 
     if o.normalize_background {
-        normalize_background(&mut img);
+        // On a photo, a highlight may have lifted the ink as well as the paper: it is
+        // stretched back (a scanner's lamp adds no highlight).
+        let photo = report.page.as_ref().is_some_and(|p| p.found)
+            || report
+                .quality
+                .as_ref()
+                .is_some_and(|q| q.measures.glare_fraction > 0.0);
+        if photo {
+            flatten_photo(&mut img);
+        } else {
+            normalize_background(&mut img);
+        }
     }
     // Sensor noise and blur break or bolden binarized strokes and hide text lines: the page is
     // restored before skew detection and binarization (a gray output keeps its pixels).
-    if o.binarization != Binarization::None {
-        let edge = report
-            .quality
-            .as_ref()
-            .and_then(|q| q.measures.edge_width_px);
-        crate::sharpen::restore(&mut img, edge);
-    }
+    let edge = report
+        .quality
+        .as_ref()
+        .and_then(|q| q.measures.edge_width_px);
+    let restored = if o.binarization != Binarization::None {
+        crate::sharpen::restore(&mut img, edge)
+    } else {
+        crate::Restored::default()
+    };
     t.background_ms = timer.lap("background");
 
     if let Some(d) = f.orientation.degrees {
@@ -272,6 +286,7 @@ fn run(
         method: o.binarization,
         window: o.window,
         k: o.k,
+        denoised: restored.denoised,
     };
     let cp = CleanParams {
         despeckle: o.despeckle,
@@ -322,6 +337,7 @@ fn run(
                 }
                 None => measure_text(&bits),
             };
+            let target = crate::text_size::soft_target(target, edge);
             let (s, ts) = size_text(&m, target, &img, o.max_working_pixels);
             report.text_size = Some(ts);
             sized = s;

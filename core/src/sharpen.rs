@@ -16,14 +16,27 @@ const AMOUNT: i32 = 1;
 /// The page's restoration before binarization, in pipeline order: a noisy page is smoothed
 /// ([`denoise`](crate::denoise)); then a page that was smoothed, or whose text edges the
 /// capture verdict measured wider than [`SHARP_EDGE_PX`](crate::quality::SHARP_EDGE_PX)
-/// (`edge_width_px`), is sharpened. Returns whether it was sharpened.
-pub fn restore(img: &mut GrayImage, edge_width_px: Option<f64>) -> bool {
-    let smoothed = crate::denoise::denoise(img);
-    let blurred = smoothed || edge_width_px.is_some_and(|e| e > crate::quality::SHARP_EDGE_PX);
-    if blurred {
+/// (`edge_width_px`), is sharpened. Returns what was done (binarization needs to know:
+/// [`BinarizeParams::denoised`](crate::BinarizeParams::denoised)).
+pub fn restore(img: &mut GrayImage, edge_width_px: Option<f64>) -> Restored {
+    let denoised = crate::denoise::denoise(img);
+    let sharpened = denoised || edge_width_px.is_some_and(|e| e > crate::quality::SHARP_EDGE_PX);
+    if sharpened {
         sharpen(img);
     }
-    blurred
+    Restored {
+        denoised,
+        sharpened,
+    }
+}
+
+/// What [`restore`] did to a page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Restored {
+    /// Smoothed against sensor noise.
+    pub denoised: bool,
+    /// Sharpened (blurred, or smoothed).
+    pub sharpened: bool,
 }
 
 /// The unsharp mask, in place; one extra copy of the page while it works.
@@ -58,10 +71,10 @@ mod tests {
     #[test]
     fn a_blurred_edge_gets_steeper_and_a_sharp_page_is_left_alone() {
         let mut img = ramp();
-        assert!(!restore(&mut img, Some(2.0)));
-        assert!(!restore(&mut img, None));
+        assert!(!restore(&mut img, Some(2.0)).sharpened);
+        assert!(!restore(&mut img, None).sharpened);
         assert_eq!(img.data(), ramp().data());
-        assert!(restore(&mut img, Some(4.0)));
+        assert!(restore(&mut img, Some(4.0)).sharpened);
         let (before, after) = (ramp(), img);
         let slope = |g: &GrayImage| g.data()[19] as i32 - g.data()[20] as i32;
         assert!(

@@ -34,6 +34,11 @@ const REDUCE_ABOVE: f64 = 2.0;
 const REDUCE_TO: f64 = 1.5;
 /// The largest enlargement (text this small is barely legible at any resolution).
 const MAX_ENLARGEMENT: f64 = 4.0;
+/// The edge width, in pixels, of a sharp page (a 300 dpi scan measures 1.9–2.1): text with
+/// softer edges than this is given a larger target.
+const SCAN_EDGE_PX: f64 = 2.2;
+/// The most a soft page's target is raised, as a multiple of the target.
+const MAX_SOFT_FACTOR: f64 = 1.5;
 /// Scales closer to 1 than this are not worth a second binarization.
 const MIN_CHANGE: f64 = 0.1;
 /// The smallest x-height measured, in pixels: below it, specks of noise line up by chance, and
@@ -66,7 +71,7 @@ pub struct TextSizeReport {
     pub cap_height_px: Option<f64>,
     /// The glyphs measured.
     pub glyphs: u32,
-    /// The target x-height, in pixels.
+    /// The target x-height aimed at, in pixels: `target_x_height`, raised on a soft page.
     pub target_px: f64,
     /// The scale applied to the page (1 = resolution kept, 2 = twice the pixels per side).
     pub scale: f64,
@@ -237,6 +242,16 @@ fn centroid(hist: &[u32], h: usize) -> f64 {
 
 /// The scale that brings `measure`'s text to `target` px on a `width`×`height` page, with at
 /// most `max_pixels` pixels after it (0 = no limit), and the decision's name.
+/// The target x-height for a page whose text edges are `edge_width_px` wide (the capture
+/// verdict's measure): a soft page, a photo through its lens, demosaicing, JPEG and
+/// rectification, or a blurred scan, is thresholded more accurately at a higher resolution,
+/// where its blurred edges span more pixels and the threshold cuts them at a finer position;
+/// the target grows with the edge width beyond a sharp page's, up to 1.5 times.
+pub(crate) fn soft_target(target: f32, edge_width_px: Option<f64>) -> f32 {
+    let f = edge_width_px.map_or(1.0, |e| (e / SCAN_EDGE_PX).clamp(1.0, MAX_SOFT_FACTOR));
+    (target as f64 * f) as f32
+}
+
 pub(crate) fn choose_scale(
     measure: &TextMeasure,
     target: f64,
@@ -308,6 +323,17 @@ mod tests {
             y += cap + cap / 2 + 4;
         }
         img
+    }
+
+    #[test]
+    fn a_soft_page_aims_higher_a_sharp_one_does_not() {
+        // A 300 dpi scan (edges 1.9–2.1 px) keeps the target; a photo's softer edges raise it
+        // in proportion, up to 1.5 times.
+        assert_eq!(soft_target(24.0, None), 24.0);
+        assert_eq!(soft_target(24.0, Some(2.0)), 24.0);
+        assert_eq!(soft_target(24.0, Some(2.2)), 24.0);
+        assert!((soft_target(24.0, Some(2.75)) - 30.0).abs() < 1e-3);
+        assert_eq!(soft_target(24.0, Some(9.0)), 36.0);
     }
 
     #[test]

@@ -3,19 +3,22 @@
 //! output (page found, rectified, binarized), and for the same page scanned flat (rendered
 //! without perspective, through the same pipeline).
 //!
-//! `cargo run --release -p scanprep-benches --bin ocr_eval -- FROM TO [video|photo]`
-//! (needs `tesseract` with English data on the PATH).
+//! `cargo run --release -p scanprep-benches --bin ocr_eval -- FROM TO [video|photo] [--color]`
+//! (needs `tesseract` with English data on the PATH). `--color`: the photo as a phone sends it,
+//! a colour JPEG through `process` (page detection then sees the chroma too); otherwise the
+//! gray frame through `process_gray`.
 
 use std::path::Path;
 
-use scanprep::{process_gray, Format, GrayImage, Options};
+use scanprep::{process, process_gray, Format, GrayImage, Options};
 use scanprep_benches::ocr::{cer, normalise, read};
-use scanprep_fixtures::{render_perspective, Capture, PerspectiveSpec};
+use scanprep_fixtures::{render_perspective, render_perspective_color, Capture, PerspectiveSpec};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seeds = scanprep_benches::seed_range(&args, 10);
     let capture = scanprep_benches::capture_arg(&args, Capture::Photo12mp);
+    let color = args.iter().any(|a| a == "--color");
     let dir = std::env::temp_dir().join(format!("scanprep-ocr-eval-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let png = Options {
@@ -27,14 +30,21 @@ fn main() {
         let mut spec = PerspectiveSpec::random(seed, capture);
         // A page the user means to read: no finger or corner out of frame.
         spec.finger = false;
-        let photo = render_perspective(&spec);
-        let truth = normalise(&photo.page.text);
+        let (result, page, raw) = if color {
+            let photo = render_perspective_color(&spec);
+            let raw = read(&dir, "raw", &photo.jpeg);
+            (process(&photo.jpeg, &png), photo.page, raw)
+        } else {
+            let photo = render_perspective(&spec);
+            let raw = ocr(&dir, "raw", &photo.image);
+            (process_gray(photo.image, &png, None), photo.page, raw)
+        };
+        let truth = normalise(&page.text);
         if truth.len() < 200 {
             continue;
         }
-        let raw = ocr(&dir, "raw", &photo.image);
         let mut what = String::new();
-        let ours = match process_gray(photo.image.clone(), &png, None) {
+        let ours = match result {
             Ok(p) => {
                 let r = &p.report;
                 let ts = r.text_size.clone().unwrap_or_default();
@@ -59,18 +69,21 @@ fn main() {
         };
         // The same page scanned flat: the rendered page (1.1 to 1.4 times the photo's pixel
         // density), through the same pipeline.
-        let flat_page = photo.page.image;
+        let flat_page = page.image;
         let flat = match process_gray(flat_page, &png, None) {
             Ok(p) => read(&dir, "flat", &p.bytes),
             Err(_) => String::new(),
         };
         let cer = [&raw, &ours, &flat].map(|t| cer(&normalise(t), &truth));
         println!(
-            "seed {seed}\t{}\tCER raw {:.3}\tscanprep {:.3}\tflat scan {:.3}\t{what}",
+            "seed {seed}\t{}\tCER raw {:.3}\tscanprep {:.3}\tflat scan {:.3}\t{what}\t(blur {:.2} px, {:?}, {:.1} px text)",
             spec.background.name(),
             cer[0],
             cer[1],
-            cer[2]
+            cer[2],
+            spec.blur,
+            spec.page.font,
+            spec.page.text_px
         );
         for (s, c) in sums.iter_mut().zip(cer) {
             *s += c;

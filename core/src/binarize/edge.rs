@@ -11,6 +11,8 @@
 //!    enough edge pixels surround it (`Ne ≥ Nmin`) and it is darker than
 //!    `mean(edge) + std(edge)/2`: the edge pixels sample both sides of nearby strokes, so their
 //!    mean sits between the local ink and paper levels whatever the contrast or illumination.
+//!    On a page smoothed against sensor noise the threshold is the mean itself: there the
+//!    deviation is mostly noise, and half of it made the strokes bold and merged.
 //!    Pixels with too few edges around them are paper (this removes smooth stains, bleed-through
 //!    halos and noise), except very dark ones (the interior of strokes wider than the window).
 //!
@@ -33,6 +35,10 @@ pub(crate) struct EdgeParams {
     pub dark: u8,
     /// Pixels above this level are never ink (paper texture, noise, stains lighter than ink).
     pub light: u8,
+    /// The threshold is the edge pixels' mean, without half their deviation: for a page that
+    /// was smoothed against noise, where the deviation is mostly noise and strokes came out
+    /// bold and merged.
+    pub at_mean: bool,
 }
 
 /// Writes the 3×3 max − min contrast of row `y` into `out` (`vmax`, `vmin`: scratch of the
@@ -117,12 +123,17 @@ fn isqrt(v: u64) -> u64 {
 }
 
 /// The threshold of a window with `n > 0` edge pixels of intensity sum `s` and square sum `q`:
-/// `⌊mean + std/2⌋ = ⌊(2s + ⌊√(n·q − s²)⌋) / 2n⌋`, exactly.
+/// `⌊mean + std/2⌋ = ⌊(2s + ⌊√(n·q − s²)⌋) / 2n⌋`, exactly (`at_mean`: `⌊mean⌋`, the same with
+/// the root left out).
 ///
 /// p ≤ mean + std/2 ⇔ 2(p·n − s) ≤ √(n·q − s²) ⇔ p ≤ (2s + ⌊√V⌋) / 2n for integer p.
 #[inline]
-fn window_threshold(n: u64, s: u64, q: u64) -> u64 {
-    let v = (n * q).saturating_sub(s * s);
+fn window_threshold(n: u64, s: u64, q: u64, at_mean: bool) -> u64 {
+    let v = if at_mean {
+        0
+    } else {
+        (n * q).saturating_sub(s * s)
+    };
     let num = 2 * s + isqrt(v);
     let den = 2 * n;
     // Both are below 2^53, so the IEEE quotient is within one unit of the last place: its floor
@@ -143,10 +154,14 @@ fn window_threshold(n: u64, s: u64, q: u64) -> u64 {
 /// (no float-to-int conversion), give a candidate within one of the floor, which the exact
 /// checks `(2n·t − 2s)² ≤ V < (2n·(t+1) − 2s)²` correct.
 #[inline]
-fn packed_threshold(n: i32, s: i32, q: i32) -> i32 {
+fn packed_threshold(n: i32, s: i32, q: i32, at_mean: bool) -> i32 {
     const MAGIC: f64 = 4_503_599_627_370_496.0; // 2^52
     let (nf, sf, qf) = (n as f64, s as f64, q as f64);
-    let v = (nf * qf - sf * sf).max(0.0);
+    let v = if at_mean {
+        0.0
+    } else {
+        (nf * qf - sf * sf).max(0.0)
+    };
     let den = 2.0 * nf.max(1.0);
     let r = (2.0 * sf + v.sqrt()) / den + MAGIC;
     let tf = r - MAGIC;
@@ -300,7 +315,7 @@ fn expand(thr: &[u8], b: usize, block_of: &[u32], px: &mut [u8]) {
 #[inline]
 fn block_threshold(n: u64, s: u64, q: u64, min_edges: u64, p: &EdgeParams) -> u8 {
     if n >= min_edges {
-        window_threshold(n, s, q).min(p.light as u64) as u8
+        window_threshold(n, s, q, p.at_mean).min(p.light as u64) as u8
     } else {
         p.dark
     }
@@ -372,7 +387,7 @@ fn binarize_edge_packed(img: &GrayImage, tc: u8, p: &EdgeParams, b: usize) -> Bi
             let n = (acc >> N_SHIFT) as i32;
             let s = ((acc >> S_SHIFT) & ((1 << (N_SHIFT - S_SHIFT)) - 1)) as i32;
             let q = (acc & ((1 << S_SHIFT) - 1)) as i32;
-            thr[gx as usize] = packed_threshold(n, s, q).min(light) as u8;
+            thr[gx as usize] = packed_threshold(n, s, q, p.at_mean).min(light) as u8;
         }
         emit_block_row(
             img,
@@ -541,11 +556,13 @@ mod tests {
             // Scale up to n samples keeping the moments plausible.
             let f = n / n.min(64);
             let (n, s, q) = (n.min(64) * f, s * f, q * f);
-            assert_eq!(
-                packed_threshold(n as i32, s as i32, q as i32) as u64,
-                window_threshold(n, s, q),
-                "n {n} s {s} q {q}"
-            );
+            for at_mean in [false, true] {
+                assert_eq!(
+                    packed_threshold(n as i32, s as i32, q as i32, at_mean) as u64,
+                    window_threshold(n, s, q, at_mean),
+                    "n {n} s {s} q {q} at_mean {at_mean}"
+                );
+            }
         }
     }
 
@@ -571,6 +588,7 @@ mod tests {
                 min_edges: 2 * 3 * b as u32,
                 dark: 30,
                 light: 200,
+                at_mean: b % 2 == 0,
             };
             assert_eq!(
                 binarize_edge_packed(&g, tc, &p, b),

@@ -34,6 +34,10 @@ pub struct BinarizeParams {
     pub window: Option<u32>,
     /// Sauvola's sensitivity `k` (default 0.2); ignored by the other methods.
     pub k: Option<f32>,
+    /// The page was smoothed against sensor noise ([`restore`](crate::restore) says): the
+    /// edge method then thresholds at its edge pixels' mean, without half their deviation,
+    /// which on such a page is mostly noise and makes strokes bold and merged.
+    pub denoised: bool,
 }
 
 /// What [`binarize`] did, for the processing report.
@@ -165,6 +169,7 @@ fn run_edge_at(
         min_edges,
         dark,
         light,
+        at_mean: params.denoised,
     };
     rep.window = Some(side);
     rep.contrast_threshold = Some(tc);
@@ -440,6 +445,7 @@ mod tests {
                 method: Binarization::Sauvola,
                 window: Some(30),
                 k: Some(0.3),
+                denoised: false,
             },
         );
         assert_eq!(rep.window, Some(31));
@@ -450,6 +456,7 @@ mod tests {
                 method: Binarization::Sauvola,
                 window: Some(5000),
                 k: Some(f32::NAN),
+                denoised: false,
             },
         );
         assert_eq!(rep.k, Some(sauvola::DEFAULT_K));
