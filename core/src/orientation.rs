@@ -32,6 +32,8 @@ const ANALYSIS_SIDE: u32 = 2000;
 const FAINT_INK_CONTRAST: f64 = 12.0;
 /// Nearest-neighbour links along the lines over links across them, at least, for text lines.
 const MIN_LINE_RATIO: f64 = 1.15;
+/// The least share of the glyphs that must be ascenders or descenders about the lines found.
+const MIN_MARKED_SHARE: f64 = 0.15;
 /// Evidence (standard deviations) needed for a decision.
 const MIN_Z: f64 = 4.0;
 
@@ -206,7 +208,10 @@ pub(crate) fn orientation_of(sample: &TextSample) -> OrientationEstimate {
     };
     let (up, down) = ascenders_and_descenders(&turned, skew, bin);
     let n = (up + down) as f64;
-    if n < 30.0 {
+    // In lines of letters, a third or more of the glyphs rise above the x-height or drop
+    // below it; far fewer, and the "lines" were not the text's (letters merged into words
+    // that link across the lines): no evidence either way.
+    if n < 30.0 || n < MIN_MARKED_SHARE * glyphs.len() as f64 {
         return OrientationEstimate::default();
     }
     let z = (up as f64 - down as f64) / n.sqrt();

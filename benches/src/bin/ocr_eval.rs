@@ -6,11 +6,12 @@
 //! `cargo run --release -p scanprep-benches --bin ocr_eval -- FROM TO [video|photo] [--color]`
 //! (needs `tesseract` with English data on the PATH). `--color`: the photo as a phone sends it,
 //! a colour JPEG through `process` (page detection then sees the chroma too); otherwise the
-//! gray frame through `process_gray`.
+//! gray frame through `process_gray`. `--page-size`: the page's true format (A4 or Letter) is
+//! given, as a user who picks it in the app does, instead of estimated from the corners.
 
 use std::path::Path;
 
-use scanprep::{process, process_gray, Format, GrayImage, Options};
+use scanprep::{process, process_gray, Format, GrayImage, Options, PageSize, PaperSize};
 use scanprep_benches::ocr::{cer, normalise, read};
 use scanprep_fixtures::{render_perspective, render_perspective_color, Capture, PerspectiveSpec};
 
@@ -19,6 +20,7 @@ fn main() {
     let seeds = scanprep_benches::seed_range(&args, 10);
     let capture = scanprep_benches::capture_arg(&args, Capture::Photo12mp);
     let color = args.iter().any(|a| a == "--color");
+    let given_size = args.iter().any(|a| a == "--page-size");
     let dir = std::env::temp_dir().join(format!("scanprep-ocr-eval-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let png = Options {
@@ -30,8 +32,20 @@ fn main() {
         let mut spec = PerspectiveSpec::random(seed, capture);
         // A page the user means to read: no finger or corner out of frame.
         spec.finger = false;
+        let mut png = png.clone();
+        if given_size {
+            let ratio = spec.page.height as f64 / spec.page.width.max(1) as f64;
+            png.page_size = PageSize::Named(if (ratio - 297.0 / 210.0).abs() < 0.03 {
+                PaperSize::A4
+            } else {
+                PaperSize::Letter
+            });
+        }
         let (result, page, raw) = if color {
             let photo = render_perspective_color(&spec);
+            if std::env::var_os("SCANPREP_OCR_KEEP").is_some() {
+                let _ = std::fs::write(format!("/tmp/ocr-photo-{seed}.jpg"), &photo.jpeg);
+            }
             let raw = read(&dir, "raw", &photo.jpeg);
             (process(&photo.jpeg, &png), photo.page, raw)
         } else {
