@@ -52,6 +52,8 @@ pub fn benchmarks() -> Vec<String> {
     v.push("a4/budget_chain".to_string());
     // The photo stages: page detection (12 MP, and a 1280×720 preview frame), rectification to
     // A4, and orientation (on the scan and on the rectified photo).
+    // The denoise stage where it works: the A4 page with sensor noise and specks.
+    v.push("a4/denoise_noisy".to_string());
     for b in [
         "a4/page",
         "a4/orientation",
@@ -315,6 +317,7 @@ pub fn load_job(dir: &Path, name: &str) -> io::Result<Job> {
         "resize" => Job::Resize(read_gray(dir, &f("decoded"))?),
         "background" => Job::Background(read_gray(dir, &f("working"))?),
         "denoise" => Job::Denoise(read_gray(dir, &f("flat"))?),
+        "denoise_noisy" => Job::Denoise(read_gray(dir, &f("noisy"))?),
         "sharpen" => Job::Sharpen(read_gray(dir, &f("flat"))?),
         "skew" => Job::Skew(read_gray(dir, &f("flat"))?),
         "rotate" => Job::Rotate(read_gray(dir, &f("flat"))?, read_angle(dir, &f("skew"))?),
@@ -353,6 +356,30 @@ pub fn prepare_inputs(dir: &Path) -> io::Result<()> {
     drop(a4);
     write_chain(dir, "a4", png)?;
     write_chain(dir, "photo12mp", crate::photo_jpeg())
+}
+
+/// `page` with sensor noise of σ ≈ 12 levels (a sum of four uniforms) and 0.3 % of its pixels
+/// specks, from a fixed generator: what the denoise stage smooths.
+fn with_sensor_noise(page: &GrayImage) -> GrayImage {
+    let mut out = page.clone();
+    let mut state = 0x5EED_u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    for v in out.data_mut() {
+        let r = next();
+        if r % 1000 < 3 {
+            *v = if r & 1 << 20 == 0 { 255 } else { 20 };
+            continue;
+        }
+        // Four uniforms on 0–255 summed: σ = 255·√(4/12) ≈ 147; scaled by 12/147.
+        let sum: i32 = (0..4).map(|_| (next() & 0xFF) as i32).sum::<i32>() - 510;
+        *v = (*v as i32 + sum * 12 / 147).clamp(0, 255) as u8;
+    }
+    out
 }
 
 /// Runs the stages natively on `encoded` and writes each stage's input.
@@ -396,6 +423,9 @@ fn write_chain(dir: &Path, page: &str, encoded: Vec<u8>) -> io::Result<()> {
     gray_out("working", &working)?;
     normalize_background(&mut working);
     gray_out("flat", &working)?;
+    if page == "a4" {
+        gray_out("noisy", &with_sensor_noise(&working))?;
+    }
     let skew = detect_skew(&working, 45.0).degrees;
     fs::write(dir.join(format!("{page}.skew.angle")), format!("{skew}"))?;
     let straight = rotate(&working, skew);

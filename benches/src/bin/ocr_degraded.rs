@@ -10,6 +10,7 @@
 //! `SCANPREP_PEER_PYTHON`, else `target/peers-venv/bin/python` (made by
 //! `benches/peers/run.sh`, or `python3 -m venv target/peers-venv && target/peers-venv/bin/pip
 //! install -r benches/peers/requirements.txt`); without it that column is left out.
+//! `SCANPREP_OCR_KEEP=1` keeps the pages (raw, peer, ours) in the temporary folder it prints.
 //! `SCANPREP_BINARIZATION=otsu|sauvola|edge` runs scanprep with that method instead of `auto`.
 //! Tuning seeds are 0–99; the figures reported are those of seeds 1000 and up (held out).
 
@@ -188,7 +189,12 @@ fn main() {
         .filter(|s| s[2].is_some_and(|x| x.cer > 0.10))
         .count();
     println!("\nscanprep pages above 10 % CER: {over} of {}", all.len());
-    let _ = std::fs::remove_dir_all(&dir);
+    // `SCANPREP_OCR_KEEP=1`: the pages stay, to be looked at.
+    if std::env::var_os("SCANPREP_OCR_KEEP").is_some() {
+        println!("pages kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 fn print_row(name: &str, rows: &[&[Option<Score>; 3]]) {
