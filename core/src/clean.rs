@@ -271,6 +271,75 @@ pub(crate) fn clean_labelled(
     )
 }
 
+/// The largest blot [`remove_isolated_specks`] removes, in squared stroke widths (a full stop
+/// measures 1–2).
+const ISOLATED_MAX_AREA: u32 = 4;
+/// How far from any larger component, in stroke widths, a blot stands alone: farther than a
+/// monospaced full stop from its letter (about half an x-height, 2–3 strokes).
+const ISOLATED_REACH: u32 = 5;
+
+/// Removes, from a page the denoise stage smoothed, the small blots that stand alone: a
+/// component of at most [`ISOLATED_MAX_AREA`] squared stroke widths with no larger component
+/// within [`ISOLATED_REACH`] stroke widths of its bounding box. Noise that survives smoothing
+/// leaves such blots on the paper, in the margins and between columns, where OCR reads them
+/// as punctuation or takes them for text that joins the columns; a full stop, a comma or the
+/// dot of an i lies near its letters (two blots side by side do not keep each other). Returns
+/// how many were removed.
+pub(crate) fn remove_isolated_specks(img: &mut BitImage) -> u64 {
+    let (w, h) = (img.width(), img.height());
+    if w == 0 || h == 0 {
+        return 0;
+    }
+    let comps = Components::label(img);
+    let stroke = median_stroke(&comps.run_lengths());
+    let (max_area, reach) = (ISOLATED_MAX_AREA * stroke * stroke, ISOLATED_REACH * stroke);
+    // The small components; the larger ones alone, on a copy, are what keeps a small one.
+    let mut small = vec![false; comps.runs.len()];
+    for (root, c) in comps.iter() {
+        small[root] = c.area <= max_area;
+    }
+    let mut large = img.clone();
+    comps.erase(&mut large, &small);
+    let mut remove = vec![false; comps.runs.len()];
+    let mut removed = 0;
+    for (root, c) in comps.iter() {
+        if !small[root] {
+            continue;
+        }
+        let (x0, y0) = (c.x0.saturating_sub(reach), c.y0.saturating_sub(reach));
+        let (x1, y1) = ((c.x1 + reach).min(w), (c.y1 + reach).min(h));
+        if !any_ink(&large, x0, y0, x1, y1) {
+            remove[root] = true;
+            removed += 1;
+        }
+    }
+    comps.erase(img, &remove);
+    removed
+}
+
+/// Whether `x0..x1` × `y0..y1` holds any ink, tested a byte at a time inside the box.
+fn any_ink(img: &BitImage, x0: u32, y0: u32, x1: u32, y1: u32) -> bool {
+    for y in y0..y1 {
+        let row = img.row(y);
+        let mut x = x0;
+        while x < x1 {
+            let byte = row[(x >> 3) as usize];
+            if x & 7 == 0 && x + 8 <= x1 {
+                if byte != 0 {
+                    return true;
+                }
+                x += 8;
+            } else {
+                if byte & (0x80 >> (x & 7)) != 0 {
+                    return true;
+                }
+                x += 1;
+            }
+        }
+    }
+    false
+}
+
 /// The median ink run length, ignoring long runs (rules, borders), at least 1.
 fn median_stroke(lengths: &[u32]) -> u32 {
     crate::sort::median_u32(lengths.iter().copied().filter(|&l| l <= 64)).map_or(1, |m| m.max(1))
@@ -320,6 +389,42 @@ pub(crate) mod tests {
         assert_eq!(r.speckles_removed, 2);
         assert_eq!(img.count_ink(), before - 3);
         assert!(img.get(171, 57) && img.get(181, 21));
+    }
+
+    #[test]
+    fn blots_alone_on_the_paper_go_punctuation_by_its_letters_stays() {
+        // A line of letters (3-px strokes, 24 px high, x 20–158), with a monospaced full stop
+        // 7 px after it, a comma under the line, and an i-dot 4 px over the last stem. The
+        // stroke is 3 px: blots up to 36 px go when nothing larger lies within 15 px.
+        let mut img = BitImage::new(400, 200);
+        for i in 0..10 {
+            fill(&mut img, 20 + i * 15, 40, 23 + i * 15, 64);
+        }
+        fill(&mut img, 155, 33, 158, 36); // i-dot
+        fill(&mut img, 165, 60, 169, 64); // full stop
+        fill(&mut img, 60, 64, 63, 69); // comma below the baseline
+                                        // Blots of noise: alone in the margin, a pair side by side between "columns", and
+                                        // one as large as the limit allows, all 40 px and more from the letters.
+        fill(&mut img, 300, 150, 303, 153);
+        fill(&mut img, 250, 120, 253, 122);
+        fill(&mut img, 254, 123, 257, 126);
+        fill(&mut img, 40, 150, 46, 156);
+        // A blot above the size limit (a bullet, a picture's corner) stays wherever it is.
+        fill(&mut img, 350, 20, 357, 27);
+        let n = remove_isolated_specks(&mut img);
+        assert_eq!(n, 4);
+        for (x, y) in [(301, 151), (251, 121), (255, 124), (42, 152)] {
+            assert!(!img.get(x, y), "the blot at {x},{y}");
+        }
+        for (x, y, what) in [
+            (156, 34, "i-dot"),
+            (166, 61, "full stop"),
+            (61, 66, "comma"),
+            (353, 23, "large blot"),
+            (21, 50, "letter"),
+        ] {
+            assert!(img.get(x, y), "the {what}");
+        }
     }
 
     #[test]

@@ -357,6 +357,10 @@ fn run(
         } else {
             drop(img);
         }
+        // Noise the denoise stage left as blots on the paper, away from any text.
+        if restored.denoised && cp.despeckle {
+            crep.speckles_removed += crate::clean::remove_isolated_specks(&mut bits);
+        }
         t.text_size_ms = timer.lap("text_size");
         report.speckles_removed = crep.speckles_removed;
         report.border_pixels_removed = crep.border_pixels_removed;
