@@ -326,7 +326,14 @@ fn run(
         let (mut bits, brep) = binarize(&img, &params);
         report.binarization = Some(brep);
         t.binarize_ms = timer.lap("binarize");
-        let (mut crep, labelled) = clean_labelled(&mut bits, &cp);
+        let (mut crep, mut labelled) = clean_labelled(&mut bits, &cp);
+        // Noise the denoise stage left as blots on the paper, away from any text: they would
+        // be read as punctuation, and taken for glyphs when the text is measured.
+        let isolated = restored.denoised && cp.despeckle;
+        if isolated {
+            crep.speckles_removed += crate::clean::remove_isolated_specks(&mut bits);
+            labelled = None;
+        }
         t.clean_ms = timer.lap("clean");
         let mut sized = None;
         if let Some(target) = target {
@@ -354,12 +361,11 @@ fn run(
             bits = b;
             report.binarization = Some(brep);
             crep = clean(&mut bits, &cp);
+            if isolated {
+                crep.speckles_removed += crate::clean::remove_isolated_specks(&mut bits);
+            }
         } else {
             drop(img);
-        }
-        // Noise the denoise stage left as blots on the paper, away from any text.
-        if restored.denoised && cp.despeckle {
-            crep.speckles_removed += crate::clean::remove_isolated_specks(&mut bits);
         }
         t.text_size_ms = timer.lap("text_size");
         report.speckles_removed = crep.speckles_removed;

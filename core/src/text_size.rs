@@ -348,6 +348,35 @@ mod tests {
     }
 
     #[test]
+    fn noise_blots_hide_the_text_size_until_the_lone_ones_are_removed() {
+        // Text above, and below it a wide margin of noise blots (diagonal, 4 px high, 7 px:
+        // glyph-sized for the histogram), as smoothing leaves on a faded, noisy page.
+        let (xh, cap) = (12u32, 17u32);
+        let top = text(xh, cap);
+        let mut img = BitImage::new(1200, 1400);
+        for y in 0..600 {
+            img.row_mut(y).copy_from_slice(top.row(y));
+        }
+        for by in (640..1390).step_by(16) {
+            for bx in (10..1190).step_by(16) {
+                for (dx, dy) in [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (3, 2), (3, 3)] {
+                    img.set(bx + dx, by + dy, true);
+                }
+            }
+        }
+        assert_eq!(
+            measure_text(&img).x_height_px,
+            None,
+            "the blots outnumber the letters"
+        );
+        let removed = crate::clean::remove_isolated_specks(&mut img);
+        assert!(removed >= 3000, "{removed}");
+        let m = measure_text(&img);
+        let got = m.x_height_px.expect("the text is measured");
+        assert!((got - xh as f64).abs() <= 0.5, "{m:?}");
+    }
+
+    #[test]
     fn a_blank_or_speckled_page_has_no_text_size() {
         let mut img = BitImage::new(500, 500);
         assert_eq!(measure_text(&img), TextMeasure::default());
