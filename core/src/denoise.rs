@@ -258,19 +258,40 @@ mod tests {
         out
     }
 
+    /// Random images from 1×1 to 40×33, edge cases first.
+    fn random_images() -> impl Iterator<Item = GrayImage> {
+        let mut state = 7u64;
+        let sizes = [
+            (1, 1),
+            (1, 7),
+            (7, 1),
+            (2, 3),
+            (2, 9),
+            (3, 3),
+            (4, 3),
+            (3, 5),
+            (5, 5),
+        ];
+        sizes
+            .into_iter()
+            .chain([(6, 9), (17, 6), (33, 17), (40, 33)])
+            .map(move |(w, h)| {
+                let data = (0..w * h)
+                    .map(|_| {
+                        state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        (state >> 56) as u8
+                    })
+                    .collect();
+                GrayImage::from_raw(w, h, data).unwrap()
+            })
+    }
+
     #[test]
     fn the_fast_filter_is_the_definition() {
-        let mut state = 7u64;
-        for (w, h) in [(1, 1), (1, 7), (7, 1), (2, 3), (5, 5), (6, 9), (33, 17)] {
-            let data = (0..w * h)
-                .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-                    (state >> 56) as u8
-                })
-                .collect();
-            let img = GrayImage::from_raw(w, h, data).unwrap();
+        for img in random_images() {
             let mut fast = img.clone();
             smooth_binomial(&mut fast);
+            let (w, h) = (img.width(), img.height());
             assert_eq!(fast.data(), reference(&img).data(), "{w}x{h}");
         }
     }
@@ -306,17 +327,10 @@ mod tests {
 
     #[test]
     fn the_fast_clamp_is_the_definition() {
-        let mut state = 11u64;
-        for (w, h) in [(1, 1), (2, 9), (3, 3), (4, 3), (3, 5), (17, 6), (40, 33)] {
-            let data = (0..w * h)
-                .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-                    (state >> 56) as u8
-                })
-                .collect();
-            let img = GrayImage::from_raw(w, h, data).unwrap();
+        for img in random_images() {
             let mut fast = img.clone();
             clamp_impulses(&mut fast);
+            let (w, h) = (img.width(), img.height());
             assert_eq!(fast.data(), clamp_reference(&img).data(), "{w}x{h}");
         }
     }

@@ -44,12 +44,8 @@ fn sharpen(img: &mut GrayImage) {
     let mut soft = img.clone();
     crate::denoise::smooth_binomial(&mut soft);
     crate::denoise::smooth_binomial(&mut soft);
-    let amt: i32 = std::env::var("SP_AMT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(AMOUNT * 4);
     for (o, &s) in img.data_mut().iter_mut().zip(soft.data()) {
-        let v = *o as i32 + amt * (*o as i32 - s as i32) / 4;
+        let v = *o as i32 + AMOUNT * (*o as i32 - s as i32);
         *o = v.clamp(0, 255) as u8;
     }
 }
