@@ -50,10 +50,10 @@ pub fn benchmarks() -> Vec<String> {
         v.push(format!("{page}/pipeline"));
     }
     v.push("a4/budget_chain".to_string());
-    // The photo stages: page detection (12 MP, and a 1280×720 preview frame), rectification to
-    // A4, and orientation (on the scan and on the rectified photo).
     // The denoise stage where it works: the A4 page with sensor noise and specks.
     v.push("a4/denoise_noisy".to_string());
+    // The photo stages: page detection (12 MP, and a 1280×720 preview frame), rectification to
+    // A4, and orientation (on the scan and on the rectified photo).
     for b in [
         "a4/page",
         "a4/orientation",

@@ -216,7 +216,7 @@ impl Components {
 
 /// Cleans `img` in place.
 pub fn clean(img: &mut BitImage, params: &CleanParams) -> CleanReport {
-    clean_labelled(img, params).0
+    clean_labelled(img, params, false).0
 }
 
 /// The components of a cleaned page as labelled before cleaning, and which of them (by
@@ -227,10 +227,12 @@ pub(crate) struct Labelled {
 }
 
 /// [`clean`], keeping its labelling (`None` when it labelled nothing: cleaning off, or an
-/// empty page).
+/// empty page). With `lone_blots` (a page the denoise stage smoothed, despeckling on), the
+/// blots that stand alone on the paper go too, on the same labelling (see [`lone_blots`]).
 pub(crate) fn clean_labelled(
     img: &mut BitImage,
     params: &CleanParams,
+    lone_blots: bool,
 ) -> (CleanReport, Option<Labelled>) {
     let mut report = CleanReport::default();
     if !params.despeckle && !params.remove_borders {
@@ -261,6 +263,9 @@ pub(crate) fn clean_labelled(
             report.speckles_removed += 1;
         }
     }
+    if lone_blots && params.despeckle {
+        report.speckles_removed += mark_lone_blots(img, &comps, stroke, &mut remove);
+    }
     comps.erase(img, &remove);
     (
         report,
@@ -271,50 +276,42 @@ pub(crate) fn clean_labelled(
     )
 }
 
-/// The largest blot [`remove_isolated_specks`] removes, in squared stroke widths (a full stop
-/// measures 1–2).
-const ISOLATED_MAX_AREA: u32 = 4;
+/// The largest lone blot removed, in squared stroke widths (a full stop measures 1–2).
+const LONE_MAX_AREA: u32 = 4;
 /// How far from any larger component, in stroke widths, a blot stands alone: farther than a
 /// monospaced full stop from its letter (about half an x-height, 2–3 strokes).
-const ISOLATED_REACH: u32 = 5;
+const LONE_REACH: u32 = 5;
 
-/// Removes, from a page the denoise stage smoothed, the small blots that stand alone: a
-/// component of at most [`ISOLATED_MAX_AREA`] squared stroke widths with no larger component
-/// within [`ISOLATED_REACH`] stroke widths of its bounding box. Noise that survives smoothing
+/// Marks in `remove` the lone blots of `img` (labelled as `comps`, its stroke `stroke` px): a
+/// component of at most [`LONE_MAX_AREA`] squared stroke widths with no larger component
+/// within [`LONE_REACH`] stroke widths of its bounding box. Noise that survives smoothing
 /// leaves such blots on the paper, in the margins and between columns, where OCR reads them
 /// as punctuation or takes them for text that joins the columns; a full stop, a comma or the
 /// dot of an i lies near its letters (two blots side by side do not keep each other). Returns
-/// how many were removed.
-pub(crate) fn remove_isolated_specks(img: &mut BitImage) -> u64 {
+/// how many it marked.
+fn mark_lone_blots(img: &BitImage, comps: &Components, stroke: u32, remove: &mut [bool]) -> u64 {
     let (w, h) = (img.width(), img.height());
-    if w == 0 || h == 0 {
-        return 0;
-    }
-    let comps = Components::label(img);
-    let stroke = median_stroke(&comps.run_lengths());
-    let (max_area, reach) = (ISOLATED_MAX_AREA * stroke * stroke, ISOLATED_REACH * stroke);
-    // The small components; the larger ones alone, on a copy, are what keeps a small one.
-    let mut small = vec![false; comps.runs.len()];
+    let (max_area, reach) = (LONE_MAX_AREA * stroke * stroke, LONE_REACH * stroke);
+    // The larger components alone, on a copy, are what keeps a small one.
+    let mut small = remove.to_vec();
     for (root, c) in comps.iter() {
-        small[root] = c.area <= max_area;
+        small[root] |= c.area <= max_area;
     }
     let mut large = img.clone();
     comps.erase(&mut large, &small);
-    let mut remove = vec![false; comps.runs.len()];
-    let mut removed = 0;
+    let mut marked = 0;
     for (root, c) in comps.iter() {
-        if !small[root] {
+        if remove[root] || c.area > max_area {
             continue;
         }
         let (x0, y0) = (c.x0.saturating_sub(reach), c.y0.saturating_sub(reach));
         let (x1, y1) = ((c.x1 + reach).min(w), (c.y1 + reach).min(h));
         if !any_ink(&large, x0, y0, x1, y1) {
             remove[root] = true;
-            removed += 1;
+            marked += 1;
         }
     }
-    comps.erase(img, &remove);
-    removed
+    marked
 }
 
 /// Whether `x0..x1` × `y0..y1` holds any ink, tested a byte at a time inside the box.
@@ -403,16 +400,17 @@ pub(crate) mod tests {
         fill(&mut img, 155, 33, 158, 36); // i-dot
         fill(&mut img, 165, 60, 169, 64); // full stop
         fill(&mut img, 60, 64, 63, 69); // comma below the baseline
-                                        // Blots of noise: alone in the margin, a pair side by side between "columns", and
-                                        // one as large as the limit allows, all 40 px and more from the letters.
+
+        // Blots of noise: alone in the margin, a pair side by side between "columns", and one
+        // as large as the limit allows, all 40 px and more from the letters.
         fill(&mut img, 300, 150, 303, 153);
         fill(&mut img, 250, 120, 253, 122);
         fill(&mut img, 254, 123, 257, 126);
         fill(&mut img, 40, 150, 46, 156);
         // A blot above the size limit (a bullet, a picture's corner) stays wherever it is.
         fill(&mut img, 350, 20, 357, 27);
-        let n = remove_isolated_specks(&mut img);
-        assert_eq!(n, 4);
+        let (r, _) = clean_labelled(&mut img, &all(), true);
+        assert_eq!(r.speckles_removed, 4);
         for (x, y) in [(301, 151), (251, 121), (255, 124), (42, 152)] {
             assert!(!img.get(x, y), "the blot at {x},{y}");
         }

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::binarize::{binarize, BinarizeParams};
-use crate::clean::{clean, clean_labelled, CleanParams};
+use crate::clean::{clean_labelled, CleanParams};
 use crate::decode::{
     decode_image, decode_image_owned, gray_and_chroma_from_rgba, gray_from_rgba, Decoded, Limits,
 };
@@ -326,14 +326,10 @@ fn run(
         let (mut bits, brep) = binarize(&img, &params);
         report.binarization = Some(brep);
         t.binarize_ms = timer.lap("binarize");
-        let (mut crep, mut labelled) = clean_labelled(&mut bits, &cp);
-        // Noise the denoise stage left as blots on the paper, away from any text: they would
-        // be read as punctuation, and taken for glyphs when the text is measured.
-        let isolated = restored.denoised && cp.despeckle;
-        if isolated {
-            crep.speckles_removed += crate::clean::remove_isolated_specks(&mut bits);
-            labelled = None;
-        }
+        // On a page the denoise stage smoothed, noise left as blots alone on the paper goes
+        // too: it would be read as punctuation, and taken for glyphs when the text is measured.
+        let lone_blots = restored.denoised;
+        let (mut crep, labelled) = clean_labelled(&mut bits, &cp, lone_blots);
         t.clean_ms = timer.lap("clean");
         let mut sized = None;
         if let Some(target) = target {
@@ -360,10 +356,7 @@ fn run(
             drop(scaled);
             bits = b;
             report.binarization = Some(brep);
-            crep = clean(&mut bits, &cp);
-            if isolated {
-                crep.speckles_removed += crate::clean::remove_isolated_specks(&mut bits);
-            }
+            crep = clean_labelled(&mut bits, &cp, lone_blots).0;
         } else {
             drop(img);
         }

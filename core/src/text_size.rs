@@ -369,8 +369,12 @@ mod tests {
             None,
             "the blots outnumber the letters"
         );
-        let removed = crate::clean::remove_isolated_specks(&mut img);
-        assert!(removed >= 3000, "{removed}");
+        let params = crate::CleanParams {
+            despeckle: true,
+            ..Default::default()
+        };
+        let (r, _) = crate::clean::clean_labelled(&mut img, &params, true);
+        assert!(r.speckles_removed >= 3000, "{}", r.speckles_removed);
         let m = measure_text(&img);
         let got = m.x_height_px.expect("the text is measured");
         assert!((got - xh as f64).abs() <= 0.5, "{m:?}");
