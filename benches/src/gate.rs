@@ -16,7 +16,7 @@ use scanprep::{
     binarize, clean, decode_image, denoise, detect_orientation, detect_page, detect_skew,
     encode_g4_tiff, encode_jbig2, flatten_photo, measure_text, normalize_background, process,
     process_gray, rectify, reduce_to_working, resize_area, restore, rotate, BinarizeParams,
-    BitImage, CleanParams, GrayImage, Limits, Options, PageSize, PaperSize, Point,
+    BitImage, CleanParams, GrayImage, Limits, Options, PageSize, PaperSize, Point, QualityMeasures,
 };
 
 /// The function callgrind counts, as a `--toggle-collect` pattern.
@@ -207,7 +207,13 @@ pub fn measured(job: Job) -> Out {
             Out::Gray(img)
         }
         Job::Sharpen(mut img) => {
-            restore(&mut img, Some(f64::INFINITY));
+            // A blurred scan: edges wide, and wide for the text.
+            let soft = QualityMeasures {
+                edge_width_px: Some(4.0),
+                text_height_px: Some(12.0),
+                ..QualityMeasures::default()
+            };
+            restore(&mut img, Some(&soft), false);
             Out::Gray(img)
         }
         Job::Skew(img) => Out::Angle(detect_skew(&img, 45.0).degrees),

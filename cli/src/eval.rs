@@ -95,8 +95,8 @@ fn eval_one(
 ) -> anyhow::Result<Row> {
     let mut gray = load_gray(inp)?;
     let truth = BitImage::from_gray_threshold(&load_gray(gt)?, 127);
-    // The capture verdict's edge width, measured before normalisation as the pipeline does.
-    let edge = if args.no_restore {
+    // The capture verdict's measures, taken before normalisation as the pipeline does.
+    let measures = if args.no_restore {
         None
     } else {
         let o = Options {
@@ -108,7 +108,7 @@ fn eval_one(
             .with_context(|| id.to_string())?
             .quality
             .measures
-            .edge_width_px
+            .into()
     };
     if !args.no_background {
         normalize_background(&mut gray);
@@ -116,7 +116,8 @@ fn eval_one(
     let restored = if args.no_restore {
         Restored::default()
     } else {
-        restore(&mut gray, edge)
+        // Scans: the pipeline's path for a page not photographed (no page found, no glare).
+        restore(&mut gray, measures.as_ref(), false)
     };
     let params = BinarizeParams {
         denoised: restored.denoised,

@@ -27,27 +27,35 @@ pub(crate) const DENOISE_FROM_SIGMA: f64 = 7.0;
 /// but edges and flat paper) do not count. For Gaussian noise of σ the response is Gaussian of
 /// 6σ, whose absolute value has its median at 0.6745 × 6σ.
 pub fn noise_sigma(img: &GrayImage) -> f64 {
+    noise_sigma_on_rows(img, 160)
+}
+
+/// [`noise_sigma`] on about `rows` rows spread over the image (a coarse look costs less).
+pub(crate) fn noise_sigma_on_rows(img: &GrayImage, rows: usize) -> f64 {
     let (w, h) = (img.width() as usize, img.height() as usize);
     if w < 3 || h < 3 {
         return 0.0;
     }
     let data = img.data();
     // |response| ≤ 16 × 255.
-    let mut hist = vec![0u32; 16 * 255 + 1];
+    const MAX_RESPONSE: usize = 16 * 255;
+    let mut hist = vec![0u32; MAX_RESPONSE + 1];
     let mut n = 0u64;
-    for y in (1..h - 1).step_by((h / 160).max(1)) {
-        let (a, b, c) = (
-            &data[(y - 1) * w..y * w],
-            &data[y * w..(y + 1) * w],
-            &data[(y + 1) * w..(y + 2) * w],
-        );
-        for x in 1..w - 1 {
-            let v = |r: &[u8], i: usize| r[i] as i32;
-            let outer = v(a, x - 1) + v(a, x + 1) + v(c, x - 1) + v(c, x + 1);
-            let edge = v(a, x) + v(c, x) + v(b, x - 1) + v(b, x + 1);
-            hist[(outer - 2 * edge + 4 * v(b, x)).unsigned_abs() as usize] += 1;
+    let m = w - 2;
+    for y in (1..h - 1).step_by((h / rows.max(1)).max(1)) {
+        // The three rows, each as three slices of the same length shifted by one pixel (so
+        // that the loop has no bounds checks).
+        let row = |y: usize, dx: usize| &data[y * w + dx..][..m];
+        let (a0, a1, a2) = (row(y - 1, 0), row(y - 1, 1), row(y - 1, 2));
+        let (b0, b1, b2) = (row(y, 0), row(y, 1), row(y, 2));
+        let (c0, c1, c2) = (row(y + 1, 0), row(y + 1, 1), row(y + 1, 2));
+        for x in 0..m {
+            let outer = a0[x] as i32 + a2[x] as i32 + c0[x] as i32 + c2[x] as i32;
+            let edge = a1[x] as i32 + c1[x] as i32 + b0[x] as i32 + b2[x] as i32;
+            let r = (outer - 2 * edge + 4 * b1[x] as i32).unsigned_abs() as usize;
+            hist[r.min(MAX_RESPONSE)] += 1;
         }
-        n += (w - 2) as u64;
+        n += m as u64;
     }
     // The median, interpolated within its bin (responses are whole numbers).
     let half = n as f64 / 2.0;
@@ -74,10 +82,15 @@ pub fn noise_sigma(img: &GrayImage) -> f64 {
 pub fn denoise(img: &mut GrayImage) -> bool {
     let noisy = noise_sigma(img) >= DENOISE_FROM_SIGMA;
     if noisy {
-        clamp_impulses(img);
-        smooth_binomial(img);
+        smooth(img);
     }
     noisy
+}
+
+/// The smoothing [`denoise`] applies: specks clamped, then the binomial kernel.
+pub(crate) fn smooth(img: &mut GrayImage) {
+    clamp_impulses(img);
+    smooth_binomial(img);
 }
 
 /// Clamps each interior pixel into the range of its eight neighbours, in place: an isolated

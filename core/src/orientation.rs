@@ -62,13 +62,17 @@ pub(crate) struct Glyph {
 pub(crate) struct TextSample {
     /// Reduction factor of the analysis copy (its pixel = `factor`² pixels of the page).
     pub factor: u32,
-    /// The analysis copy before background normalisation: the page's own levels, reduced.
+    /// The analysis copy before background normalisation: the page's own levels, reduced (and
+    /// smoothed when noisy: [`denoise`](crate::denoise::denoise)).
     pub raw: GrayImage,
     /// The glyphs, in the analysis copy's pixels; empty when the page shows no text.
     pub(crate) glyphs: Vec<Glyph>,
     /// The glyphs stand less than [`MIN_INK_CONTRAST`] above the paper: faint text, enough to
     /// measure (the quality verdict's `low_contrast`), too weak to judge its orientation.
     pub faint: bool,
+    /// The page's noise (σ, levels, at full resolution) when it was noisy enough to smooth
+    /// `raw`; `None` otherwise.
+    pub noise_sigma: Option<f64>,
 }
 
 impl TextSample {
@@ -83,7 +87,19 @@ impl TextSample {
     fn at(img: &GrayImage, darker: bool) -> TextSample {
         let longest = img.width().max(img.height());
         let factor = longest.div_ceil(ANALYSIS_SIDE).max(1);
-        let raw = reduce_box(img, factor);
+        let mut raw = reduce_box(img, factor);
+        // Sensor noise as strong as faint strokes' contrast breaks them into specks at any
+        // threshold: such a copy is smoothed first, as the pipeline smooths the page.
+        // A quarter of the rows the denoise stage looks at: tens of thousands of responses
+        // still give the median to a fraction of a level.
+        let sigma = crate::denoise::noise_sigma_on_rows(&raw, 40);
+        let noise_sigma = if sigma >= crate::denoise::DENOISE_FROM_SIGMA {
+            crate::denoise::smooth(&mut raw);
+            // Box reduction averages factor² pixels: the page's own noise is that much more.
+            Some(sigma * factor as f64)
+        } else {
+            None
+        };
         let mut glyphs = Vec::new();
         let mut faint = false;
         if raw.width() >= 32 && raw.height() >= 32 {
@@ -126,6 +142,7 @@ impl TextSample {
             raw,
             glyphs,
             faint,
+            noise_sigma,
         }
     }
 

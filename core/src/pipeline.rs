@@ -212,14 +212,15 @@ fn run(
     report.page = f.page;
     report.quality = Some(f.quality);
 
+    // A photo: a page found and rectified, or a camera's clipped highlight seen.
+    let photo = report.page.as_ref().is_some_and(|p| p.found)
+        || report
+            .quality
+            .as_ref()
+            .is_some_and(|q| q.measures.glare_fraction > 0.0);
     if o.normalize_background {
         // On a photo, a highlight may have lifted the ink as well as the paper: it is
         // stretched back (a scanner's lamp adds no highlight).
-        let photo = report.page.as_ref().is_some_and(|p| p.found)
-            || report
-                .quality
-                .as_ref()
-                .is_some_and(|q| q.measures.glare_fraction > 0.0);
         if photo {
             flatten_photo(&mut img);
         } else {
@@ -228,12 +229,10 @@ fn run(
     }
     // Sensor noise and blur break or bolden binarized strokes and hide text lines: the page is
     // restored before skew detection and binarization (a gray output keeps its pixels).
-    let edge = report
-        .quality
-        .as_ref()
-        .and_then(|q| q.measures.edge_width_px);
+    let measures = report.quality.as_ref().map(|q| &q.measures);
+    let edge = measures.and_then(|m| m.edge_width_px);
     let restored = if o.binarization != Binarization::None {
-        crate::sharpen::restore(&mut img, edge)
+        crate::sharpen::restore(&mut img, measures, photo)
     } else {
         crate::Restored::default()
     };

@@ -6,7 +6,8 @@
 //!   contrast over its steepest step between 2×2 means (a sharp edge is 2 px wide, a Gaussian
 //!   blur of σ px makes it wider, and thin strokes lose their ink; the means keep sensor noise,
 //!   which a camera adds after the lens blur, from passing for a sharp edge), judged against
-//!   the text height;
+//!   the text height; on a page noisy enough to be smoothed (where noise steps as steeply as
+//!   any edge), on the smoothed copy, less what the smoothing added;
 //! - **paper and ink levels** around the glyphs (5th and 95th percentiles of the raw levels
 //!   in each glyph's neighbourhood, medians over the page): a dark exposure, a washed-out page;
 //! - **glare**: the share of the page clipped to white when the paper itself is grey (a
@@ -141,7 +142,12 @@ pub(crate) fn assess(
         let (paper, ink) = levels(&text.raw, text);
         m.paper_level = paper;
         m.ink_level = ink;
-        m.edge_width_px = edge_width(img, text);
+        m.edge_width_px = match text.noise_sigma {
+            None => edge_width(img, text.factor, text),
+            // Noise steps as steeply as any edge: a noisy page's edges are measured on its
+            // smoothed copy, less the smoothing's own width.
+            Some(_) => edge_width(&text.raw, 1, text).map(|w| unsmoothed(w * text.factor as f64)),
+        };
     }
     m.glare_fraction = glare_fraction(&text.raw, m.paper_level, whole);
 
@@ -152,10 +158,8 @@ pub(crate) fn assess(
     if page.cut_off {
         reasons.push(QualityReason::PageCutOff);
     }
-    if let (Some(e), Some(t)) = (m.edge_width_px, m.text_height_px) {
-        if e > SHARP_EDGE_PX && e > MAX_EDGE_WIDTH_RATIO * t {
-            reasons.push(QualityReason::TooBlurry);
-        }
+    if too_blurry(&m) {
+        reasons.push(QualityReason::TooBlurry);
     }
     if m.paper_level.is_some_and(|p| p < MIN_PAPER_LEVEL) {
         reasons.push(QualityReason::TooDark);
@@ -184,6 +188,23 @@ pub(crate) fn assess(
         ok: reasons.is_empty(),
         reasons,
         measures: m,
+    }
+}
+
+/// An edge width measured after [`smooth`](crate::denoise::smooth), as it was before.
+fn unsmoothed(w: f64) -> f64 {
+    (w * w - SMOOTHING_WIDTH_SQ).max(4.0).sqrt()
+}
+
+/// What the smoothing adds to an edge's width, squared (widths add in quadrature, as the
+/// variances of two Gaussian blurs do).
+const SMOOTHING_WIDTH_SQ: f64 = 2.0;
+
+/// The text's edges are wide, and wide for its size: `too_blurry`.
+pub(crate) fn too_blurry(m: &QualityMeasures) -> bool {
+    match (m.edge_width_px, m.text_height_px) {
+        (Some(e), Some(t)) => e > SHARP_EDGE_PX && e > MAX_EDGE_WIDTH_RATIO * t,
+        _ => false,
     }
 }
 
@@ -249,8 +270,8 @@ fn levels(raw: &GrayImage, text: &TextSample) -> (Option<f64>, Option<f64>) {
 
 /// Median, over sampled glyphs, of contrast (95th − 5th percentile) over the steepest step
 /// between 2×2 means, at working resolution.
-fn edge_width(img: &GrayImage, text: &TextSample) -> Option<f64> {
-    let f = text.factor as i64;
+fn edge_width(img: &GrayImage, f: u32, text: &TextSample) -> Option<f64> {
+    let f = f as i64;
     let (w, h) = (img.width() as i64, img.height() as i64);
     let data = img.data();
     let step = (text.glyphs.len() / EDGE_SAMPLES).max(1);
@@ -473,6 +494,47 @@ mod tests {
         }
         assert!(has(&glare, QualityReason::Glare));
         assert!(!has(&text_page(24, 0, 255, 30), QualityReason::Glare));
+    }
+
+    /// Sensor noise of σ `sigma` levels (the sum of 12 uniforms) and 0.3 % salt-and-pepper
+    /// specks, from a fixed xorshift seed.
+    fn noisy(mut img: GrayImage, sigma: f64) -> GrayImage {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for v in img.data_mut() {
+            let g: f64 = (0..12).map(|_| uniform()).sum::<f64>() - 6.0;
+            let speck = uniform();
+            *v = if speck < 0.0015 {
+                0
+            } else if speck < 0.003 {
+                255
+            } else {
+                (*v as f64 + sigma * g).round().clamp(0.0, 255.0) as u8
+            };
+        }
+        img
+    }
+
+    #[test]
+    fn sensor_noise_hides_neither_faint_text_nor_blur_nor_passes_for_sharp_edges() {
+        // Faint text (40 levels) under noise of σ 12: found, and too faint.
+        let faint = verdict(&noisy(text_page(16, 0, 230, 190), 12.0));
+        assert!(
+            faint.reasons.contains(&QualityReason::LowContrast),
+            "{faint:?}"
+        );
+        assert!((faint.measures.text_height_px.unwrap() - 16.0).abs() <= 2.0);
+        // Dark sharp text under the same noise: neither faint nor blurred.
+        let sharp = verdict(&noisy(text_page(16, 0, 230, 30), 12.0));
+        assert!(sharp.ok, "{sharp:?}");
+        // Blurred (σ ≈ 2.4 px) under the same noise: the noise does not pass for sharp edges.
+        let soft = verdict(&noisy(blurred(text_page(16, 0, 230, 30), 2, 3), 12.0));
+        assert!(soft.reasons.contains(&QualityReason::TooBlurry), "{soft:?}");
     }
 
     #[test]

@@ -10,19 +10,36 @@
 
 use crate::GrayImage;
 
-/// How much of the detail is added back (1: the edge's slope about doubled).
+/// How much of the detail is added back (1: the edge's slope about doubled), on a page that
+/// was smoothed or photographed.
 const AMOUNT: i32 = 1;
+
+/// The same on a scan whose text the blur smears (the capture verdict's `too_blurry`):
+/// neither noise nor a camera's JPEG ringing is there to be raised with the edges.
+const BLURRED_SCAN_AMOUNT: i32 = 4;
 
 /// The page's restoration before binarization, in pipeline order: a noisy page is smoothed
 /// ([`denoise`](crate::denoise)); then a page that was smoothed, or whose text edges the
 /// capture verdict measured wider than [`SHARP_EDGE_PX`](crate::quality::SHARP_EDGE_PX)
-/// (`edge_width_px`), is sharpened. Returns what was done (binarization needs to know:
-/// [`BinarizeParams::denoised`](crate::BinarizeParams::denoised)).
-pub fn restore(img: &mut GrayImage, edge_width_px: Option<f64>) -> Restored {
+/// (`measures`), is sharpened, harder on a scan whose edges are also wide for its text size
+/// (the verdict's `too_blurry`; a `photo` keeps the light mask). Returns what was done
+/// (binarization needs to know: [`BinarizeParams::denoised`](crate::BinarizeParams::denoised)).
+pub fn restore(
+    img: &mut GrayImage,
+    measures: Option<&crate::QualityMeasures>,
+    photo: bool,
+) -> Restored {
     let denoised = crate::denoise::denoise(img);
-    let sharpened = denoised || edge_width_px.is_some_and(|e| e > crate::quality::SHARP_EDGE_PX);
+    let edge = measures.and_then(|m| m.edge_width_px);
+    let blurred = edge.is_some_and(|e| e > crate::quality::SHARP_EDGE_PX);
+    let sharpened = denoised || blurred;
     if sharpened {
-        sharpen(img);
+        let too_blurry = measures.is_some_and(crate::quality::too_blurry);
+        if too_blurry && !denoised && !photo {
+            sharpen::<BLURRED_SCAN_AMOUNT>(img);
+        } else {
+            sharpen::<AMOUNT>(img);
+        }
     }
     Restored {
         denoised,
@@ -39,13 +56,13 @@ pub struct Restored {
     pub sharpened: bool,
 }
 
-/// The unsharp mask, in place; one extra copy of the page while it works.
-fn sharpen(img: &mut GrayImage) {
+/// The unsharp mask of amount `A`, in place; one extra copy of the page while it works.
+fn sharpen<const A: i32>(img: &mut GrayImage) {
     let mut soft = img.clone();
     crate::denoise::smooth_binomial(&mut soft);
     crate::denoise::smooth_binomial(&mut soft);
     for (o, &s) in img.data_mut().iter_mut().zip(soft.data()) {
-        let v = *o as i32 + AMOUNT * (*o as i32 - s as i32);
+        let v = *o as i32 + A * (*o as i32 - s as i32);
         *o = v.clamp(0, 255) as u8;
     }
 }
@@ -68,13 +85,22 @@ mod tests {
         GrayImage::from_raw(w, h, data).unwrap()
     }
 
+    /// The capture verdict's measures of a page of 40 px text whose edges are `edge` px wide.
+    fn soft(edge: f64) -> crate::QualityMeasures {
+        crate::QualityMeasures {
+            edge_width_px: Some(edge),
+            text_height_px: Some(40.0),
+            ..crate::QualityMeasures::default()
+        }
+    }
+
     #[test]
     fn a_blurred_edge_gets_steeper_and_a_sharp_page_is_left_alone() {
         let mut img = ramp();
-        assert!(!restore(&mut img, Some(2.0)).sharpened);
-        assert!(!restore(&mut img, None).sharpened);
+        assert!(!restore(&mut img, Some(&soft(2.0)), false).sharpened);
+        assert!(!restore(&mut img, None, false).sharpened);
         assert_eq!(img.data(), ramp().data());
-        assert!(restore(&mut img, Some(4.0)).sharpened);
+        assert!(restore(&mut img, Some(&soft(4.0)), false).sharpened);
         let (before, after) = (ramp(), img);
         let slope = |g: &GrayImage| g.data()[19] as i32 - g.data()[20] as i32;
         assert!(
@@ -86,5 +112,34 @@ mod tests {
         // Flat paper and ink far from the edge keep their levels.
         assert_eq!(after.data()[2], 230);
         assert_eq!(after.data()[38], 40);
+    }
+
+    #[test]
+    fn a_scan_blurred_for_its_text_size_is_sharpened_harder_a_photo_is_not() {
+        // The rise across the edge's middle 6 px.
+        let slope = |g: &GrayImage| g.data()[17] as i32 - g.data()[23] as i32;
+        let after = |m: crate::QualityMeasures, photo: bool| {
+            let mut img = ramp();
+            assert!(restore(&mut img, Some(&m), photo).sharpened);
+            slope(&img)
+        };
+        // 3 px edges on 40 px text: soft, not smeared; on 12 px text: too blurry.
+        let light = after(soft(3.0), false);
+        let hard = after(
+            crate::QualityMeasures {
+                text_height_px: Some(12.0),
+                ..soft(3.0)
+            },
+            false,
+        );
+        let photo = after(
+            crate::QualityMeasures {
+                text_height_px: Some(12.0),
+                ..soft(3.0)
+            },
+            true,
+        );
+        assert!(hard > light, "{hard} vs {light}");
+        assert_eq!(photo, light);
     }
 }
