@@ -611,6 +611,10 @@ fn front(
     } else {
         OrientationEstimate::default()
     };
+    let facts = PageFacts {
+        rectified: rectified_page,
+        ..facts
+    };
     let quality = assess(
         &img,
         &text,
@@ -819,6 +823,7 @@ fn find_page(img: &GrayImage, chroma: ChromaOf<'_>, o: &Options) -> Result<Found
         let facts = PageFacts {
             not_found: false,
             cut_off,
+            rectified: false,
         };
         return Ok(FoundPage {
             report: Some(report),
@@ -848,6 +853,7 @@ fn find_page(img: &GrayImage, chroma: ChromaOf<'_>, o: &Options) -> Result<Found
     let facts = PageFacts {
         not_found: d.corners.is_none(),
         cut_off,
+        rectified: false,
     };
     Ok(FoundPage {
         report: Some(report),

@@ -11,7 +11,8 @@
 //! - **paper and ink levels** around the glyphs (5th and 95th percentiles of the raw levels
 //!   in each glyph's neighbourhood, medians over the page): a dark exposure, a washed-out page;
 //! - **glare**: the share of the page clipped to white when the paper itself is grey (a
-//!   specular highlight, which erases the text under it).
+//!   specular highlight, which erases the text under it); on a page not rectified, without the
+//!   clipped light joined to the image's border (a scanner's lid or fill around the sheet).
 //!
 //! The verdict never stops processing; [`Options::reject`](crate::Options::reject) turns
 //! chosen reasons into [`Error::PoorCapture`](crate::Error::PoorCapture).
@@ -114,6 +115,8 @@ pub(crate) struct PageFacts {
     pub not_found: bool,
     /// The detected page has a corner outside the frame.
     pub cut_off: bool,
+    /// The page was rectified: the image's edges are the page's own.
+    pub rectified: bool,
 }
 
 /// Measures `img` (the output page before background normalisation, at working resolution),
@@ -149,7 +152,7 @@ pub(crate) fn assess(
             Some(_) => edge_width(&text.raw, 1, text).map(|w| unsmoothed(w * text.factor as f64)),
         };
     }
-    m.glare_fraction = glare_fraction(&text.raw, m.paper_level, whole);
+    m.glare_fraction = glare_fraction(&text.raw, m.paper_level, whole, !page.rectified);
 
     let mut reasons = Vec::new();
     if page.not_found && !has_text {
@@ -326,7 +329,14 @@ fn edge_width(img: &GrayImage, f: u32, text: &TextSample) -> Option<f64> {
 
 /// Share of the reduced page at 250 or above, when the paper around the text is grey (below
 /// 235); a white page on a scanner is clipped everywhere and shows no glare.
-fn glare_fraction(raw: &GrayImage, paper: Option<f64>, whole: Option<WholePage>) -> f64 {
+/// `beyond_edges`: the image may extend past the page (not rectified), so clipped light that
+/// reaches the image's border is the scanner's lid or fill around the sheet, not glare on it.
+fn glare_fraction(
+    raw: &GrayImage,
+    paper: Option<f64>,
+    whole: Option<WholePage>,
+    beyond_edges: bool,
+) -> f64 {
     let Some(p) = paper else { return 0.0 };
     // The paper's level: around the text, or over the whole page when the text was sampled on
     // part of it (where a highlight may lie over all of that part).
@@ -337,7 +347,12 @@ fn glare_fraction(raw: &GrayImage, paper: Option<f64>, whole: Option<WholePage>)
     whole.map_or_else(
         || {
             let n = raw.data().iter().filter(|&&v| v >= CLIPPED).count();
-            n as f64 / raw.data().len() as f64
+            let fill = if beyond_edges && n > 0 {
+                clipped_from_border(raw)
+            } else {
+                0
+            };
+            (n - fill) as f64 / raw.data().len() as f64
         },
         |w| w.clipped,
     )
@@ -345,6 +360,49 @@ fn glare_fraction(raw: &GrayImage, paper: Option<f64>, whole: Option<WholePage>)
 
 /// A level this bright is clipped white.
 const CLIPPED: u8 = 250;
+
+/// The clipped pixels joined to the image's border through clipped pixels (4-connected): a
+/// flood fill from the border, with one bit a pixel and a stack (4 bytes an entry, at most one
+/// entry per clipped pixel) of what is still to visit.
+fn clipped_from_border(raw: &GrayImage) -> usize {
+    let (w, h) = (raw.width() as usize, raw.height() as usize);
+    let data = raw.data();
+    let mut seen = vec![0u64; (w * h).div_ceil(64)];
+    let mut stack: Vec<u32> = Vec::new();
+    let visit = |i: usize, seen: &mut [u64], stack: &mut Vec<u32>| {
+        if data[i] >= CLIPPED && seen[i / 64] & (1 << (i % 64)) == 0 {
+            seen[i / 64] |= 1 << (i % 64);
+            stack.push(i as u32);
+        }
+    };
+    for x in 0..w {
+        visit(x, &mut seen, &mut stack);
+        visit((h - 1) * w + x, &mut seen, &mut stack);
+    }
+    for y in 0..h {
+        visit(y * w, &mut seen, &mut stack);
+        visit(y * w + w - 1, &mut seen, &mut stack);
+    }
+    let mut count = 0;
+    while let Some(i) = stack.pop() {
+        let i = i as usize;
+        count += 1;
+        let (x, y) = (i % w, i / w);
+        if x > 0 {
+            visit(i - 1, &mut seen, &mut stack);
+        }
+        if x + 1 < w {
+            visit(i + 1, &mut seen, &mut stack);
+        }
+        if y > 0 {
+            visit(i - w, &mut seen, &mut stack);
+        }
+        if y + 1 < h {
+            visit(i + w, &mut seen, &mut stack);
+        }
+    }
+    count
+}
 
 /// What a live preview measures on the whole page (its text, on the page's middle only).
 #[derive(Clone, Copy, Debug)]
@@ -538,12 +596,46 @@ mod tests {
     }
 
     #[test]
+    fn the_white_around_a_scanned_sheet_is_not_glare_a_highlight_on_it_is() {
+        // Grey paper scanned on a white lid: a clipped band along the top and left edges.
+        let mut scan = text_page(24, 0, 190, 30);
+        for y in 0..900 {
+            for x in 0..1200 {
+                if y < 80 || x < 60 {
+                    scan.data_mut()[y * 1200 + x] = 253;
+                }
+            }
+        }
+        let q = verdict(&scan);
+        assert!(!q.reasons.contains(&QualityReason::Glare), "{q:?}");
+        assert_eq!(q.measures.glare_fraction, 0.0);
+        // A highlight on the same sheet, clear of the band, is glare.
+        for y in 300..500 {
+            for x in 400..700 {
+                scan.data_mut()[y * 1200 + x] = 255;
+            }
+        }
+        let q = verdict(&scan);
+        assert!(q.reasons.contains(&QualityReason::Glare), "{q:?}");
+        // A rectified page's edges are its own: a highlight reaching them is still on it.
+        let t = TextSample::of(&scan);
+        let facts = PageFacts {
+            rectified: true,
+            ..PageFacts::default()
+        };
+        let on_page = assess(&scan, &t, false, facts, None)
+            .measures
+            .glare_fraction;
+        assert!(on_page > q.measures.glare_fraction, "{on_page} {q:?}");
+    }
+
+    #[test]
     fn no_text_and_no_page_is_no_page_found() {
         let img = GrayImage::new(640, 480, 128);
         let t = TextSample::of(&img);
         let facts = PageFacts {
             not_found: true,
-            cut_off: false,
+            ..PageFacts::default()
         };
         let q = assess(&img, &t, false, facts, None);
         assert_eq!(q.reasons, vec![QualityReason::NoPageFound]);
