@@ -6,7 +6,10 @@
 //! Unsharp masking (the darkroom method; Gonzalez & Woods, "Digital Image Processing", §3.6):
 //! `out = in + amount · (in − blurred)`, with the blur a Gaussian of σ ≈ 1.4 px (the binomial
 //! kernel `[1 4 6 4 1]/16` twice). It steepens each edge about its middle, where the threshold
-//! falls, and leaves flat paper and stroke interiors as they were.
+//! falls, and leaves flat paper and stroke interiors as they were. The amount is 1, and 4 on a
+//! scan whose edges are wide for its text size too (the verdict's `too_blurry`), where
+//! Tesseract makes a quarter to two fifths fewer errors on blurred pages (`ocr_degraded`);
+//! photos keep 1, since their noise and JPEG ringing would rise with the edges.
 
 use crate::GrayImage;
 
