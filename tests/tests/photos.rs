@@ -249,3 +249,19 @@ fn merged_letters_do_not_turn_an_upright_page() {
     assert!(d.page.found, "the page is found");
     assert_eq!(d.orientation_degrees, Some(0), "{d:?}");
 }
+
+/// A 1080p frame of small text (rendered seed 57) turned a quarter clockwise: its glyphs'
+/// nearest-neighbour links barely preferred one direction (1.23 to 1), and 4.4σ of
+/// "ascenders" on the wrong side gave 90° at confidence 0.525, turning the page upside down
+/// instead of upright. Lines that faint are no evidence for a turn: `unknown`, or the right one.
+#[test]
+fn lines_barely_preferred_turn_no_frame_the_wrong_way() {
+    let photo = render_perspective(&PerspectiveSpec::random(57, Capture::Video1080p));
+    let d = detect_gray(turn(photo.image, 90), &Options::default()).expect("the frame is read");
+    assert!(
+        matches!(d.orientation_degrees, None | Some(270)),
+        "{:?} at {}",
+        d.orientation_degrees,
+        d.orientation_confidence
+    );
+}
