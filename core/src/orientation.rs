@@ -92,9 +92,9 @@ impl TextSample {
         let factor = longest.div_ceil(ANALYSIS_SIDE).max(1);
         let mut raw = reduce_box(img, factor);
         // Sensor noise as strong as faint strokes' contrast breaks them into specks at any
-        // threshold: such a copy is smoothed first, as the pipeline smooths the page.
-        // A quarter of the rows the denoise stage looks at: tens of thousands of responses
-        // still give the median to a fraction of a level.
+        // threshold: such a copy is smoothed first, as the pipeline smooths the page. The
+        // noise is measured on a quarter of the denoise stage's rows: tens of thousands of
+        // responses still give its median to a fraction of a level.
         let sigma = crate::denoise::noise_sigma_on_rows(&raw, 40);
         let noise_sigma = if sigma >= crate::denoise::DENOISE_FROM_SIGMA {
             crate::denoise::smooth(&mut raw);
