@@ -1,8 +1,9 @@
 //! What OCR reads from degraded pages, per kind of damage: Tesseract's character and word error
 //! rates (CER, WER) on pages with known text (`scanprep_fixtures::degraded_page`: clean,
 //! faded, blurred, noisy, shaded, JPEG, faded+blur+noise, skewed 15–45°, tinted paper on a
-//! lighter fill, small text), for the raw page, for a classical peer (PyPI `deskew` + OpenCV
-//! rotation + Otsu, `benches/peers/ocr_peer.py`) and for scanprep's default output (1-bit PNG).
+//! lighter fill, small text, dust specks), for the raw page, for a classical peer (PyPI
+//! `deskew` + OpenCV rotation + Otsu, `benches/peers/ocr_peer.py`) and for scanprep's default
+//! output (1-bit PNG).
 //!
 //! `cargo run --release -p scanprep-benches --bin ocr_degraded -- FROM TO [CLASS…]`
 //! Seeds FROM..TO of every class (or of the classes named, e.g. `faded+blur+noise`). Needs
@@ -10,7 +11,8 @@
 //! `SCANPREP_PEER_PYTHON`, else `target/peers-venv/bin/python` (made by
 //! `benches/peers/run.sh`, or `python3 -m venv target/peers-venv && target/peers-venv/bin/pip
 //! install -r benches/peers/requirements.txt`); without it that column is left out.
-//! `SCANPREP_OCR_KEEP=1` keeps the pages (raw, peer, ours) in the temporary folder it prints.
+//! `SCANPREP_OCR_KEEP=1` keeps the pages (raw, peer, ours) and their text in the temporary
+//! folder it prints.
 //! `SCANPREP_BINARIZATION=otsu|sauvola|edge` runs scanprep with that method instead of `auto`.
 //! Tuning seeds are 0–99; the figures reported are those of seeds 1000 and up (held out).
 
@@ -94,6 +96,10 @@ fn main() {
             let stem = format!("{}-{seed}", class.name().replace(['+', ' '], "_"));
             let raw = dir.join(format!("{stem}-raw.png"));
             std::fs::write(&raw, png_gray(&page.image)).expect("write the raw page");
+            if std::env::var_os("SCANPREP_OCR_KEEP").is_some() {
+                let truth = dir.join(format!("{stem}-truth.txt"));
+                std::fs::write(truth, &page.text).expect("write the page's text");
+            }
             let (ours, note) = match process_gray(page.image.clone(), &png, None) {
                 Ok(p) => {
                     let path = dir.join(format!("{stem}-ours.png"));
