@@ -8,11 +8,16 @@
 //! a colour JPEG through `process` (page detection then sees the chroma too); otherwise the
 //! gray frame through `process_gray`. `--page-size`: the page's true format (A4 or Letter) is
 //! given, as a user who picks it in the app does, instead of estimated from the corners.
+//! `SCANPREP_OCR_KEEP=1` keeps, per seed, the photo (`/tmp/ocr-photo-SEED.jpg` or
+//! `/tmp/ocr-frame-SEED.png`), scanprep's page (`/tmp/ocr-ours-SEED.png`) and the true text
+//! (`/tmp/ocr-truth-SEED.txt`). `SCANPREP_OPTIONS='{"target_x_height": 30}'`: other options
+//! (the library's JSON names), for comparison; the output stays a 1-bit PNG.
 
 use std::path::Path;
 
 use scanprep::{process, process_gray, Format, GrayImage, Options, PageSize, PaperSize};
 use scanprep_benches::ocr::{cer, normalise, read};
+use scanprep_fixtures::fixtures::png_gray;
 use scanprep_fixtures::{render_perspective, render_perspective_color, Capture, PerspectiveSpec};
 
 fn main() {
@@ -23,10 +28,12 @@ fn main() {
     let given_size = args.iter().any(|a| a == "--page-size");
     let dir = std::env::temp_dir().join(format!("scanprep-ocr-eval-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
-    let png = Options {
-        format: Format::Png,
-        ..Options::default()
-    };
+    let mut png: Options = std::env::var("SCANPREP_OPTIONS")
+        .ok()
+        .map(|j| serde_json::from_str(&j).expect("SCANPREP_OPTIONS is options JSON"))
+        .unwrap_or_default();
+    png.format = Format::Png;
+    let keep = std::env::var_os("SCANPREP_OCR_KEEP").is_some();
     let (mut sums, mut n) = ([0.0f64; 3], 0usize);
     for seed in seeds {
         let mut spec = PerspectiveSpec::random(seed, capture);
@@ -43,16 +50,23 @@ fn main() {
         }
         let (result, page, raw) = if color {
             let photo = render_perspective_color(&spec);
-            if std::env::var_os("SCANPREP_OCR_KEEP").is_some() {
+            if keep {
                 let _ = std::fs::write(format!("/tmp/ocr-photo-{seed}.jpg"), &photo.jpeg);
             }
             let raw = read(&dir, "raw", &photo.jpeg);
             (process(&photo.jpeg, &png), photo.page, raw)
         } else {
             let photo = render_perspective(&spec);
+            if keep {
+                let _ =
+                    std::fs::write(format!("/tmp/ocr-frame-{seed}.png"), png_gray(&photo.image));
+            }
             let raw = ocr(&dir, "raw", &photo.image);
             (process_gray(photo.image, &png, None), photo.page, raw)
         };
+        if keep {
+            let _ = std::fs::write(format!("/tmp/ocr-truth-{seed}.txt"), &page.text);
+        }
         let truth = normalise(&page.text);
         if truth.len() < 200 {
             continue;
@@ -71,7 +85,7 @@ fn main() {
                     ts.text_height_px,
                     ts.scale
                 );
-                if std::env::var_os("SCANPREP_OCR_KEEP").is_some() {
+                if keep {
                     let _ = std::fs::write(format!("/tmp/ocr-ours-{seed}.png"), &p.bytes);
                 }
                 read(&dir, "ours", &p.bytes)
