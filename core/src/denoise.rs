@@ -13,7 +13,8 @@
 //! 1995); a page without sensor noise but with such specks (dust, a fax line's dropped bits)
 //! gets this clamp alone. Then, on a noisy page, a separable binomial kernel `[1 4 6 4 1]/16`
 //! (a Gaussian of σ ≈ 1 px): it divides white noise by about 3.6 and costs a stroke 2 px wide
-//! or more little of its contrast. Both work through a few rows of copy, so the stage needs no second page.
+//! or more little of its contrast. Both work through a few rows of copy, so the stage needs
+//! no second page.
 
 use crate::GrayImage;
 
@@ -318,7 +319,7 @@ mod tests {
 
     #[test]
     fn dots_of_small_text_are_not_specks() {
-        // A 1 px dot every 4 px, on rows 2 px apart: each has anti-aliased neighbours (its
+        // A 1 px dot every 4 px, on rows 4 px apart: each has anti-aliased neighbours (its
         // halo at 140), as a small "i" dot or a stroke's end at 150 dpi does.
         let (w, h) = (120usize, 60usize);
         let mut data = vec![235u8; w * h];
