@@ -10,8 +10,8 @@ use anyhow::{bail, Context};
 use rayon::prelude::*;
 use scanprep::eval::{score, Scores};
 use scanprep::{
-    binarize, detect_gray, normalize_background, restore, Binarization, BinarizeParams, BitImage,
-    GrayImage, Options, Restored,
+    binarize, denoise, detect_gray, normalize_background, restore, Binarization, BinarizeParams,
+    BitImage, GrayImage, Options, Restored,
 };
 
 /// Arguments of `scanprep eval`.
@@ -110,14 +110,15 @@ fn eval_one(
             .measures
             .into()
     };
+    // Scans: the pipeline's path for a page not photographed (no page found, no glare).
+    let denoised = !args.no_restore && denoise(&mut gray);
     if !args.no_background {
         normalize_background(&mut gray);
     }
     let restored = if args.no_restore {
         Restored::default()
     } else {
-        // Scans: the pipeline's path for a page not photographed (no page found, no glare).
-        restore(&mut gray, measures.as_ref(), false)
+        restore(&mut gray, measures.as_ref(), false, denoised)
     };
     let params = BinarizeParams {
         denoised: restored.denoised,

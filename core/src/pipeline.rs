@@ -218,6 +218,11 @@ fn run(
             .quality
             .as_ref()
             .is_some_and(|q| q.measures.glare_fraction > 0.0);
+    // Sensor noise is smoothed first: the paper level that background normalisation divides
+    // by is a bright percentile, which noise lifts, and the division would scale the noise
+    // with the page (a gray output keeps its pixels).
+    let binarizing = o.binarization != Binarization::None;
+    let denoised = binarizing && crate::denoise::denoise(&mut img);
     if o.normalize_background {
         // On a photo, a highlight may have lifted the ink as well as the paper: it is
         // stretched back (a scanner's lamp adds no highlight).
@@ -227,12 +232,12 @@ fn run(
             normalize_background(&mut img);
         }
     }
-    // Sensor noise and blur break or bolden binarized strokes and hide text lines: the page is
-    // restored before skew detection and binarization (a gray output keeps its pixels).
+    // Blur and smoothing bolden and merge binarized strokes: the page is sharpened before
+    // skew detection and binarization.
     let measures = report.quality.as_ref().map(|q| &q.measures);
     let edge = measures.and_then(|m| m.edge_width_px);
-    let restored = if o.binarization != Binarization::None {
-        crate::sharpen::restore(&mut img, measures, photo)
+    let restored = if binarizing {
+        crate::sharpen::restore(&mut img, measures, photo, denoised)
     } else {
         crate::Restored::default()
     };

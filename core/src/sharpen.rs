@@ -1,7 +1,7 @@
 //! Sharpen stage: a page the capture verdict found blurred (its text edges wider than
 //! [`SHARP_EDGE_PX`](crate::quality::SHARP_EDGE_PX)), or that denoising smoothed, gets an
 //! unsharp mask before binarization, so that the threshold does not turn soft strokes into
-//! bold, merged ones. [`restore`] runs both steps in the pipeline's order.
+//! bold, merged ones.
 //!
 //! Unsharp masking (the darkroom method; Gonzalez & Woods, "Digital Image Processing", §3.6):
 //! `out = in + amount · (in − blurred)`, with the blur a Gaussian of σ ≈ 1.4 px (the binomial
@@ -21,18 +21,19 @@ const AMOUNT: i32 = 1;
 /// neither noise nor a camera's JPEG ringing is there to be raised with the edges.
 const BLURRED_SCAN_AMOUNT: i32 = 4;
 
-/// The page's restoration before binarization, in pipeline order: a noisy page is smoothed
-/// ([`denoise`](crate::denoise)); then a page that was smoothed, or whose text edges the
-/// capture verdict measured wider than [`SHARP_EDGE_PX`](crate::quality::SHARP_EDGE_PX)
-/// (`measures`), is sharpened, harder on a scan whose edges are also wide for its text size
-/// (the verdict's `too_blurry`; a `photo` keeps the light mask). Returns what was done
-/// (binarization needs to know: [`BinarizeParams::denoised`](crate::BinarizeParams::denoised)).
+/// The page's restoration before binarization, after [`denoise`](crate::denoise) (which the
+/// pipeline runs before background normalisation; `denoised`: whether it smoothed the page):
+/// a page that was smoothed, or whose text edges the capture verdict measured wider than
+/// [`SHARP_EDGE_PX`](crate::quality::SHARP_EDGE_PX) (`measures`), is sharpened, harder on a
+/// scan whose edges are also wide for its text size (the verdict's `too_blurry`; a `photo`
+/// keeps the light mask). Returns what was done (binarization needs to know:
+/// [`BinarizeParams::denoised`](crate::BinarizeParams::denoised)).
 pub fn restore(
     img: &mut GrayImage,
     measures: Option<&crate::QualityMeasures>,
     photo: bool,
+    denoised: bool,
 ) -> Restored {
-    let denoised = crate::denoise::denoise(img);
     let edge = measures.and_then(|m| m.edge_width_px);
     let blurred = edge.is_some_and(|e| e > crate::quality::SHARP_EDGE_PX);
     let sharpened = denoised || blurred;
@@ -100,10 +101,12 @@ mod tests {
     #[test]
     fn a_blurred_edge_gets_steeper_and_a_sharp_page_is_left_alone() {
         let mut img = ramp();
-        assert!(!restore(&mut img, Some(&soft(2.0)), false).sharpened);
-        assert!(!restore(&mut img, None, false).sharpened);
+        assert!(!restore(&mut img, Some(&soft(2.0)), false, false).sharpened);
+        assert!(!restore(&mut img, None, false, false).sharpened);
         assert_eq!(img.data(), ramp().data());
-        assert!(restore(&mut img, Some(&soft(4.0)), false).sharpened);
+        // A page the denoise stage smoothed is sharpened whatever its edges measured.
+        assert!(restore(&mut ramp(), None, false, true).sharpened);
+        assert!(restore(&mut img, Some(&soft(4.0)), false, false).sharpened);
         let (before, after) = (ramp(), img);
         let slope = |g: &GrayImage| g.data()[19] as i32 - g.data()[20] as i32;
         assert!(
@@ -123,7 +126,7 @@ mod tests {
         let slope = |g: &GrayImage| g.data()[17] as i32 - g.data()[23] as i32;
         let after = |m: crate::QualityMeasures, photo: bool| {
             let mut img = ramp();
-            assert!(restore(&mut img, Some(&m), photo).sharpened);
+            assert!(restore(&mut img, Some(&m), photo, false).sharpened);
             slope(&img)
         };
         // 3 px edges on 40 px text: soft, not smeared; on 12 px text: too blurry.
