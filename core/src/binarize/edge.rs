@@ -12,7 +12,8 @@
 //!    `mean(edge) + std(edge)/2`: the edge pixels sample both sides of nearby strokes, so their
 //!    mean sits between the local ink and paper levels whatever the contrast or illumination.
 //!    On a page smoothed against sensor noise the threshold is the mean itself: there the
-//!    deviation is mostly noise, and half of it made the strokes bold and merged.
+//!    deviation is mostly noise, and half of it made the strokes bold and merged; and the
+//!    contrast threshold of step 2 is lowered, since smoothing took most from faint edges.
 //!    Pixels with too few edges around them are paper (this removes smooth stains, bleed-through
 //!    halos and noise), except very dark ones (the interior of strokes wider than the window).
 //!

@@ -140,6 +140,11 @@ fn run_edge(img: &GrayImage, params: &BinarizeParams) -> (BitImage, Binarization
     run_edge_at(img, params, otsu_level(img))
 }
 
+/// On a page the denoise stage smoothed, the share of Otsu's contrast threshold that makes a
+/// stroke edge: at 60 % faded, blurred and noisy pages read with 7 % fewer character errors
+/// than at 100 % (`ocr_degraded 0 40 faded+blur+noise`: 9.94 % → 9.21 %), noisy ones the same.
+const SMOOTHED_EDGE_PERCENT: u32 = 60;
+
 /// [`run_edge`] with Otsu's `level` of the image already known.
 fn run_edge_at(
     img: &GrayImage,
@@ -158,6 +163,14 @@ fn run_edge_at(
     .max(1);
     let side = 3 * block as u32;
     let tc = edge::edge_threshold(img);
+    // On a page smoothed against noise, the smoothing (and the blur it usually comes with)
+    // took contrast from every edge, from the faint and thin strokes' most, while Otsu's split
+    // still falls under the strong edges: the faint strokes' edges are kept with a lower one.
+    let tc = if params.denoised {
+        ((tc as u32 * SMOOTHED_EDGE_PERCENT + 50) / 100).max(1) as u8
+    } else {
+        tc
+    };
     // Never ink: lighter than Otsu's level plus 15 % of the way to white (texture, stains).
     let light = (level as u32 + (255 - level as u32) * 15 / 100) as u8;
     // Always ink: darker than half Otsu's level (interiors of strokes wider than the window).
