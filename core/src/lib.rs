@@ -5,8 +5,9 @@
 //!
 //! The pipeline, one module per stage, in order:
 //! [`decode`](decode_image) → [`page`](detect_page) → [`rectify`] (a photographed page) or
-//! [`resize`](reduce_to_working) → quality ([`Quality`]) → [`background`](normalize_background)
-//! → [`orientation`](detect_orientation) / [`turn`] → [`deskew`](detect_skew) / [`rotate`] →
+//! [`resize`](reduce_to_working) → quality ([`Quality`]) → [`denoise`] →
+//! [`background`](normalize_background) → sharpen ([`restore`]) →
+//! [`orientation`](detect_orientation) / [`turn`] → [`deskew`](detect_skew) / [`rotate`] →
 //! [`binarize`] → [`clean`] → text size ([`measure_text`]; small text binarized again at a
 //! higher resolution) → [`encode`](encode_g4_tiff), within the limits of the OCR service
 //! ([`OcrProfile`]).

@@ -1,7 +1,8 @@
 //! The whole chain: decode → page detection → rectification (a photographed page) or working
-//! resolution → capture quality → background → orientation → deskew → binarize → clean →
-//! encode, holding at most two full-size grayscale buffers at any time (the input and its
-//! rectified or reduced copy; later the page and, while rotating, its rotated copy).
+//! resolution → capture quality → denoise → background → sharpen → orientation → deskew →
+//! binarize → clean → encode, holding at most two full-size grayscale buffers at any time (the
+//! input and its rectified or reduced copy; later the page and, while rotating, its rotated
+//! copy).
 
 use std::borrow::Cow;
 
