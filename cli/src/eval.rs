@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use scanprep::eval::{score, Scores};
 use scanprep::{
     binarize, denoise, detect_gray, normalize_background, restore, Binarization, BinarizeParams,
-    BitImage, GrayImage, Options, Restored,
+    BitImage, GrayImage, Options,
 };
 
 /// Arguments of `scanprep eval`.
@@ -115,13 +115,11 @@ fn eval_one(
     if !args.no_background {
         normalize_background(&mut gray);
     }
-    let restored = if args.no_restore {
-        Restored::default()
-    } else {
-        restore(&mut gray, measures.as_ref(), false, denoised)
-    };
+    if !args.no_restore {
+        restore(&mut gray, measures.as_ref(), false, denoised);
+    }
     let params = BinarizeParams {
-        denoised: restored.denoised,
+        denoised,
         ..params.clone()
     };
     let (bits, rep) = binarize(&gray, &params);

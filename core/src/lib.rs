@@ -88,7 +88,7 @@ pub use rectify::{rectify, PageSize, PaperSize, Rectified};
 pub use report::{Detection, PageReport, PageSource, Report, Timings, Warning};
 pub use resize::{reduce_to_working, resize_area};
 pub use rotate::{rotate, turn};
-pub use sharpen::{restore, Restored};
+pub use sharpen::restore;
 pub use text_size::{
     measure_text, TextMeasure, TextSizeReport, DEFAULT_TARGET_X_HEIGHT, TARGET_X_HEIGHT_RANGE,
 };

@@ -237,11 +237,9 @@ fn run(
     // skew detection and binarization.
     let measures = report.quality.as_ref().map(|q| &q.measures);
     let edge = measures.and_then(|m| m.edge_width_px);
-    let restored = if binarizing {
-        crate::sharpen::restore(&mut img, measures, photo, denoised)
-    } else {
-        crate::Restored::default()
-    };
+    if binarizing {
+        crate::sharpen::restore(&mut img, measures, photo, denoised);
+    }
     t.background_ms = timer.lap("background");
 
     if let Some(d) = f.orientation.degrees {
@@ -291,7 +289,7 @@ fn run(
         method: o.binarization,
         window: o.window,
         k: o.k,
-        denoised: restored.denoised,
+        denoised,
     };
     let cp = CleanParams {
         despeckle: o.despeckle,
@@ -301,7 +299,7 @@ fn run(
     // The bits: those of the page, or, when its text is too small or too large for OCR (or
     // the page too large for the OCR service), those of the gray page scaled.
     let mut text_scale = 1.0;
-    let (bytes, width, height, dpi) = if o.binarization == Binarization::None {
+    let (bytes, width, height, dpi) = if !binarizing {
         let mut sized = None;
         if let Some(target) = target {
             let otsu = BinarizeParams {
@@ -333,7 +331,7 @@ fn run(
         t.binarize_ms = timer.lap("binarize");
         // On a page the denoise stage smoothed, noise left as blots alone on the paper goes
         // too: it would be read as punctuation, and taken for glyphs when the text is measured.
-        let lone_blots = restored.denoised;
+        let lone_blots = denoised;
         let (mut crep, labelled) = clean_labelled(&mut bits, &cp, lone_blots);
         t.clean_ms = timer.lap("clean");
         let mut sized = None;

@@ -26,14 +26,13 @@ const BLURRED_SCAN_AMOUNT: i32 = 4;
 /// a page that was smoothed, or whose text edges the capture verdict measured wider than
 /// [`SHARP_EDGE_PX`](crate::quality::SHARP_EDGE_PX) (`measures`), is sharpened, harder on a
 /// scan whose edges are also wide for its text size (the verdict's `too_blurry`; a `photo`
-/// keeps the light mask). Returns what was done (binarization needs to know:
-/// [`BinarizeParams::denoised`](crate::BinarizeParams::denoised)).
+/// keeps the light mask). Returns whether it sharpened the page.
 pub fn restore(
     img: &mut GrayImage,
     measures: Option<&crate::QualityMeasures>,
     photo: bool,
     denoised: bool,
-) -> Restored {
+) -> bool {
     let edge = measures.and_then(|m| m.edge_width_px);
     let blurred = edge.is_some_and(|e| e > crate::quality::SHARP_EDGE_PX);
     let sharpened = denoised || blurred;
@@ -45,19 +44,7 @@ pub fn restore(
             sharpen::<AMOUNT>(img);
         }
     }
-    Restored {
-        denoised,
-        sharpened,
-    }
-}
-
-/// What [`restore`] did to a page.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Restored {
-    /// Smoothed against sensor noise.
-    pub denoised: bool,
-    /// Sharpened (blurred, or smoothed).
-    pub sharpened: bool,
+    sharpened
 }
 
 /// The unsharp mask of amount `A`, in place; one extra copy of the page while it works.
@@ -101,12 +88,12 @@ mod tests {
     #[test]
     fn a_blurred_edge_gets_steeper_and_a_sharp_page_is_left_alone() {
         let mut img = ramp();
-        assert!(!restore(&mut img, Some(&soft(2.0)), false, false).sharpened);
-        assert!(!restore(&mut img, None, false, false).sharpened);
+        assert!(!restore(&mut img, Some(&soft(2.0)), false, false));
+        assert!(!restore(&mut img, None, false, false));
         assert_eq!(img.data(), ramp().data());
         // A page the denoise stage smoothed is sharpened whatever its edges measured.
-        assert!(restore(&mut ramp(), None, false, true).sharpened);
-        assert!(restore(&mut img, Some(&soft(4.0)), false, false).sharpened);
+        assert!(restore(&mut ramp(), None, false, true));
+        assert!(restore(&mut img, Some(&soft(4.0)), false, false));
         let (before, after) = (ramp(), img);
         let slope = |g: &GrayImage| g.data()[19] as i32 - g.data()[20] as i32;
         assert!(
@@ -126,7 +113,7 @@ mod tests {
         let slope = |g: &GrayImage| g.data()[17] as i32 - g.data()[23] as i32;
         let after = |m: crate::QualityMeasures, photo: bool| {
             let mut img = ramp();
-            assert!(restore(&mut img, Some(&m), photo, false).sharpened);
+            assert!(restore(&mut img, Some(&m), photo, false));
             slope(&img)
         };
         // 3 px edges on 40 px text: soft, not smeared; on 12 px text: too blurry.
