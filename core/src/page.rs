@@ -73,6 +73,14 @@ const MIN_CHROMA_SPREAD: f64 = 0.5;
 /// the colour found.
 const SNAP_AGREEMENT: f64 = 0.6;
 
+/// How near the frame's edge (share of the frame across it) a side may be moved onto it.
+const FRAME_REACH: f64 = 0.15;
+/// Cosine of the largest angle between such a side and the frame's edge (20°).
+const FRAME_PARALLEL_COS: f64 = 0.94;
+/// Largest shortfall of the strip's level from the page's, as a share of the page's contrast
+/// with its surroundings, for the strip to count as page.
+const FRAME_STRIP_LIKE: f64 = 0.3;
+
 /// What [`detect_page`] found.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PageDetection {
@@ -94,10 +102,13 @@ impl PageDetection {
         }
     }
 
-    /// Whether a corner lies outside the image (the page is cut off by the frame).
+    /// Whether the page is cut off by the frame: a corner lies outside the image, or a whole
+    /// side lies on the image's edge (the page ran out of the frame there).
     pub fn cut_off(&self, width: u32, height: u32) -> bool {
-        self.corners
-            .is_some_and(|q| crate::geometry::outside_frame(&q, width, height))
+        self.corners.is_some_and(|q| {
+            crate::geometry::outside_frame(&q, width, height)
+                || (0..4).any(|i| on_frame_edge(q[i], q[(i + 1) % 4], width, height))
+        })
     }
 }
 
@@ -124,7 +135,8 @@ pub(crate) fn detect_page_lazy(img: &GrayImage, chroma: ChromaOf<'_>) -> PageDet
     }
     let small = smooth(&reduce_box(img, f));
     let (sw, sh) = (small.width(), small.height());
-    let luma = search(&small, f, &|coarse, bright| {
+    let full = (img.width(), img.height());
+    let luma = search(&small, f, full, &|coarse, bright| {
         refine(img, coarse, bright, f as f64)
     });
     drop(small);
@@ -138,7 +150,7 @@ pub(crate) fn detect_page_lazy(img: &GrayImage, chroma: ChromaOf<'_>) -> PageDet
         return luma;
     };
     let scale = f as f64;
-    let found = search(&colour.image, f, &|coarse, bright| {
+    let found = search(&colour.image, f, full, &|coarse, bright| {
         // Located on the analysis copy itself: the colour has no finer detail.
         let small = coarse.map(|p| [p[0] / scale, p[1] / scale]);
         let (q, agree) = refine(&colour.image, &small, bright, 1.0)
@@ -171,14 +183,16 @@ type Locate<'a> = dyn Fn(&[Point; 4], bool) -> Option<([Point; 4], f64)> + 'a;
 /// The line and quadrilateral search on one smoothed analysis channel (`f` image pixels per
 /// pixel), with `locate` placing the coarse corners precisely (image pixels, the page's
 /// polarity): corners in image pixels, or why none.
-fn search(small: &GrayImage, f: u32, locate: &Locate<'_>) -> PageDetection {
+fn search(small: &GrayImage, f: u32, full: (u32, u32), locate: &Locate<'_>) -> PageDetection {
     let grad = Gradients::new(small);
     let lines = hough_lines(&grad);
     let Some(best) = best_quad(&grad, &lines) else {
         return PageDetection::none("no_quadrilateral");
     };
     let scale = f as f64;
-    let coarse = best.corners.map(|p| [p[0] * scale, p[1] * scale]);
+    let frame = [full.0 as f64 / scale, full.1 as f64 / scale];
+    let corners = extend_to_frame(small, best.corners, best.bright_inside, frame);
+    let coarse = corners.map(|p| [p[0] * scale, p[1] * scale]);
     let (corners, inliers) = locate(&coarse, best.bright_inside).unwrap_or((coarse, 0.5));
     let confidence = (best.mean_support.min(1.0) * (0.5 + 0.5 * inliers)).clamp(0.0, 1.0);
     if confidence < MIN_CONFIDENCE || !plausible_shape(&corners) {
@@ -688,6 +702,139 @@ fn best_quad(g: &Gradients, lines: &[Candidate]) -> Option<Quad> {
     best.map(|b| b.1)
 }
 
+/// Moves a side that lies near the frame's edge, nearly parallel to it, onto that edge when
+/// what lies between them looks like the page, not like the desk: the page runs out of the
+/// frame there, and the side found was a line of text or a rule on the page (its edge is not
+/// in the image, so no line could be found for it). `q` and `frame` (the image's size) are in
+/// analysis pixels of `small`.
+fn extend_to_frame(
+    small: &GrayImage,
+    q: [Point; 4],
+    bright_inside: bool,
+    frame: Point,
+) -> [Point; 4] {
+    let (w, h) = (frame[0], frame[1]);
+    // The frame's edges as lines with outward normals.
+    let borders = [
+        Line {
+            n: [-1.0, 0.0],
+            c: 0.0,
+        },
+        Line {
+            n: [1.0, 0.0],
+            c: w,
+        },
+        Line {
+            n: [0.0, -1.0],
+            c: 0.0,
+        },
+        Line {
+            n: [0.0, 1.0],
+            c: h,
+        },
+    ];
+    let mut q = q;
+    for i in 0..4 {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        for (k, border) in borders.iter().enumerate() {
+            let span = if k < 2 { w } else { h };
+            // Both ends within reach of the edge, inside the frame.
+            let (da, db) = (-border.distance(a), -border.distance(b));
+            let reach = FRAME_REACH * span;
+            if !(da > 0.0 && db > 0.0 && da < reach && db < reach) {
+                continue;
+            }
+            // Nearly parallel to it.
+            let Some(side) = Line::through(a, [b[0] - a[0], b[1] - a[1]]) else {
+                continue;
+            };
+            let cos = (side.n[0] * border.n[0] + side.n[1] * border.n[1]).abs();
+            if cos < FRAME_PARALLEL_COS {
+                continue;
+            }
+            // The neighbouring sides carried on to the edge.
+            let (p, n) = (q[(i + 3) % 4], q[(i + 2) % 4]);
+            let (Some(before), Some(after)) = (
+                Line::through(p, [a[0] - p[0], a[1] - p[1]]),
+                Line::through(n, [b[0] - n[0], b[1] - n[1]]),
+            ) else {
+                continue;
+            };
+            let (Some(a2), Some(b2)) = (before.meet(border), after.meet(border)) else {
+                continue;
+            };
+            let mut moved = q;
+            moved[i] = a2;
+            moved[(i + 1) % 4] = b2;
+            if !is_convex(&moved)
+                || !plausible_shape(&moved)
+                || dist(a2, a) > 2.0 * reach
+                || dist(b2, b) > 2.0 * reach
+            {
+                continue;
+            }
+            if strip_is_page(small, &q, &moved, bright_inside) {
+                q = moved;
+            }
+            break;
+        }
+    }
+    q
+}
+
+/// Whether the side from `s` to `t` lies on an edge of a `width`×`height` image.
+fn on_frame_edge(s: Point, t: Point, width: u32, height: u32) -> bool {
+    let on = |a: f64, b: f64, v: f64| (a - v).abs() < 0.5 && (b - v).abs() < 0.5;
+    let (w, h) = (width as f64, height as f64);
+    on(s[0], t[0], 0.0) || on(s[0], t[0], w) || on(s[1], t[1], 0.0) || on(s[1], t[1], h)
+}
+
+/// Whether the part of `moved` outside `q` has the page's level (the median of what `q`
+/// holds) rather than the surroundings' (the median of what neither holds).
+fn strip_is_page(
+    small: &GrayImage,
+    q: &[Point; 4],
+    moved: &[Point; 4],
+    bright_inside: bool,
+) -> bool {
+    let (w, h) = (small.width() as usize, small.height() as usize);
+    let mut hist = [[0u32; 256]; 3];
+    for y in 0..h {
+        let row = &small.data()[y * w..(y + 1) * w];
+        for (x, &v) in row.iter().enumerate() {
+            let p = [x as f64 + 0.5, y as f64 + 0.5];
+            let region = if contains(q, p) {
+                0
+            } else if contains(moved, p) {
+                1
+            } else {
+                2
+            };
+            hist[region][v as usize] += 1;
+        }
+    }
+    let median = |h: &[u32; 256]| {
+        let n: u32 = h.iter().sum();
+        let mut seen = 0;
+        for (i, &c) in h.iter().enumerate() {
+            seen += c;
+            if 2 * seen >= n {
+                return Some(i as f64);
+            }
+        }
+        None
+    };
+    let (Some(page), Some(strip), Some(around)) =
+        (median(&hist[0]), median(&hist[1]), median(&hist[2]))
+    else {
+        return false;
+    };
+    let sign = if bright_inside { 1.0 } else { -1.0 };
+    let contrast = sign * (page - around);
+    // Text darkens the page's median more than the strip's: a strip beyond it is page too.
+    contrast >= 3.0 && sign * (strip - around) >= (1.0 - FRAME_STRIP_LIKE) * contrast
+}
+
 /// Support along the side of `l` from `s` to `t`: the supported length and its share of the
 /// side (the part outside the image counted at half weight).
 fn side_support(
@@ -755,10 +902,17 @@ fn refine(
         (q[0][1] + q[1][1] + q[2][1] + q[3][1]) / 4.0,
     ];
     let mut lines = [None; 4];
-    let mut agree = 0.0;
+    let (mut agree, mut fitted) = (0.0, 0.0);
     for (i, slot) in lines.iter_mut().enumerate() {
         let (s, t) = (q[i], q[(i + 1) % 4]);
         let mut line = Line::through(s, [t[0] - s[0], t[1] - s[1]])?;
+        // A side on the frame's edge (where the page runs out of the frame) has no edge to
+        // find: it stays, and counts neither for nor against the fit.
+        if on_frame_edge(s, t, img.width(), img.height()) {
+            *slot = Some(line);
+            continue;
+        }
+        fitted += 1.0;
         let mut share = 0.0;
         for reach in [1.5 * f + 3.0, 4.0] {
             match fit_side(img, &line, s, t, centre, bright_inside, reach) {
@@ -769,7 +923,7 @@ fn refine(
                 None => break,
             }
         }
-        agree += share / 4.0;
+        agree += share;
         *slot = Some(line);
     }
     let l = lines.map(|l| {
@@ -786,6 +940,7 @@ fn refine(
             return None;
         }
     }
+    let agree = if fitted > 0.0 { agree / fitted } else { 0.0 };
     is_convex(&out).then_some((out, agree))
 }
 
@@ -936,6 +1091,38 @@ mod tests {
         }
         assert!(d.confidence > 0.5, "{}", d.confidence);
         assert!(!d.cut_off(1280, 1080));
+    }
+
+    #[test]
+    fn a_page_running_out_of_the_frame_ends_at_the_frame_not_at_its_last_line_of_text() {
+        // The bottom edge lies below the frame; the top of the last line of text is the
+        // strongest bright-over-dark line near the bottom.
+        let q = [
+            [210.0, 120.0],
+            [1010.0, 160.0],
+            [1000.0, 1130.0],
+            [200.0, 1100.0],
+        ];
+        let mut img = quad_image(1280, 1080, q);
+        for top in (260..1040).step_by(120) {
+            for y in top..top + 14 {
+                for x in 280..940 {
+                    img.data_mut()[y * 1280 + x] = 60;
+                }
+            }
+        }
+        let d = detect_page(&img);
+        let c = d.corners.expect("a page");
+        let want = [
+            [210.0, 120.0],
+            [1010.0, 160.0],
+            [1000.52, 1080.0],
+            [200.2, 1080.0],
+        ];
+        for (a, b) in c.iter().zip(&want) {
+            assert!(dist(*a, *b) < 2.0, "{c:?}");
+        }
+        assert!(d.cut_off(1280, 1080));
     }
 
     #[test]

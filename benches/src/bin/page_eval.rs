@@ -5,10 +5,11 @@
 //!
 //! `page_eval files F...` prints what is found in each file (scans should find no page).
 //!
-//! `page_eval synthetic FROM TO [video|photo] [--color] [--save DIR]` renders perspective
-//! photos (seeds FROM..TO, the background cycling with the seed) with exact corners and scores
-//! them the same way, per background; `--color` renders them in colour and detects from the
-//! colour JPEG's luma and chroma; `--save` writes the frames (PNG, or the JPEG).
+//! `page_eval synthetic FROM TO [video|photo] [--color] [--save DIR] [--corners]` renders
+//! perspective photos (seeds FROM..TO, the background cycling with the seed) with exact corners
+//! and scores them the same way, per background; `--color` renders them in colour and detects
+//! from the colour JPEG's luma and chroma; `--save` writes the frames (PNG, or the JPEG);
+//! `--corners` prints the corners found and the true ones.
 //!
 //! Real frames and files are decoded as `scanprep detect` decodes them, colour included.
 
@@ -102,6 +103,7 @@ fn synthetic(args: &[String]) {
         render_perspective, render_perspective_color, Background, Capture, PerspectiveSpec,
     };
     let color = args.iter().any(|a| a == "--color");
+    let corners = args.iter().any(|a| a == "--corners");
     let seeds = scanprep_benches::seed_range(args, 50);
     let capture = scanprep_benches::capture_arg(args, Capture::Video1080p);
     let save = args
@@ -152,6 +154,14 @@ fn synthetic(args: &[String]) {
             d.confidence,
             d.reason
         );
+        if corners {
+            let round = |q: [Point; 4]| q.map(|p| [p[0].round(), p[1].round()]);
+            println!(
+                "  found {:?}\n  truth {:?}",
+                d.corners.map(round),
+                round(truth)
+            );
+        }
         if let Some(e) = per.iter_mut().find(|e| e.0 == spec.background) {
             e.1.push(j);
         }
