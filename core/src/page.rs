@@ -12,14 +12,21 @@
 //!    side and of one polarity (the page brighter, or darker, than what surrounds it on all
 //!    four sides), from prefix sums along each line, so a candidate costs O(1). A side may be
 //!    partly hidden (a finger, a dog-ear, a corner out of frame): each needs only part of its
-//!    length supported, and the best-supported quadrilateral wins.
-//! 3. **Refinement.** At full resolution, the strongest step of the right polarity along
+//!    length supported, and the best-supported quadrilateral wins. When it covers less than a
+//!    fifth of the frame, the search runs again among more lines (a page lying on other papers
+//!    has faint sides there, weaker than their lines of text), visiting the pairs of lines
+//!    best-bound first and stopping where nothing left can beat the first answer.
+//! 3. **The frame's edge.** A side near the frame's edge, nearly parallel to it, moves onto it
+//!    when the strip between them is as light as the page and unlike the desk beside it: the
+//!    page runs out of the frame there, and the side was its last line of text.
+//! 4. **Refinement.** At full resolution, the strongest step of the right polarity along
 //!    normals to each side, located to a fraction of a pixel, gives edge points; a robust line
 //!    fit (least squares, then again without the points beyond 2.5 median deviations, which
 //!    drops a thumb over the edge or a curled corner) gives each side, and the corners are
-//!    where adjacent sides meet. Corners may lie outside the image (`cut_off`).
+//!    where adjacent sides meet. Corners may lie outside the image, or a side on its edge
+//!    (`cut_off`).
 //!
-//! 4. **Colour.** When the luma shows no page (white paper on a light desk), the same search
+//! 5. **Colour.** When the luma shows no page (white paper on a light desk), the same search
 //!    runs on the image's main chroma axis (the principal component of its Cb, Cr block
 //!    means, [`Chroma`]), and a page found there is taken if it is the less coloured side of
 //!    its sides (paper is near neutral); its corners are then placed on the luma where it
@@ -43,6 +50,11 @@ pub(crate) type ChromaOf<'a> = &'a dyn Fn() -> Option<Cow<'a, Chroma>>;
 const ANALYSIS_SIDE: u32 = 480;
 /// Candidate lines kept from the Hough transform.
 const MAX_LINES: usize = 24;
+/// Candidate lines searched again when the page found is small.
+const MORE_LINES: usize = 64;
+/// Below this share of the frame, a page found among `MAX_LINES` lines is looked for again
+/// among `MORE_LINES`.
+const SMALL_PAGE: f64 = 0.2;
 /// Smallest gradient magnitude (Sobel units, 4× levels per pixel) counted as an edge.
 const EDGE_MIN: f32 = 14.0;
 /// Gradient across a side that counts as full support.
@@ -75,11 +87,10 @@ const SNAP_AGREEMENT: f64 = 0.6;
 
 /// How near the frame's edge (share of the frame across it) a side may be moved onto it.
 const FRAME_REACH: f64 = 0.15;
+/// Fewest analysis pixels (of every other row) that give the level of a region.
+const STRIP_MIN_PIXELS: u32 = 16;
 /// Cosine of the largest angle between such a side and the frame's edge (20°).
 const FRAME_PARALLEL_COS: f64 = 0.94;
-/// Largest shortfall of the strip's level from the page's, as a share of the page's contrast
-/// with its surroundings, for the strip to count as page.
-const FRAME_STRIP_LIKE: f64 = 0.3;
 
 /// What [`detect_page`] found.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -185,10 +196,39 @@ type Locate<'a> = dyn Fn(&[Point; 4], bool) -> Option<([Point; 4], f64)> + 'a;
 /// polarity): corners in image pixels, or why none.
 fn search(small: &GrayImage, f: u32, full: (u32, u32), locate: &Locate<'_>) -> PageDetection {
     let grad = Gradients::new(small);
-    let lines = hough_lines(&grad);
-    let Some(best) = best_quad(&grad, &lines) else {
+    let mut lines = hough_lines(&grad);
+    let Some(best) = best_quad(&grad, &lines.out, f64::NEG_INFINITY) else {
         return PageDetection::none("no_quadrilateral");
     };
+    let found = place(small, f, full, &best, locate);
+    // A small page may be another sheet, or a sheet's part, beside the page whose sides are
+    // fainter (paper on paper) than the text of the papers around it: look again among more
+    // lines, and take what wins there if it is a page too. (Only when a page was found: on a
+    // scan, more lines only offer more boxes of text.)
+    let frame_area = small.width() as f64 * small.height() as f64;
+    if found.corners.is_some() && area(&best.corners) < SMALL_PAGE * frame_area {
+        lines.take(&grad, MORE_LINES);
+        // Only a quadrilateral with one of the new lines can beat it.
+        if let Some(more) = best_quad(&grad, &lines.out, best.score) {
+            let again = place(small, f, full, &more, locate);
+            if again.corners.is_some() {
+                return again;
+            }
+        }
+    }
+    found
+}
+
+/// The page of the best quadrilateral `best` of the analysis copy `small` (`f` image pixels per
+/// pixel of it, of an image of `full` pixels), its corners placed by `locate`, if it is
+/// confident enough and the shape of a page.
+fn place(
+    small: &GrayImage,
+    f: u32,
+    full: (u32, u32),
+    best: &Quad,
+    locate: &Locate<'_>,
+) -> PageDetection {
     let scale = f as f64;
     let frame = [full.0 as f64 / scale, full.1 as f64 / scale];
     let corners = extend_to_frame(small, best.corners, best.bright_inside, frame);
@@ -427,8 +467,9 @@ struct Candidate {
     theta: f64,
 }
 
-/// The strongest lines of the gradient image, with their support profiles.
-fn hough_lines(g: &Gradients) -> Vec<Candidate> {
+/// The strongest lines of the gradient image (the first `MAX_LINES`), with their support
+/// profiles.
+fn hough_lines(g: &Gradients) -> HoughLines {
     let (w, h) = (g.w, g.h);
     let diag = ((w * w + h * h) as f64).sqrt().ceil() as usize + 2;
     let nr = 2 * diag + 1;
@@ -517,32 +558,57 @@ fn hough_lines(g: &Gradients) -> Vec<Candidate> {
     crate::sort::stable_sort_by(&mut peaks, |a, b| {
         a.0 > b.0 || (a.0 == b.0 && (a.1, a.2) < (b.1, b.2))
     });
-    let mut out: Vec<Candidate> = Vec::new();
-    for &(_, k, r) in &peaks {
-        if out.len() >= MAX_LINES {
-            break;
-        }
-        let (c, s) = trig[k];
-        let line = Line {
-            n: [c, s],
-            c: r as f64 - diag as f64,
-        };
-        let near = out.iter().any(|o| {
-            let d = (o.theta - k as f64).abs();
-            let (d, flip) = if d > 90.0 {
-                (180.0 - d, -1.0)
-            } else {
-                (d, 1.0)
+    let mut lines = HoughLines {
+        peaks,
+        next: 0,
+        diag: diag as f64,
+        out: Vec::new(),
+    };
+    lines.take(g, MAX_LINES);
+    lines
+}
+
+/// The Hough transform's peaks, strongest first, and the candidate sides taken from them.
+struct HoughLines {
+    /// (votes, angle in degrees, distance bin).
+    peaks: Vec<(f32, usize, usize)>,
+    /// The first peak not yet looked at.
+    next: usize,
+    /// Offset of the distance bins.
+    diag: f64,
+    /// The candidates so far, strongest first.
+    out: Vec<Candidate>,
+}
+
+impl HoughLines {
+    /// Takes candidates from the next peaks until there are `limit` (each apart from those
+    /// before it, and crossing the image).
+    fn take(&mut self, g: &Gradients, limit: usize) {
+        while self.out.len() < limit && self.next < self.peaks.len() {
+            let (_, k, r) = self.peaks[self.next];
+            self.next += 1;
+            let t = crate::math::to_radians(k as f64 - 90.0);
+            let (sn, cs) = crate::math::sin_cos(t);
+            let line = Line {
+                n: [-sn, cs],
+                c: r as f64 - self.diag,
             };
-            d < 4.0 && (o.line.c - flip * line.c).abs() < 6.0
-        });
-        if !near {
-            if let Some(cand) = profile(g, line, k as f64) {
-                out.push(cand);
+            let near = self.out.iter().any(|o| {
+                let d = (o.theta - k as f64).abs();
+                let (d, flip) = if d > 90.0 {
+                    (180.0 - d, -1.0)
+                } else {
+                    (d, 1.0)
+                };
+                d < 4.0 && (o.line.c - flip * line.c).abs() < 6.0
+            });
+            if !near {
+                if let Some(cand) = profile(g, line, k as f64) {
+                    self.out.push(cand);
+                }
             }
         }
     }
-    out
 }
 
 /// The support profile of `line` over its part inside the analysis image.
@@ -604,6 +670,8 @@ struct Quad {
     corners: [Point; 4],
     bright_inside: bool,
     mean_support: f64,
+    /// What it won by: its support times its mean share.
+    score: f64,
 }
 
 /// Angle between two normal angles, folded to [0, 90].
@@ -612,12 +680,18 @@ fn angle_between(a: f64, b: f64) -> f64 {
     d.min(180.0 - d)
 }
 
-fn best_quad(g: &Gradients, lines: &[Candidate]) -> Option<Quad> {
+/// The best-supported quadrilateral of the candidate lines that scores above `beat`.
+fn best_quad(g: &Gradients, lines: &[Candidate], beat: f64) -> Option<Quad> {
     let (w, h) = (g.w as f64, g.h as f64);
     let frame = w * h;
     let min_side = 0.04 * w.min(h);
     let inside_frame =
         |p: &Point| p[0] > -0.3 * w && p[0] < 1.3 * w && p[1] > -0.3 * h && p[1] < 1.3 * h;
+    // The most support each line can give a side.
+    let most: Vec<f64> = lines
+        .iter()
+        .map(|l| l.pos[l.pos.len() - 1].max(l.neg[l.neg.len() - 1]) as f64)
+        .collect();
     let mut pairs = Vec::new();
     for i in 0..lines.len() {
         for j in i + 1..lines.len() {
@@ -630,12 +704,26 @@ fn best_quad(g: &Gradients, lines: &[Candidate]) -> Option<Quad> {
                     continue;
                 }
             }
-            pairs.push((i, j));
+            pairs.push((i, j, most[i] + most[j]));
         }
     }
+    // Best first, so that the search can stop where no quadrilateral left can win: a side's
+    // support is at most its line's (in the better polarity), and its share of the side at
+    // most 1 + 1/`min_side` (whole samples over a fractional length; a little more for rounding).
+    crate::sort::stable_sort_by(&mut pairs, |x, y| x.2 > y.2);
+    let share_max = 1.0 + 1.0 / min_side + 1e-3;
     let mut best: Option<(f64, Quad)> = None;
-    for (pi, &(a, b)) in pairs.iter().enumerate() {
-        for &(c, e) in &pairs[pi + 1..] {
+    for (pi, &(a, b, bound_ab)) in pairs.iter().enumerate() {
+        let beaten = |bound: f64, best: &Option<(f64, Quad)>| {
+            (bound_ab + bound) * share_max < best.as_ref().map_or(beat, |b| b.0)
+        };
+        if pairs.get(pi + 1).is_none_or(|p| beaten(p.2, &best)) {
+            break;
+        }
+        for &(c, e, bound_ce) in &pairs[pi + 1..] {
+            if beaten(bound_ce, &best) {
+                break;
+            }
             let cross_ok = [(a, c), (a, e), (b, c), (b, e)]
                 .iter()
                 .all(|&(u, v)| angle_between(lines[u].theta, lines[v].theta) >= 30.0);
@@ -686,13 +774,14 @@ fn best_quad(g: &Gradients, lines: &[Candidate]) -> Option<Quad> {
                     continue;
                 }
                 let score = total * (sum_frac / 4.0);
-                if best.as_ref().is_none_or(|b| score > b.0) {
+                if score > best.as_ref().map_or(beat, |b| b.0) {
                     best = Some((
                         score,
                         Quad {
                             corners: q,
                             bright_inside,
                             mean_support: sum_frac / 4.0,
+                            score,
                         },
                     ));
                 }
@@ -773,7 +862,7 @@ fn extend_to_frame(
             {
                 continue;
             }
-            if strip_is_page(small, &q, &moved, bright_inside) {
+            if strip_is_page(small, &q, &moved, bright_inside, border, da.max(db)) {
                 q = moved;
             }
             break;
@@ -789,32 +878,87 @@ fn on_frame_edge(s: Point, t: Point, width: u32, height: u32) -> bool {
     on(s[0], t[0], 0.0) || on(s[0], t[0], w) || on(s[1], t[1], 0.0) || on(s[1], t[1], h)
 }
 
-/// Whether the part of `moved` outside `q` has the page's level (the median of what `q`
-/// holds) rather than the surroundings' (the median of what neither holds).
+/// The columns (pixel centres) of a `w`-pixel row at height `yc` that the convex
+/// quadrilateral `q` covers, as a half-open range (empty when it misses the row).
+fn row_span(q: &[Point; 4], yc: f64, w: usize) -> (usize, usize) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for i in 0..4 {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        if (a[1] - yc) * (b[1] - yc) <= 0.0 && a[1] != b[1] {
+            let x = a[0] + (yc - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    }
+    if !(hi >= lo) {
+        return (0, 0);
+    }
+    // Pixel x is covered when its centre x + ½ lies within [lo, hi].
+    let first = (lo - 0.5).ceil().clamp(0.0, w as f64) as usize;
+    let end = ((hi - 0.5).floor() + 1.0).clamp(0.0, w as f64) as usize;
+    (first, end.max(first))
+}
+
+/// Whether the part of `moved` outside `q` (the strip between a side and the frame's edge
+/// `border`, up to `depth` from it) has the page's level (the median of what `q` holds), not
+/// that of the surroundings beside it along the same edge (the median of what neither holds
+/// within `depth` of the edge).
 fn strip_is_page(
     small: &GrayImage,
     q: &[Point; 4],
     moved: &[Point; 4],
     bright_inside: bool,
+    border: &Line,
+    depth: f64,
 ) -> bool {
     let (w, h) = (small.width() as usize, small.height() as usize);
     let mut hist = [[0u32; 256]; 3];
-    for y in 0..h {
-        let row = &small.data()[y * w..(y + 1) * w];
-        for (x, &v) in row.iter().enumerate() {
-            let p = [x as f64 + 0.5, y as f64 + 0.5];
-            let region = if contains(q, p) {
-                0
-            } else if contains(moved, p) {
-                1
+    // The band of the frame within `depth` of its edge, as columns of a row.
+    let band = |yc: f64| -> (usize, usize) {
+        if border.n[0] == 0.0 {
+            if -border.distance([0.0, yc]) <= depth {
+                (0, w)
             } else {
-                2
-            };
-            hist[region][v as usize] += 1;
+                (0, 0)
+            }
+        } else if border.n[0] < 0.0 {
+            (0, ((depth - 0.5).ceil().max(0.0) as usize).min(w))
+        } else {
+            let from = (border.c - depth - 0.5).ceil().max(0.0) as usize;
+            (from.min(w), w)
         }
+    };
+    // Every other row is plenty for three medians.
+    for (y, row) in small.data().chunks_exact(w).enumerate().take(h).step_by(2) {
+        // Each region of a row is a run of columns (both quadrilaterals are convex, and
+        // `moved` holds `q`).
+        let yc = y as f64 + 0.5;
+        let (q0, q1) = row_span(q, yc, w);
+        let (m0, m1) = row_span(moved, yc, w);
+        let (q0, q1) = if q0 < q1 {
+            (q0.clamp(m0, m1), q1.clamp(m0, m1))
+        } else {
+            (m0, m0)
+        };
+        let (b0, b1) = band(yc);
+        let mut add = |region: usize, px: &[u8]| {
+            for &v in px {
+                hist[region][v as usize] += 1;
+            }
+        };
+        add(0, &row[q0..q1]);
+        add(1, &row[m0..q0]);
+        add(1, &row[q1..m1]);
+        // The surroundings beside the strip, in the same band along the edge (a light desk is
+        // often lit unevenly: its far side says little of what lies beside the page).
+        add(2, &row[b0..m0.clamp(b0, b1)]);
+        add(2, &row[m1.clamp(b0, b1)..b1]);
     }
     let median = |h: &[u32; 256]| {
         let n: u32 = h.iter().sum();
+        if n < STRIP_MIN_PIXELS {
+            return None;
+        }
         let mut seen = 0;
         for (i, &c) in h.iter().enumerate() {
             seen += c;
@@ -831,8 +975,11 @@ fn strip_is_page(
     };
     let sign = if bright_inside { 1.0 } else { -1.0 };
     let contrast = sign * (page - around);
-    // Text darkens the page's median more than the strip's: a strip beyond it is page too.
-    contrast >= 3.0 && sign * (strip - around) >= (1.0 - FRAME_STRIP_LIKE) * contrast
+    // The page's level is its median, which its text lowers: a strip of the page is at least
+    // as light (a strip of desk beside a light page is between the two, or as dark as the
+    // desk beside it). On the tuning frames, strips of desk came to at most 0.67 of the way
+    // from the desk beside them to the page, the one strip of page to 1.56 of it.
+    contrast >= 3.0 && sign * (strip - page) >= 0.0
 }
 
 /// Support along the side of `l` from `s` to `t`: the supported length and its share of the
