@@ -562,6 +562,7 @@ fn hough_lines(g: &Gradients) -> HoughLines {
         peaks,
         next: 0,
         diag: diag as f64,
+        trig,
         out: Vec::new(),
     };
     lines.take(g, MAX_LINES);
@@ -576,6 +577,8 @@ struct HoughLines {
     next: usize,
     /// Offset of the distance bins.
     diag: f64,
+    /// The unit normal of each angle bin.
+    trig: Vec<(f64, f64)>,
     /// The candidates so far, strongest first.
     out: Vec<Candidate>,
 }
@@ -587,10 +590,9 @@ impl HoughLines {
         while self.out.len() < limit && self.next < self.peaks.len() {
             let (_, k, r) = self.peaks[self.next];
             self.next += 1;
-            let t = crate::math::to_radians(k as f64 - 90.0);
-            let (sn, cs) = crate::math::sin_cos(t);
+            let (c, s) = self.trig[k];
             let line = Line {
-                n: [-sn, cs],
+                n: [c, s],
                 c: r as f64 - self.diag,
             };
             let near = self.out.iter().any(|o| {
@@ -956,17 +958,7 @@ fn strip_is_page(
     }
     let median = |h: &[u32; 256]| {
         let n: u32 = h.iter().sum();
-        if n < STRIP_MIN_PIXELS {
-            return None;
-        }
-        let mut seen = 0;
-        for (i, &c) in h.iter().enumerate() {
-            seen += c;
-            if 2 * seen >= n {
-                return Some(i as f64);
-            }
-        }
-        None
+        (n >= STRIP_MIN_PIXELS).then(|| crate::quality::quantile(h, n, 0.5))
     };
     let (Some(page), Some(strip), Some(around)) =
         (median(&hist[0]), median(&hist[1]), median(&hist[2]))

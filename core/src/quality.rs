@@ -220,7 +220,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
 }
 
 /// The `q`-quantile (0 to 1) of a 256-bin histogram holding `n` values.
-fn quantile(hist: &[u32; 256], n: u32, q: f64) -> f64 {
+pub(crate) fn quantile(hist: &[u32; 256], n: u32, q: f64) -> f64 {
     let target = (q * n as f64).ceil().max(1.0) as u32;
     let mut acc = 0;
     for (v, &c) in hist.iter().enumerate() {
